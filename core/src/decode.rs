@@ -1,0 +1,270 @@
+//! Typing the raw records field by field: a wrong type becomes a diagnostic naming the record
+//! and the field, and decoding goes on so that one run reports every problem.
+
+use serde_json::{Map, Value};
+
+use crate::envelope::json_type;
+use crate::report::Diagnostic;
+use crate::rules::Rule;
+
+/// The fields of an app record, as the frontend's module spells them.
+pub const APP_FIELDS: [&str; 23] = [
+    "id",
+    "Name_Ar",
+    "Name_En",
+    "Short_Description_Ar",
+    "Short_Description_En",
+    "Description_Ar",
+    "Description_En",
+    "status",
+    "sort",
+    "Apps_Avg_Rating",
+    "categories",
+    "screenshots_ar",
+    "screenshots_en",
+    "mainImage_ar",
+    "mainImage_en",
+    "applicationIcon",
+    "Developer_Logo",
+    "Developer_Name_En",
+    "Developer_Name_Ar",
+    "Developer_Website",
+    "Google_Play_Link",
+    "AppStore_Link",
+    "App_Gallery_Link",
+];
+
+/// One app record with typed fields. Text is as written (not trimmed); absent or null is None.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceApp {
+    /// Position in `applicationsData`.
+    pub index: usize,
+    /// How reports name this record: its `id`, or `applicationsData[<index>]` without one.
+    pub record: String,
+    pub id: Option<String>,
+    pub name_ar: Option<String>,
+    pub name_en: Option<String>,
+    pub short_description_ar: Option<String>,
+    pub short_description_en: Option<String>,
+    pub description_ar: Option<String>,
+    pub description_en: Option<String>,
+    pub status: Option<String>,
+    pub sort: Option<i32>,
+    pub rating: Option<f64>,
+    /// `(position in the list, key as written)`.
+    pub categories: Vec<(usize, String)>,
+    pub screenshots_ar: Vec<(usize, String)>,
+    pub screenshots_en: Vec<(usize, String)>,
+    pub main_image_ar: Option<String>,
+    pub main_image_en: Option<String>,
+    pub application_icon: Option<String>,
+    pub developer_logo: Option<String>,
+    pub developer_name_en: Option<String>,
+    pub developer_name_ar: Option<String>,
+    pub developer_website: Option<String>,
+    pub google_play: Option<String>,
+    pub app_store: Option<String>,
+    pub app_gallery: Option<String>,
+}
+
+struct FieldReader<'a> {
+    map: &'a Map<String, Value>,
+    record: &'a str,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl FieldReader<'_> {
+    fn wrong_type(&mut self, field: &str, expected: &str, got: &Value) {
+        self.diags.push(Diagnostic::new(
+            Rule::WrongType,
+            Some(self.record.to_string()),
+            Some(field.to_string()),
+            format!("expected {expected}, got {}", json_type(got)),
+        ));
+    }
+
+    fn string(&mut self, field: &str) -> Option<String> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                self.wrong_type(field, "a string", other);
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, field: &str) -> Vec<(usize, String)> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(s) => out.push((i, s.clone())),
+                        other => self.wrong_type(&format!("{field}[{i}]"), "a string", other),
+                    }
+                }
+                out
+            }
+            Some(other) => {
+                self.wrong_type(field, "an array of strings", other);
+                Vec::new()
+            }
+        }
+    }
+
+    fn sort(&mut self) -> Option<i32> {
+        match self.map.get("sort") {
+            None | Some(Value::Null) => None,
+            Some(v @ Value::Number(n)) => {
+                let as_int = n
+                    .as_i64()
+                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
+                match as_int.and_then(|i| i32::try_from(i).ok()) {
+                    Some(i) => Some(i),
+                    None => {
+                        self.wrong_type("sort", "a whole number within ±2147483647", v);
+                        None
+                    }
+                }
+            }
+            Some(other) => {
+                self.wrong_type("sort", "a whole number", other);
+                None
+            }
+        }
+    }
+
+    fn rating(&mut self) -> Option<f64> {
+        match self.map.get("Apps_Avg_Rating") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(other) => {
+                self.diags.push(Diagnostic::new(
+                    Rule::RatingRange,
+                    Some(self.record.to_string()),
+                    Some("Apps_Avg_Rating".into()),
+                    format!("expected a number from 0 to 5, got {}", json_type(other)),
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// Types one record. `value` that is not an object gives a wrong-type error and None.
+pub fn decode_app(index: usize, value: &Value, diags: &mut Vec<Diagnostic>) -> Option<SourceApp> {
+    let Value::Object(map) = value else {
+        diags.push(Diagnostic::new(
+            Rule::WrongType,
+            Some(format!("applicationsData[{index}]")),
+            None,
+            format!(
+                "expected an app record (an object), got {}",
+                json_type(value)
+            ),
+        ));
+        return None;
+    };
+    let record = match map.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => format!("applicationsData[{index}]"),
+    };
+    let mut r = FieldReader {
+        map,
+        record: &record,
+        diags,
+    };
+    let mut app = SourceApp {
+        index,
+        id: r.string("id"),
+        name_ar: r.string("Name_Ar"),
+        name_en: r.string("Name_En"),
+        short_description_ar: r.string("Short_Description_Ar"),
+        short_description_en: r.string("Short_Description_En"),
+        description_ar: r.string("Description_Ar"),
+        description_en: r.string("Description_En"),
+        status: r.string("status"),
+        sort: r.sort(),
+        rating: r.rating(),
+        categories: r.string_list("categories"),
+        screenshots_ar: r.string_list("screenshots_ar"),
+        screenshots_en: r.string_list("screenshots_en"),
+        main_image_ar: r.string("mainImage_ar"),
+        main_image_en: r.string("mainImage_en"),
+        application_icon: r.string("applicationIcon"),
+        developer_logo: r.string("Developer_Logo"),
+        developer_name_en: r.string("Developer_Name_En"),
+        developer_name_ar: r.string("Developer_Name_Ar"),
+        developer_website: r.string("Developer_Website"),
+        google_play: r.string("Google_Play_Link"),
+        app_store: r.string("AppStore_Link"),
+        app_gallery: r.string("App_Gallery_Link"),
+        record: String::new(),
+    };
+    for key in map.keys() {
+        if !APP_FIELDS.contains(&key.as_str()) {
+            diags.push(Diagnostic::new(
+                Rule::UnknownField,
+                Some(record.clone()),
+                Some(key.clone()),
+                format!("unknown field {key:?} is not loaded"),
+            ));
+        }
+    }
+    app.record = record;
+    Some(app)
+}
+
+/// One entry of the `categories` export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCategory {
+    pub index: usize,
+    pub record: String,
+    pub name: Option<String>,
+    pub icon: Option<String>,
+}
+
+pub fn decode_category(
+    index: usize,
+    value: &Value,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<SourceCategory> {
+    let record = format!("categories[{index}]");
+    let Value::Object(map) = value else {
+        diags.push(Diagnostic::new(
+            Rule::WrongType,
+            Some(record),
+            None,
+            format!(
+                "expected a category ({{ name, icon }}), got {}",
+                json_type(value)
+            ),
+        ));
+        return None;
+    };
+    let mut r = FieldReader {
+        map,
+        record: &record,
+        diags,
+    };
+    let name = r.string("name");
+    let icon = r.string("icon");
+    for key in map.keys() {
+        if key != "name" && key != "icon" {
+            diags.push(Diagnostic::new(
+                Rule::UnknownField,
+                Some(record.clone()),
+                Some(key.clone()),
+                format!("unknown field {key:?} is not loaded"),
+            ));
+        }
+    }
+    Some(SourceCategory {
+        index,
+        record,
+        name,
+        icon,
+    })
+}

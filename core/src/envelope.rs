@@ -1,0 +1,279 @@
+//! The interchange file `apps.json`, and decoding of everything the core accepts as input.
+//!
+//! Accepted inputs:
+//! - the versioned envelope written by `qad-migrate extract` (see [`Envelope`]);
+//! - a bare JSON array of app records (no categories export, no i18n);
+//! - the module's JSON, `{ "applicationsData": [...], "categories": [...] }` without `format`.
+//!
+//! Records are kept as raw JSON values here: type checking happens field by field in
+//! [`crate::transform`], so that a wrong type is reported with its record and field instead of
+//! failing the whole file.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::report::Diagnostic;
+use crate::rules::Rule;
+
+pub const FORMAT_NAME: &str = "qad-migrate/apps";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Where the data came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// The module's path relative to the frontend root.
+    pub module: String,
+    /// SHA-256 (hex) of the module file's bytes.
+    pub sha256: String,
+}
+
+/// The frontend's category display names: `appList.categories.<key>` per language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct I18n {
+    #[serde(default)]
+    pub en: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ar: BTreeMap<String, String>,
+}
+
+impl I18n {
+    /// Takes `appList.categories` out of the frontend's whole `en.json` / `ar.json` objects.
+    /// Non-string entries are ignored: they are not display names.
+    pub fn from_frontend_files(en: &Value, ar: &Value) -> I18n {
+        fn names(file: &Value) -> BTreeMap<String, String> {
+            file.get("appList")
+                .and_then(|a| a.get("categories"))
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        I18n {
+            en: names(en),
+            ar: names(ar),
+        }
+    }
+}
+
+/// Options that change the transform; carried in the envelope so that `qa-load` re-validates
+/// exactly as `extract` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Options {
+    /// App category key -> exported category key, e.g. `other` -> `tools`.
+    #[serde(default)]
+    pub category_aliases: BTreeMap<String, String>,
+}
+
+impl Options {
+    /// Parses `from=to` alias specs as the command lines take them.
+    pub fn parse_alias(spec: &str) -> Result<(String, String), String> {
+        match spec.split_once('=') {
+            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                Ok((from.trim().to_lowercase(), to.trim().to_lowercase()))
+            }
+            _ => Err(format!(
+                "alias {spec:?} is not of the form from=to (e.g. other=tools)"
+            )),
+        }
+    }
+}
+
+/// The `apps.json` envelope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// [`FORMAT_VERSION`]; a newer version is refused rather than misread.
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceInfo>,
+    #[serde(default)]
+    pub options: Options,
+    pub applications_data: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub i18n: Option<I18n>,
+}
+
+/// Decoded input, ready for [`crate::migrate`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceInput {
+    pub source: Option<SourceInfo>,
+    pub options: Options,
+    pub applications: Vec<Value>,
+    /// None when the input had no categories export (a bare array).
+    pub categories: Option<Vec<Value>>,
+    pub i18n: Option<I18n>,
+}
+
+impl SourceInput {
+    /// The envelope `extract` writes for this input.
+    pub fn to_envelope(&self, generated_by: Option<String>) -> Envelope {
+        Envelope {
+            format: FORMAT_NAME.to_string(),
+            version: FORMAT_VERSION,
+            generated_by,
+            source: self.source.clone(),
+            options: self.options.clone(),
+            applications_data: self.applications.clone(),
+            categories: self.categories.clone(),
+            i18n: self.i18n.clone(),
+        }
+    }
+}
+
+/// Why an input could not be decoded at all. Rendered as a one-diagnostic report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub diagnostic: Diagnostic,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} [{}] {}",
+            self.diagnostic.code, self.diagnostic.rule, self.diagnostic.message
+        )
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn input_error(rule: Rule, message: String) -> InputError {
+    InputError {
+        diagnostic: Diagnostic::new(rule, None, None, message),
+    }
+}
+
+/// Decodes the bytes of an input file. A leading UTF-8 BOM is accepted.
+pub fn decode_bytes(bytes: &[u8]) -> Result<SourceInput, InputError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        input_error(
+            Rule::InputJson,
+            format!(
+                "the input is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    decode_str(text)
+}
+
+/// Decodes the text of an input file.
+pub fn decode_str(text: &str) -> Result<SourceInput, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        input_error(
+            Rule::InputJson,
+            format!(
+                "invalid JSON at line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                e
+            ),
+        )
+    })?;
+    decode_value(value)
+}
+
+/// Decodes an already parsed JSON value (what the wasm bindings receive from JavaScript).
+pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
+    match value {
+        Value::Array(applications) => Ok(SourceInput {
+            applications,
+            ..SourceInput::default()
+        }),
+        Value::Object(map) if map.contains_key("format") => {
+            let format = map.get("format").and_then(Value::as_str).unwrap_or("");
+            if format != FORMAT_NAME {
+                return Err(input_error(
+                    Rule::InputShape,
+                    format!("unknown format {format:?}; expected {FORMAT_NAME:?}"),
+                ));
+            }
+            let version = map.get("version").and_then(Value::as_u64);
+            if version != Some(u64::from(FORMAT_VERSION)) {
+                return Err(input_error(
+                    Rule::InputShape,
+                    format!(
+                        "unsupported {FORMAT_NAME} version {}; this build reads version {FORMAT_VERSION}",
+                        map.get("version").map(Value::to_string).unwrap_or_else(|| "(none)".into())
+                    ),
+                ));
+            }
+            let envelope: Envelope = serde_json::from_value(Value::Object(map)).map_err(|e| {
+                input_error(Rule::InputShape, format!("malformed {FORMAT_NAME} envelope: {e}"))
+            })?;
+            Ok(SourceInput {
+                source: envelope.source,
+                options: envelope.options,
+                applications: envelope.applications_data,
+                categories: envelope.categories,
+                i18n: envelope.i18n,
+            })
+        }
+        Value::Object(mut map) if map.contains_key("applicationsData") => {
+            let applications = match map.remove("applicationsData") {
+                Some(Value::Array(a)) => a,
+                _ => {
+                    return Err(input_error(
+                        Rule::InputShape,
+                        "`applicationsData` is not an array".to_string(),
+                    ))
+                }
+            };
+            let categories = match map.remove("categories") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(c)) => Some(c),
+                Some(_) => {
+                    return Err(input_error(
+                        Rule::InputShape,
+                        "`categories` is not an array".to_string(),
+                    ))
+                }
+            };
+            let i18n = match map.remove("i18n") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(serde_json::from_value(v).map_err(|e| {
+                    input_error(Rule::InputShape, format!("malformed `i18n`: {e}"))
+                })?),
+            };
+            Ok(SourceInput {
+                applications,
+                categories,
+                i18n,
+                ..SourceInput::default()
+            })
+        }
+        other => Err(input_error(
+            Rule::InputShape,
+            format!(
+                "expected an {FORMAT_NAME} envelope, an object with `applicationsData`, or an array of app records; got {}",
+                json_type(&other)
+            ),
+        )),
+    }
+}
+
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,216 @@
+//! The target model: the rows a migration writes, one struct per table.
+//!
+//! Every row carries a deterministic UUID (see [`crate::ids`]) and the natural key
+//! that a re-run uses to find it again. Field names are the PostgreSQL column names.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A rating in hundredths (0..=500), written as the decimal text `"4.90"`.
+///
+/// Kept as an integer so that the value is exact on every side (Rust, JS, NUMERIC(3,2)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rating(pub u16);
+
+impl Rating {
+    pub const MAX: Rating = Rating(500);
+
+    /// The `NUMERIC(3,2)` text form, e.g. `4.90`.
+    pub fn to_decimal_string(self) -> String {
+        format!("{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+
+    /// Parses the decimal text form (`4.9`, `4.90`, `5`), as PostgreSQL prints NUMERIC.
+    pub fn parse_decimal(text: &str) -> Option<Rating> {
+        let (whole, frac) = match text.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (text, ""),
+        };
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 {
+            return None;
+        }
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let whole: u16 = whole.parse().ok()?;
+        let mut hundredths: u16 = 0;
+        for (i, b) in frac.bytes().enumerate() {
+            hundredths += u16::from(b - b'0') * if i == 0 { 10 } else { 1 };
+        }
+        let value = whole.checked_mul(100)?.checked_add(hundredths)?;
+        (value <= Rating::MAX.0).then_some(Rating(value))
+    }
+}
+
+impl Serialize for Rating {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_decimal_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rating {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Rating::parse_decimal(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a rating 0.00-5.00: {text:?}")))
+    }
+}
+
+/// `developers`: one row per real developer, after deduplication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Developer {
+    pub id: Uuid,
+    /// Natural key: the normalised English name of the first variant seen.
+    pub key: String,
+    pub name_en: String,
+    pub name_ar: Option<String>,
+    pub website: Option<String>,
+    pub logo_url: Option<String>,
+}
+
+/// `categories`: the export's categories in display order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: Uuid,
+    /// Natural key: the key app records use (`mushaf`, `tools`, ...).
+    pub key: String,
+    pub name_en: String,
+    pub name_ar: Option<String>,
+    /// Inline SVG markup, exactly as exported. Render as an image, never inject.
+    pub icon_svg: Option<String>,
+    pub sort_order: i32,
+}
+
+/// `apps`: one row per source record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct App {
+    pub id: Uuid,
+    /// Natural key, unique, derived from the English name.
+    pub slug: String,
+    /// The source record's `id`, e.g. `1_Wahy`.
+    pub source_id: String,
+    pub name_en: String,
+    pub name_ar: String,
+    pub short_description_en: Option<String>,
+    pub short_description_ar: Option<String>,
+    pub description_en: Option<String>,
+    pub description_ar: Option<String>,
+    pub status: Option<String>,
+    pub sort_order: i32,
+    pub avg_rating: Option<Rating>,
+    pub developer_id: Uuid,
+    pub application_icon_url: Option<String>,
+    pub main_image_en_url: Option<String>,
+    pub main_image_ar_url: Option<String>,
+    pub google_play_url: Option<String>,
+    pub app_store_url: Option<String>,
+    pub app_gallery_url: Option<String>,
+    /// The record's own `Developer_Logo` (the developer row keeps the first one seen).
+    pub developer_logo_url: Option<String>,
+}
+
+/// `app_categories`: primary key `(app_id, category_id)`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AppCategory {
+    pub app_id: Uuid,
+    pub category_id: Uuid,
+    /// Position of the category in the app's own list (the frontend shows them in that order).
+    pub sort_order: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Ar,
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Ar => "ar",
+            Language::En => "en",
+        }
+    }
+}
+
+/// `screenshots`: one row per URL per language; natural key `(app_id, language, sort_order)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screenshot {
+    pub id: Uuid,
+    pub app_id: Uuid,
+    pub language: Language,
+    pub url: String,
+    pub sort_order: i32,
+}
+
+/// Everything one migration writes, in load order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dataset {
+    pub developers: Vec<Developer>,
+    pub categories: Vec<Category>,
+    pub apps: Vec<App>,
+    pub app_categories: Vec<AppCategory>,
+    pub screenshots: Vec<Screenshot>,
+}
+
+/// Row counts per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub apps: usize,
+    pub categories: usize,
+    pub developers: usize,
+    pub app_categories: usize,
+    pub screenshots: usize,
+}
+
+impl Dataset {
+    pub fn counts(&self) -> Counts {
+        Counts {
+            apps: self.apps.len(),
+            categories: self.categories.len(),
+            developers: self.developers.len(),
+            app_categories: self.app_categories.len(),
+            screenshots: self.screenshots.len(),
+        }
+    }
+
+    /// SHA-256 (hex) of the canonical JSON of the dataset.
+    ///
+    /// Computed from the transformed rows, not the file's bytes, so that an edit that only
+    /// reformats the source does not count as a change.
+    pub fn checksum(&self) -> String {
+        use sha2::{Digest, Sha256};
+        // Serialising plain structs, strings and integers cannot fail.
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        let digest = Sha256::digest(&canonical);
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rating_round_trips_through_decimal_text() {
+        for (text, hundredths) in [
+            ("4.90", 490),
+            ("4.9", 490),
+            ("5", 500),
+            ("0.05", 5),
+            ("0", 0),
+        ] {
+            assert_eq!(
+                Rating::parse_decimal(text),
+                Some(Rating(hundredths)),
+                "{text}"
+            );
+        }
+        assert_eq!(Rating(490).to_decimal_string(), "4.90");
+        assert_eq!(Rating(5).to_decimal_string(), "0.05");
+        for bad in ["5.01", "-1", "4.999", "", ".5", "a", "4.x"] {
+            assert_eq!(Rating::parse_decimal(bad), None, "{bad}");
+        }
+    }
+}

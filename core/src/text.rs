@@ -1,0 +1,261 @@
+//! Text helpers shared by the transform and the rules: scripts, slugs, name keys, URLs.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Arabic script blocks (Arabic, Supplement, Extended-A/B, Presentation Forms A/B).
+pub fn is_arabic_char(c: char) -> bool {
+    matches!(c as u32,
+        0x0600..=0x06FF | 0x0750..=0x077F | 0x0870..=0x089F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+pub fn has_arabic(text: &str) -> bool {
+    text.chars().any(is_arabic_char)
+}
+
+/// Bidirectional embedding, override and isolate controls: the "Trojan Source" characters.
+/// (Marks such as U+200F RLM and joiners such as U+200C ZWNJ are ordinary in Arabic text.)
+pub fn has_bidi_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c as u32, 0x202A..=0x202E | 0x2066..=0x2069))
+}
+
+/// A URL-safe slug: accents folded, letters and digits kept (any script), lower-cased,
+/// apostrophes dropped, every other run of characters becomes one `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.nfkd() {
+        if is_combining_mark(c) || matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '`') {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    }
+    out
+}
+
+/// The key two spellings of one name share: NFKC, lower-case, punctuation and spacing folded.
+/// `"Tarteel, Inc"` and `"tarteel inc"` give the same key.
+pub fn name_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfkc() {
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else if !matches!(c, '\'' | '\u{2019}' | '.') {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// The key two record ids collide on: NFKC and case folded.
+pub fn id_key(text: &str) -> String {
+    text.trim().nfkc().flat_map(char::to_lowercase).collect()
+}
+
+/// Hosts that many unrelated developers share: a website there says nothing about who the
+/// developer is, so it never merges developers.
+const SHARED_HOSTS: &[&str] = &[
+    "play.google.com",
+    "apps.apple.com",
+    "itunes.apple.com",
+    "appgallery.huawei.com",
+    "appgallery.cloud.huawei.com",
+    "google.com",
+    "sites.google.com",
+    "facebook.com",
+    "fb.com",
+    "twitter.com",
+    "x.com",
+    "instagram.com",
+    "linkedin.com",
+    "youtube.com",
+    "youtu.be",
+    "tiktok.com",
+    "snapchat.com",
+    "t.me",
+    "telegram.me",
+    "wa.me",
+    "whatsapp.com",
+    "github.com",
+    "github.io",
+    "gitlab.com",
+    "bitbucket.org",
+    "linktr.ee",
+    "bit.ly",
+    "medium.com",
+    "blogspot.com",
+    "wordpress.com",
+    "notion.site",
+    "r2.dev",
+];
+
+/// The developer-identity key of a website: its host, lower-cased, without `www.`; the path
+/// (`/ar`, `/`) is ignored. None for shared hosts and unparseable URLs.
+pub fn website_key(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+    let shared = SHARED_HOSTS
+        .iter()
+        .any(|s| host == *s || host.ends_with(&format!(".{s}")));
+    (!shared && !host.is_empty()).then_some(host)
+}
+
+/// What became of one raw link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlOutcome {
+    /// Empty or blank: loaded as null.
+    Empty,
+    /// A valid http(s) URL, trimmed, spaces percent-encoded.
+    Valid { url: String, had_spaces: bool },
+    /// Not loadable: the reason.
+    Invalid(String),
+}
+
+/// Normalises a link: trims it, percent-encodes spaces, and checks that it parses as an
+/// absolute http(s) URL with a host. The stored text is otherwise kept as written.
+pub fn normalize_url(raw: &str) -> UrlOutcome {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return UrlOutcome::Empty;
+    }
+    if trimmed.chars().any(|c| c.is_control()) {
+        return UrlOutcome::Invalid("it contains control characters (tab, newline, ...)".into());
+    }
+    let had_spaces = trimmed.contains(' ');
+    let url = if had_spaces {
+        trimmed.replace(' ', "%20")
+    } else {
+        trimmed.to_string()
+    };
+    match url::Url::parse(&url) {
+        Err(e) => UrlOutcome::Invalid(format!("it does not parse as a URL ({e})")),
+        Ok(parsed) if !matches!(parsed.scheme(), "http" | "https") => UrlOutcome::Invalid(format!(
+            "its scheme is {:?}; only http and https are allowed",
+            parsed.scheme()
+        )),
+        Ok(parsed) if parsed.host_str().is_none_or(str::is_empty) => {
+            UrlOutcome::Invalid("it has no host".into())
+        }
+        Ok(_) => UrlOutcome::Valid { url, had_spaces },
+    }
+}
+
+/// The host of a normalised URL, lower-cased.
+pub fn url_host(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .host_str()
+        .map(str::to_ascii_lowercase)
+}
+
+/// True when a URL's file name marks it as the Arabic variant: `cover_photo_ar.png`,
+/// `01_screenshots_ar.jpg`, `shot_ar_2.png`.
+pub fn points_at_arabic_file(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = file.rsplit_once('.').map_or(file.as_str(), |(s, _)| s);
+    stem.ends_with("_ar") || stem.contains("_ar_") || stem.starts_with("ar_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("Rayyaan & Bayaan"), "rayyaan-bayaan");
+        assert_eq!(
+            slugify("MA'ANONI DA SHIRIYAR ALQUR'ANI"),
+            "maanoni-da-shiriyar-alqurani"
+        );
+        assert_eq!(slugify("  Quran.com  "), "quran-com");
+        assert_eq!(slugify("Café Qur’an"), "cafe-quran");
+        assert_eq!(slugify("وحي"), "وحي");
+        assert_eq!(slugify("!!!"), "");
+    }
+
+    #[test]
+    fn name_keys_fold_case_punctuation_and_spacing() {
+        assert_eq!(name_key("Tarteel, Inc"), name_key("tarteel   inc"));
+        assert_eq!(name_key("Quran.com"), "qurancom");
+        assert_ne!(name_key("Arabia IT"), name_key("Arabic IT"));
+    }
+
+    #[test]
+    fn website_keys_ignore_www_and_path_but_not_shared_hosts() {
+        assert_eq!(
+            website_key("https://www.tarteel.ai"),
+            Some("tarteel.ai".into())
+        );
+        assert_eq!(
+            website_key("https://noorinternational.net/ar"),
+            website_key("https://noorinternational.net")
+        );
+        assert_eq!(website_key("https://github.com/someone"), None);
+        assert_eq!(website_key("https://someone.github.io/app"), None);
+        assert_eq!(
+            website_key("https://play.google.com/store/apps/dev?id=1"),
+            None
+        );
+    }
+
+    #[test]
+    fn urls_are_trimmed_and_spaces_encoded() {
+        assert_eq!(normalize_url("  "), UrlOutcome::Empty);
+        assert_eq!(
+            normalize_url(" https://x.dev/1_A b/icon.png "),
+            UrlOutcome::Valid {
+                url: "https://x.dev/1_A%20b/icon.png".into(),
+                had_spaces: true
+            }
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,<b>",
+            "ftp://x.dev/a",
+            "not a url",
+            "https://",
+            "https://a\tb.dev",
+        ] {
+            assert!(
+                matches!(normalize_url(bad), UrlOutcome::Invalid(_)),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn arabic_file_names() {
+        assert!(points_at_arabic_file(
+            "https://x.dev/a/01_screenshots_ar.png"
+        ));
+        assert!(points_at_arabic_file(
+            "https://x.dev/a/cover_photo_ar.jpg?v=2"
+        ));
+        assert!(!points_at_arabic_file("https://x.dev/a/cover_photo_en.png"));
+        assert!(!points_at_arabic_file("https://x.dev/radar/shot_arrow.png"));
+    }
+
+    #[test]
+    fn scripts_and_controls() {
+        assert!(has_arabic("مؤسسة تأثير للنشر"));
+        assert!(!has_arabic("Quran.com"));
+        assert!(has_bidi_control("abc\u{202E}def"));
+        assert!(!has_bidi_control("كلمة\u{200C}كلمة"));
+    }
+}

@@ -1,0 +1,723 @@
+//! Source records → rows: categories mapped, developers deduplicated, apps with slugs and
+//! ratings, links and screenshots in order, every row with its deterministic ID.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::decode::{decode_app, decode_category, SourceApp};
+use crate::envelope::SourceInput;
+use crate::ids;
+use crate::model::{App, AppCategory, Category, Dataset, Developer, Language, Rating, Screenshot};
+use crate::report::{Diagnostic, Report};
+use crate::rules::Rule;
+use crate::text::{id_key, name_key, points_at_arabic_file, slugify, website_key};
+use crate::validate::{
+    Checks, Store, LIMIT_DESCRIPTION, LIMIT_NAME, LIMIT_SHORT_DESCRIPTION, LIMIT_SOURCE_ID,
+    LIMIT_STATUS,
+};
+use crate::Migration;
+
+/// Every spelling a developer row was merged from, for reports and the preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeveloperVariants {
+    pub developer_id: Uuid,
+    pub key: String,
+    /// Source ids of the apps by this developer, in source order.
+    pub apps: Vec<String>,
+    pub names_en: Vec<String>,
+    pub names_ar: Vec<String>,
+    pub websites: Vec<String>,
+}
+
+/// The transform's full result (the crate root re-exports it as [`Migration`]).
+pub fn run(input: &SourceInput) -> Migration {
+    let mut diags = Vec::new();
+
+    let sources: Vec<SourceApp> = input
+        .applications
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| decode_app(i, v, &mut diags))
+        .collect();
+
+    let catalogue = CategoryCatalogue::build(input, &sources, &mut diags);
+    let developers = group_developers(&sources, &mut diags);
+
+    let mut dataset = Dataset {
+        categories: catalogue.rows.clone(),
+        developers: developers.rows.clone(),
+        ..Dataset::default()
+    };
+
+    let mut seen_ids: HashMap<String, &str> = HashMap::new();
+    let mut seen_slugs: HashMap<String, &str> = HashMap::new();
+
+    for (pos, src) in sources.iter().enumerate() {
+        let record = src.record.as_str();
+        let mut c = Checks {
+            diags: &mut diags,
+            record,
+        };
+
+        // Identity.
+        let source_id = c.required("id", &src.id, LIMIT_SOURCE_ID);
+        if let Some(id) = &source_id {
+            let key = id_key(id);
+            if let Some(first) = seen_ids.get(&key) {
+                c.diags.push(Diagnostic::new(
+                    Rule::DuplicateId,
+                    Some(record.to_string()),
+                    Some("id".into()),
+                    format!("id {id:?} duplicates the id of record {first:?}"),
+                ));
+            } else {
+                seen_ids.insert(key, record);
+            }
+        }
+        let name_en = c.required("Name_En", &src.name_en, LIMIT_NAME);
+        let name_ar = c.required("Name_Ar", &src.name_ar, LIMIT_NAME);
+        let slug = name_en.as_deref().map(slugify).unwrap_or_default();
+        if name_en.is_some() {
+            if slug.is_empty() {
+                c.diags.push(Diagnostic::new(
+                    Rule::EmptySlug,
+                    Some(record.to_string()),
+                    Some("Name_En".into()),
+                    "no letter or digit to build a slug from".into(),
+                ));
+            } else if let Some(first) = seen_slugs.get(&slug) {
+                c.diags.push(Diagnostic::new(
+                    Rule::DuplicateSlug,
+                    Some(record.to_string()),
+                    Some("Name_En".into()),
+                    format!("slug {slug:?} is already taken by record {first:?}"),
+                ));
+            } else {
+                seen_slugs.insert(slug.clone(), record);
+            }
+        }
+
+        // Texts, with their language checks.
+        let short_en = c.optional(
+            "Short_Description_En",
+            &src.short_description_en,
+            LIMIT_SHORT_DESCRIPTION,
+        );
+        let short_ar = c.optional(
+            "Short_Description_Ar",
+            &src.short_description_ar,
+            LIMIT_SHORT_DESCRIPTION,
+        );
+        let desc_en = c.optional("Description_En", &src.description_en, LIMIT_DESCRIPTION);
+        let desc_ar = c.optional("Description_Ar", &src.description_ar, LIMIT_DESCRIPTION);
+        let status = c.optional("status", &src.status, LIMIT_STATUS);
+        for (field, value, lang) in [
+            ("Name_En", &name_en, Language::En),
+            ("Name_Ar", &name_ar, Language::Ar),
+            ("Short_Description_En", &short_en, Language::En),
+            ("Short_Description_Ar", &short_ar, Language::Ar),
+            ("Description_En", &desc_en, Language::En),
+            ("Description_Ar", &desc_ar, Language::Ar),
+        ] {
+            c.script(field, value.as_deref(), lang);
+        }
+
+        // Rating: exact hundredths, 0.00–5.00.
+        let avg_rating = src.rating.and_then(|r| {
+            if !r.is_finite() || !(0.0..=5.0).contains(&r) {
+                c.diags.push(Diagnostic::new(
+                    Rule::RatingRange,
+                    Some(record.to_string()),
+                    Some("Apps_Avg_Rating".into()),
+                    format!("{r} is outside 0 to 5"),
+                ));
+                return None;
+            }
+            let hundredths = (r * 100.0).round();
+            if ((r * 100.0) - hundredths).abs() > 1e-6 {
+                c.diags.push(Diagnostic::new(
+                    Rule::RatingRounded,
+                    Some(record.to_string()),
+                    Some("Apps_Avg_Rating".into()),
+                    format!(
+                        "{r} is rounded to {}",
+                        Rating(hundredths as u16).to_decimal_string()
+                    ),
+                ));
+            }
+            Some(Rating(hundredths as u16))
+        });
+
+        // Links and images.
+        let icon = c.url(
+            "applicationIcon",
+            src.application_icon.as_deref(),
+            true,
+            None,
+        );
+        let main_en = c.url("mainImage_en", src.main_image_en.as_deref(), true, None);
+        let main_ar = c.url("mainImage_ar", src.main_image_ar.as_deref(), true, None);
+        let logo = c.url("Developer_Logo", src.developer_logo.as_deref(), true, None);
+        let play = c.url(
+            "Google_Play_Link",
+            src.google_play.as_deref(),
+            false,
+            Some(Store::GooglePlay),
+        );
+        let store = c.url(
+            "AppStore_Link",
+            src.app_store.as_deref(),
+            false,
+            Some(Store::AppStore),
+        );
+        let gallery = c.url(
+            "App_Gallery_Link",
+            src.app_gallery.as_deref(),
+            false,
+            Some(Store::AppGallery),
+        );
+        if let Some(url) = &main_en {
+            if points_at_arabic_file(url) {
+                c.diags.push(Diagnostic::new(
+                    Rule::EnglishImageIsArabic,
+                    Some(record.to_string()),
+                    Some("mainImage_en".into()),
+                    format!("the English cover image points at an Arabic file: {url}"),
+                ));
+            }
+        }
+
+        let app_id = ids::app_id(&slug);
+
+        // Screenshots, per language, order kept.
+        for (lang, list, field) in [
+            (Language::Ar, &src.screenshots_ar, "screenshots_ar"),
+            (Language::En, &src.screenshots_en, "screenshots_en"),
+        ] {
+            let mut arabic_files = Vec::new();
+            let mut spaced = Vec::new();
+            let mut order = 0i32;
+            for (i, raw) in list {
+                let item_field = format!("{field}[{i}]");
+                let mut item_diags = Vec::new();
+                let url = Checks {
+                    diags: &mut item_diags,
+                    record,
+                }
+                .url(&item_field, Some(raw), false, None);
+                // One url-spaces finding per list, not per screenshot: the list is the defect.
+                for d in item_diags {
+                    if d.code == Rule::UrlSpaces.code() {
+                        spaced.push(*i);
+                    } else {
+                        c.diags.push(d);
+                    }
+                }
+                if let Some(url) = url {
+                    if lang == Language::En && points_at_arabic_file(&url) {
+                        arabic_files.push(*i);
+                    }
+                    dataset.screenshots.push(Screenshot {
+                        id: ids::screenshot_id(&slug, lang.as_str(), order),
+                        app_id,
+                        language: lang,
+                        url,
+                        sort_order: order,
+                    });
+                    order += 1;
+                }
+            }
+            if !spaced.is_empty() {
+                c.diags.push(
+                    Diagnostic::new(
+                        Rule::UrlSpaces,
+                        Some(record.to_string()),
+                        Some(field.to_string()),
+                        format!(
+                            "{} of {} URLs contain spaces; loaded with %20 (positions {})",
+                            spaced.len(),
+                            list.len(),
+                            spaced
+                                .iter()
+                                .map(usize::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .with_items(spaced),
+                );
+            }
+            if !arabic_files.is_empty() {
+                c.diags.push(
+                    Diagnostic::new(
+                        Rule::EnglishImageIsArabic,
+                        Some(record.to_string()),
+                        Some(field.to_string()),
+                        format!(
+                            "{} of {} English screenshots point at Arabic files (positions {})",
+                            arabic_files.len(),
+                            list.len(),
+                            arabic_files
+                                .iter()
+                                .map(usize::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .with_items(arabic_files),
+                );
+            }
+        }
+
+        // Categories, in the app's order, each once.
+        if src.categories.is_empty() {
+            c.diags.push(Diagnostic::new(
+                Rule::MissingField,
+                Some(record.to_string()),
+                Some("categories".into()),
+                "the app has no category; at least one is required".into(),
+            ));
+        }
+        let mut linked: Vec<Uuid> = Vec::new();
+        for (i, raw) in &src.categories {
+            let field = format!("categories[{i}]");
+            match catalogue.resolve(raw) {
+                Some(category_id) if linked.contains(&category_id) => {
+                    c.diags.push(Diagnostic::new(
+                        Rule::DuplicateLink,
+                        Some(record.to_string()),
+                        Some(field),
+                        format!("category {raw:?} is listed more than once; linked once"),
+                    ));
+                }
+                Some(category_id) => {
+                    dataset.app_categories.push(AppCategory {
+                        app_id,
+                        category_id,
+                        sort_order: linked.len() as i32,
+                    });
+                    linked.push(category_id);
+                }
+                None => {
+                    let hint = catalogue.unknown_hint(raw);
+                    c.diags.push(
+                        Diagnostic::new(
+                            Rule::UnknownCategory,
+                            Some(record.to_string()),
+                            Some(field),
+                            format!("category {raw:?} is not a known category key"),
+                        )
+                        .with_hint(hint),
+                    );
+                }
+            }
+        }
+
+        dataset.apps.push(App {
+            id: app_id,
+            slug,
+            source_id: source_id.unwrap_or_default(),
+            name_en: name_en.unwrap_or_default(),
+            name_ar: name_ar.unwrap_or_default(),
+            short_description_en: short_en,
+            short_description_ar: short_ar,
+            description_en: desc_en,
+            description_ar: desc_ar,
+            status,
+            sort_order: src.sort.unwrap_or(pos as i32 + 1),
+            avg_rating,
+            developer_id: developers
+                .by_app
+                .get(pos)
+                .copied()
+                .flatten()
+                .unwrap_or_else(Uuid::nil),
+            application_icon_url: icon,
+            main_image_en_url: main_en,
+            main_image_ar_url: main_ar,
+            google_play_url: play,
+            app_store_url: store,
+            app_gallery_url: gallery,
+            developer_logo_url: logo,
+        });
+    }
+
+    let report = Report::new(input.source.clone(), dataset.counts(), diags);
+    Migration {
+        dataset,
+        report,
+        developer_variants: developers.variants,
+    }
+}
+
+/// The categories of the export, with every way an app may name one.
+struct CategoryCatalogue {
+    rows: Vec<Category>,
+    /// key → id
+    by_key: HashMap<String, Uuid>,
+    /// lower-cased English display name → id
+    by_display_name: HashMap<String, Uuid>,
+    /// alias key → id
+    by_alias: HashMap<String, Uuid>,
+}
+
+impl CategoryCatalogue {
+    fn build(input: &SourceInput, apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> Self {
+        let empty = BTreeMap::new();
+        let (i18n_en, i18n_ar) = match &input.i18n {
+            Some(i) => (&i.en, &i.ar),
+            None => (&empty, &empty),
+        };
+        let mut cat = CategoryCatalogue {
+            rows: Vec::new(),
+            by_key: HashMap::new(),
+            by_display_name: HashMap::new(),
+            by_alias: HashMap::new(),
+        };
+
+        // (record, key, export name, icon)
+        let mut entries: Vec<(String, String, String, Option<String>)> = Vec::new();
+        match &input.categories {
+            Some(export) => {
+                for (i, value) in export.iter().enumerate() {
+                    let Some(src) = decode_category(i, value, diags) else {
+                        continue;
+                    };
+                    let mut c = Checks {
+                        diags,
+                        record: &src.record,
+                    };
+                    let Some(name) = c.required("name", &src.name, LIMIT_NAME) else {
+                        continue;
+                    };
+                    let direct = name.trim().to_lowercase();
+                    // A name that is no key but is a key's English display name maps to that key
+                    // (the frontend shows key `tools` as "Other").
+                    let key = if i18n_en.is_empty() || i18n_en.contains_key(&direct) {
+                        direct
+                    } else {
+                        i18n_en
+                            .iter()
+                            .find(|(_, shown)| shown.trim().to_lowercase() == direct)
+                            .map(|(k, _)| k.clone())
+                            .unwrap_or(direct)
+                    };
+                    if let Some(icon) = &src.icon {
+                        c.text("icon", icon, None);
+                    }
+                    entries.push((src.record.clone(), key, name, src.icon.clone()));
+                }
+            }
+            None => {
+                // A bare array of records: derive the categories from the keys apps use.
+                let mut seen = Vec::<String>::new();
+                for app in apps {
+                    for (_, raw) in &app.categories {
+                        let key = raw.trim().to_lowercase();
+                        if !key.is_empty() && !seen.contains(&key) {
+                            seen.push(key.clone());
+                            diags.push(Diagnostic::new(
+                                Rule::CategoryDerived,
+                                Some(format!("category:{key}")),
+                                None,
+                                format!("category {key:?} derived from app records (no categories export)"),
+                            ));
+                            entries.push((format!("category:{key}"), key.clone(), key, None));
+                        }
+                    }
+                }
+            }
+        }
+
+        for (record, key, export_name, icon) in entries {
+            if cat.by_key.contains_key(&key) {
+                diags.push(Diagnostic::new(
+                    Rule::DuplicateCategory,
+                    Some(record),
+                    Some("name".into()),
+                    format!("category key {key:?} is exported more than once"),
+                ));
+                continue;
+            }
+            let id = ids::category_id(&key);
+            let name_en = match i18n_en.get(&key) {
+                Some(n) if !n.trim().is_empty() => n.clone(),
+                _ => {
+                    diags.push(Diagnostic::new(
+                        Rule::CategoryNameMissing,
+                        Some(record.clone()),
+                        Some(format!("i18n.en.{key}")),
+                        format!(
+                            "no English display name; the export's name {export_name:?} is used"
+                        ),
+                    ));
+                    export_name.clone()
+                }
+            };
+            let name_ar = match i18n_ar.get(&key) {
+                Some(n) if !n.trim().is_empty() => Some(n.clone()),
+                _ => {
+                    diags.push(Diagnostic::new(
+                        Rule::CategoryNameMissing,
+                        Some(record.clone()),
+                        Some(format!("i18n.ar.{key}")),
+                        "no Arabic display name; loaded as null".into(),
+                    ));
+                    None
+                }
+            };
+            let mut c = Checks {
+                diags,
+                record: &record,
+            };
+            c.text("name_en", &name_en, Some(LIMIT_NAME));
+            if let Some(n) = &name_ar {
+                c.text("name_ar", n, Some(LIMIT_NAME));
+            }
+            cat.by_display_name
+                .insert(name_en.trim().to_lowercase(), id);
+            cat.by_display_name
+                .insert(export_name.trim().to_lowercase(), id);
+            cat.by_key.insert(key.clone(), id);
+            cat.rows.push(Category {
+                id,
+                key,
+                name_en,
+                name_ar,
+                icon_svg: icon,
+                sort_order: cat.rows.len() as i32,
+            });
+        }
+
+        for (from, to) in &input.options.category_aliases {
+            let (from, to) = (from.trim().to_lowercase(), to.trim().to_lowercase());
+            match cat.by_key.get(&to) {
+                Some(id) => {
+                    cat.by_alias.insert(from, *id);
+                }
+                None => diags.push(
+                    Diagnostic::new(
+                        Rule::BadAlias,
+                        Some(format!("alias:{from}")),
+                        None,
+                        format!("alias {from}={to} maps to {to:?}, which is not a category key"),
+                    )
+                    .with_hint(format!("Known category keys: {}.", cat.known_keys())),
+                ),
+            }
+        }
+        cat
+    }
+
+    fn resolve(&self, raw: &str) -> Option<Uuid> {
+        let key = raw.trim().to_lowercase();
+        self.by_key
+            .get(&key)
+            .or_else(|| self.by_alias.get(&key))
+            .or_else(|| self.by_display_name.get(&key))
+            .copied()
+    }
+
+    fn known_keys(&self) -> String {
+        self.rows
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn unknown_hint(&self, raw: &str) -> String {
+        let example = self.rows.first().map_or("tools", |c| c.key.as_str());
+        format!(
+            "Known category keys: {}. Fix the key in the record, add the category to the `categories` export, or map it with an alias: `--alias {}={}`.",
+            self.known_keys(),
+            raw.trim().to_lowercase(),
+            example
+        )
+    }
+}
+
+struct DeveloperGroups {
+    rows: Vec<Developer>,
+    /// App position → developer id (None when the app names no developer).
+    by_app: Vec<Option<Uuid>>,
+    variants: Vec<DeveloperVariants>,
+}
+
+/// Deduplicates developers: one developer per normalised English name, and records that share
+/// a (non-shared) website host are the same developer too. The first variant seen is kept.
+fn group_developers(apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> DeveloperGroups {
+    // Union-find over app positions.
+    let mut parent: Vec<usize> = (0..apps.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut by_host: HashMap<String, usize> = HashMap::new();
+    let mut websites: Vec<Option<String>> = Vec::with_capacity(apps.len());
+
+    for (pos, app) in apps.iter().enumerate() {
+        // The website as it will be loaded; its findings are reported once, here.
+        let mut c = Checks {
+            diags,
+            record: &app.record,
+        };
+        let website = c.url(
+            "Developer_Website",
+            app.developer_website.as_deref(),
+            false,
+            None,
+        );
+        let name = app
+            .developer_name_en
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or("");
+        if c.required("Developer_Name_En", &app.developer_name_en, LIMIT_NAME)
+            .is_none()
+        {
+            websites.push(website);
+            continue;
+        }
+        c.optional("Developer_Name_Ar", &app.developer_name_ar, LIMIT_NAME);
+        c.script("Developer_Name_En", Some(name), Language::En);
+        if let Some(ar) = app
+            .developer_name_ar
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            c.script("Developer_Name_Ar", Some(ar), Language::Ar);
+        }
+        let key = name_key(name);
+        if let Some(&first) = by_name.get(&key) {
+            let (a, b) = (find(&mut parent, first), find(&mut parent, pos));
+            parent[b.max(a)] = b.min(a);
+        } else {
+            by_name.insert(key, pos);
+        }
+        if let Some(host) = website.as_deref().and_then(website_key) {
+            if let Some(&first) = by_host.get(&host) {
+                let (a, b) = (find(&mut parent, first), find(&mut parent, pos));
+                parent[b.max(a)] = b.min(a);
+            } else {
+                by_host.insert(host, pos);
+            }
+        }
+        websites.push(website);
+    }
+
+    // Groups in order of their first app.
+    let named: Vec<bool> = apps
+        .iter()
+        .map(|a| {
+            a.developer_name_en
+                .as_deref()
+                .is_some_and(|n| !n.trim().is_empty())
+        })
+        .collect();
+    let mut group_of_root: HashMap<usize, usize> = HashMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for pos in 0..apps.len() {
+        if !named[pos] {
+            continue;
+        }
+        let root = find(&mut parent, pos);
+        let g = *group_of_root.entry(root).or_insert_with(|| {
+            members.push(Vec::new());
+            members.len() - 1
+        });
+        members[g].push(pos);
+    }
+
+    let mut rows = Vec::with_capacity(members.len());
+    let mut by_app = vec![None; apps.len()];
+    let mut variants = Vec::with_capacity(members.len());
+    for group in members {
+        let first = &apps[group[0]];
+        let name_en = first
+            .developer_name_en
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let key = name_key(&name_en);
+        let id = ids::developer_id(&key);
+        let nonblank =
+            |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        let mut v = DeveloperVariants {
+            developer_id: id,
+            key: key.clone(),
+            apps: Vec::new(),
+            names_en: Vec::new(),
+            names_ar: Vec::new(),
+            websites: Vec::new(),
+        };
+        let mut logo = None;
+        for &pos in &group {
+            let app = &apps[pos];
+            by_app[pos] = Some(id);
+            v.apps.push(app.record.clone());
+            for (list, value) in [
+                (&mut v.names_en, nonblank(app.developer_name_en.as_deref())),
+                (&mut v.names_ar, nonblank(app.developer_name_ar.as_deref())),
+                (&mut v.websites, websites[pos].clone()),
+            ] {
+                if let Some(value) = value {
+                    if !list.contains(&value) {
+                        list.push(value);
+                    }
+                }
+            }
+            if logo.is_none() {
+                logo = app
+                    .developer_logo
+                    .as_deref()
+                    .filter(|l| !l.trim().is_empty() && !l.trim_end().ends_with(".Not Found"))
+                    .and_then(|l| match crate::text::normalize_url(l) {
+                        crate::text::UrlOutcome::Valid { url, .. } => Some(url),
+                        _ => None,
+                    });
+            }
+        }
+        for (field, list) in [
+            ("Developer_Name_En", &v.names_en),
+            ("Developer_Name_Ar", &v.names_ar),
+            ("Developer_Website", &v.websites),
+        ] {
+            if list.len() > 1 {
+                let quoted: Vec<String> = list.iter().map(|s| format!("{s:?}")).collect();
+                diags.push(Diagnostic::new(
+                    Rule::DeveloperMerged,
+                    Some(format!("developer:{key}")),
+                    Some(field.to_string()),
+                    format!(
+                        "{} are merged into one developer (apps: {}); kept {:?}",
+                        quoted.join(" and "),
+                        v.apps.join(", "),
+                        list[0]
+                    ),
+                ));
+            }
+        }
+        rows.push(Developer {
+            id,
+            key,
+            name_en,
+            name_ar: v.names_ar.first().cloned(),
+            website: v.websites.first().cloned(),
+            logo_url: logo,
+        });
+        variants.push(v);
+    }
+    DeveloperGroups {
+        rows,
+        by_app,
+        variants,
+    }
+}

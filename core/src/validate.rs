@@ -1,0 +1,244 @@
+//! The field rules: required values, column limits, scripts, control characters and links.
+//!
+//! Each check pushes diagnostics and returns the value to load (or None), so the transform
+//! reads as a list of fields with their rules.
+
+use crate::model::Language;
+use crate::report::Diagnostic;
+use crate::rules::Rule;
+use crate::text::{has_arabic, has_bidi_control, normalize_url, url_host, UrlOutcome};
+
+/// Column limits, in characters (PostgreSQL `varchar(n)` counts characters, not bytes).
+pub const LIMIT_NAME: usize = 200;
+pub const LIMIT_SHORT_DESCRIPTION: usize = 500;
+pub const LIMIT_DESCRIPTION: usize = 5000;
+pub const LIMIT_URL: usize = 500;
+pub const LIMIT_STATUS: usize = 50;
+pub const LIMIT_SOURCE_ID: usize = 200;
+
+/// A store link field and the hosts it may point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    GooglePlay,
+    AppStore,
+    AppGallery,
+}
+
+impl Store {
+    pub fn hosts(self) -> &'static [&'static str] {
+        match self {
+            Store::GooglePlay => &["play.google.com"],
+            Store::AppStore => &["apps.apple.com", "itunes.apple.com"],
+            Store::AppGallery => &["appgallery.huawei.com", "appgallery.cloud.huawei.com"],
+        }
+    }
+}
+
+/// Checks that apply to every loaded text: length, NUL, bidi controls.
+pub struct Checks<'a> {
+    pub diags: &'a mut Vec<Diagnostic>,
+    pub record: &'a str,
+}
+
+impl Checks<'_> {
+    fn push(&mut self, rule: Rule, field: &str, message: String) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::new(
+            rule,
+            Some(self.record.to_string()),
+            Some(field.to_string()),
+            message,
+        ));
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+
+    /// Length (never truncated), NUL and bidi controls. Returns whether the text is loadable.
+    pub fn text(&mut self, field: &str, value: &str, limit: Option<usize>) -> bool {
+        let mut ok = true;
+        if let Some(limit) = limit {
+            // Count only as far as needed: a 100 MB string costs no more than the limit.
+            let over = value.chars().nth(limit).is_some();
+            if over {
+                let len = value.chars().count();
+                self.push(
+                    Rule::TooLong,
+                    field,
+                    format!("{len} characters; the column holds {limit}"),
+                );
+                ok = false;
+            }
+        }
+        if value.contains('\0') {
+            self.push(
+                Rule::NulCharacter,
+                field,
+                "contains a NUL character (\\u0000)".into(),
+            );
+            ok = false;
+        }
+        if has_bidi_control(value) {
+            self.push(
+                Rule::BidiControl,
+                field,
+                "contains bidirectional control characters; stored verbatim".into(),
+            );
+        }
+        ok
+    }
+
+    /// A required text: missing, null or blank is an error.
+    pub fn required(
+        &mut self,
+        field: &str,
+        value: &Option<String>,
+        limit: usize,
+    ) -> Option<String> {
+        match value {
+            Some(v) if !v.trim().is_empty() => self.text(field, v, Some(limit)).then(|| v.clone()),
+            Some(_) => {
+                self.push(Rule::MissingField, field, "is empty".into());
+                None
+            }
+            None => {
+                self.push(Rule::MissingField, field, "is missing".into());
+                None
+            }
+        }
+    }
+
+    /// An optional text: blank is loaded as null.
+    pub fn optional(
+        &mut self,
+        field: &str,
+        value: &Option<String>,
+        limit: usize,
+    ) -> Option<String> {
+        match value {
+            Some(v) if !v.trim().is_empty() => self.text(field, v, Some(limit)).then(|| v.clone()),
+            _ => None,
+        }
+    }
+
+    /// Warns when a text is in the other language's script.
+    pub fn script(&mut self, field: &str, value: Option<&str>, language: Language) {
+        let Some(value) = value else { return };
+        match language {
+            Language::En if has_arabic(value) => {
+                self.push(
+                    Rule::ScriptMismatch,
+                    field,
+                    format!(
+                        "the English field contains Arabic script: {}",
+                        excerpt(value)
+                    ),
+                );
+            }
+            Language::Ar if !has_arabic(value) => {
+                self.push(
+                    Rule::ScriptMismatch,
+                    field,
+                    format!(
+                        "the Arabic field contains no Arabic script: {}",
+                        excerpt(value)
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// A link: trimmed, `""` → null (warned), spaces encoded (warned), must be http(s) and fit
+    /// its column; `.Not Found` image placeholders become null (warned) when `sentinel` is set;
+    /// store links must point at their store.
+    pub fn url(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        sentinel: bool,
+        store: Option<Store>,
+    ) -> Option<String> {
+        let raw = raw?;
+        if !self.text(field, raw, None) {
+            return None;
+        }
+        if sentinel && raw.trim_end().ends_with(".Not Found") {
+            self.push(
+                Rule::NotFoundSentinel,
+                field,
+                format!(
+                    "{:?} is the frontend's missing-image placeholder; loaded as null",
+                    raw.trim()
+                ),
+            );
+            return None;
+        }
+        match normalize_url(raw) {
+            UrlOutcome::Empty => {
+                self.push(
+                    Rule::EmptyLink,
+                    field,
+                    "is an empty string; loaded as null".into(),
+                );
+                None
+            }
+            UrlOutcome::Invalid(reason) => {
+                self.push(
+                    Rule::InvalidUrl,
+                    field,
+                    format!("{:?}: {reason}", excerpt(raw)),
+                );
+                None
+            }
+            UrlOutcome::Valid { url, had_spaces } => {
+                if had_spaces {
+                    self.push(
+                        Rule::UrlSpaces,
+                        field,
+                        format!("contains spaces; loaded as {}", excerpt(&url)),
+                    );
+                }
+                if url.chars().nth(LIMIT_URL).is_some() {
+                    self.push(
+                        Rule::TooLong,
+                        field,
+                        format!(
+                            "{} characters; the column holds {LIMIT_URL}",
+                            url.chars().count()
+                        ),
+                    );
+                    return None;
+                }
+                if let Some(store) = store {
+                    let host = url_host(&url).unwrap_or_default();
+                    if !store.hosts().contains(&host.as_str()) {
+                        self.push(
+                            Rule::StoreHost,
+                            field,
+                            format!(
+                                "points at {host:?}; expected {}",
+                                store.hosts().join(" or ")
+                            ),
+                        );
+                        return None;
+                    }
+                }
+                Some(url)
+            }
+        }
+    }
+}
+
+/// A short, single-line quote of a value for messages.
+pub fn excerpt(value: &str) -> String {
+    const MAX: usize = 80;
+    let one_line: String = value
+        .chars()
+        .take(MAX + 1)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() > MAX {
+        format!("{}…", one_line.chars().take(MAX).collect::<String>())
+    } else {
+        one_line
+    }
+}
