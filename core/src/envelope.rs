@@ -250,11 +250,24 @@ pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
                     input_error(Rule::InputShape, format!("malformed `i18n`: {e}"))
                 })?),
             };
+            let options = match map.remove("options") {
+                None | Some(Value::Null) => Options::default(),
+                Some(v) => serde_json::from_value(v).map_err(|e| {
+                    input_error(Rule::InputShape, format!("malformed `options`: {e}"))
+                })?,
+            };
+            let source = match map.remove("source") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(serde_json::from_value(v).map_err(|e| {
+                    input_error(Rule::InputShape, format!("malformed `source`: {e}"))
+                })?),
+            };
             Ok(SourceInput {
+                source,
+                options,
                 applications,
                 categories,
                 i18n,
-                ..SourceInput::default()
             })
         }
         other => Err(input_error(

@@ -529,7 +529,13 @@ impl CategoryCatalogue {
     }
 
     fn unknown_hint(&self, raw: &str) -> String {
-        let example = self.rows.first().map_or("tools", |c| c.key.as_str());
+        // Suggest the catch-all category when there is one ("Other"), else the first.
+        let example = self
+            .rows
+            .iter()
+            .find(|c| c.name_en.eq_ignore_ascii_case("other"))
+            .or(self.rows.first())
+            .map_or("KEY", |c| c.key.as_str());
         format!(
             "Known category keys: {}. Fix the key in the record, add the category to the `categories` export, or map it with an alias: `--alias {}={}`.",
             self.known_keys(),
@@ -623,10 +629,7 @@ fn group_developers(apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> Develope
         .collect();
     let mut group_of_root: HashMap<usize, usize> = HashMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
-    for pos in 0..apps.len() {
-        if !named[pos] {
-            continue;
-        }
+    for (pos, _) in named.iter().enumerate().filter(|(_, named)| **named) {
         let root = find(&mut parent, pos);
         let g = *group_of_root.entry(root).or_insert_with(|| {
             members.push(Vec::new());
