@@ -615,3 +615,19 @@ fn hostile_sizes_stay_bounded() {
     assert_eq!(m.dataset.categories.len(), 10_000);
     assert!(m.is_loadable());
 }
+
+#[test]
+fn docs_rule_table_matches_the_code() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md"))
+        .expect("docs/rules.md");
+    let table = doc
+        .split("<!-- rules:begin -->\n")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- rules:end -->").next())
+        .expect("rules markers");
+    assert_eq!(
+        table,
+        qad_core::rules::rules_markdown(),
+        "regenerate: cargo run -p qad-core --example rules_markdown"
+    );
+}
