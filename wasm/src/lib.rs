@@ -1,0 +1,353 @@
+//! qad-wasm: the WebAssembly face of `qad-core`, for the `qad-migrate` npm package and its
+//! browser preview.
+//!
+//! Every export takes and returns plain JavaScript values. Inputs cross the boundary as JSON
+//! text (`JSON.stringify` on the JS side of the boundary), so the core sees exactly the bytes
+//! that `qad-migrate extract` writes to `apps.json` and `qa-load` reads back: the same input gives
+//! the same report in Node, in the browser and in `qa-load`. Outputs are serialised from the
+//! core's types with `serde-wasm-bindgen` in JSON-compatible mode (maps are plain objects).
+//!
+//! The JS-independent parts (decoding, rendering) are plain Rust functions so that they are
+//! tested natively (`cargo test -p qad-wasm`).
+
+// `InputError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
+#![allow(clippy::result_large_err)]
+
+use qad_core::{
+    Diagnostic, I18n, InputError, Migration, Options, Report, Rule, SourceInfo, SourceInput,
+};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+/// The crate version (the workspace version, shared with qad-core and qa-load).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+// ---------------------------------------------------------------------------------------------
+// Plain Rust: decoding, migrating, rendering (tested natively)
+// ---------------------------------------------------------------------------------------------
+
+fn input_error(rule: Rule, message: String) -> InputError {
+    InputError {
+        diagnostic: Diagnostic::new(rule, None, None, message),
+    }
+}
+
+/// Decodes what `qad_core::decode_value` accepts, plus the `source` and `options` members of
+/// the `{applicationsData, categories, i18n?, source?, options?}` form that `loadFrontend`
+/// builds (an apps.json envelope carries them already; a bare array has neither).
+pub fn decode_input(value: Value) -> Result<SourceInput, InputError> {
+    match value {
+        Value::Object(mut map)
+            if !map.contains_key("format") && map.contains_key("applicationsData") =>
+        {
+            let source = map.remove("source");
+            let options = map.remove("options");
+            let mut input = qad_core::decode_value(Value::Object(map))?;
+            match source {
+                None | Some(Value::Null) => {}
+                Some(v) => {
+                    let info: SourceInfo = serde_json::from_value(v).map_err(|e| {
+                        input_error(
+                            Rule::InputShape,
+                            format!("malformed `source` (expected {{module, sha256}}): {e}"),
+                        )
+                    })?;
+                    input.source = Some(info);
+                }
+            }
+            match options {
+                None | Some(Value::Null) => {}
+                Some(v) => {
+                    let opts: Options = serde_json::from_value(v).map_err(|e| {
+                        input_error(
+                            Rule::InputShape,
+                            format!("malformed `options` (expected {{categoryAliases}}): {e}"),
+                        )
+                    })?;
+                    for (from, to) in opts.category_aliases {
+                        input.options.category_aliases.insert(from, to);
+                    }
+                }
+            }
+            Ok(input)
+        }
+        other => qad_core::decode_value(other),
+    }
+}
+
+/// Decodes JSON text (what crosses the JS boundary). A leading BOM is accepted.
+pub fn decode_json_text(text: &str) -> Result<SourceInput, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        input_error(
+            Rule::InputJson,
+            format!(
+                "invalid JSON at line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                e
+            ),
+        )
+    })?;
+    decode_input(value)
+}
+
+/// Decodes the bytes of a file (UTF-8, optional BOM).
+pub fn decode_json_bytes(bytes: &[u8]) -> Result<SourceInput, InputError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => decode_json_text(text),
+        Err(e) => Err(input_error(
+            Rule::InputJson,
+            format!(
+                "the input is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )),
+    }
+}
+
+/// The one-error report of an input that could not be decoded.
+pub fn error_report(error: InputError) -> Report {
+    Report::new(None, qad_core::Counts::default(), vec![error.diagnostic])
+}
+
+/// The migration, or for an undecodable input an empty dataset with a one-error report.
+pub fn migration_of(decoded: Result<SourceInput, InputError>) -> Migration {
+    match decoded {
+        Ok(input) => qad_core::migrate(&input),
+        Err(e) => Migration {
+            dataset: qad_core::Dataset::default(),
+            report: error_report(e),
+            developer_variants: Vec::new(),
+        },
+    }
+}
+
+/// The report alone.
+pub fn report_of(decoded: Result<SourceInput, InputError>) -> Report {
+    match decoded {
+        Ok(input) => qad_core::migrate(&input).report,
+        Err(e) => error_report(e),
+    }
+}
+
+/// Renders a report in one of the formats the command lines print.
+pub fn render(report: &Report, format: &str) -> Result<String, String> {
+    match format {
+        "text" | "txt" => Ok(report.to_text()),
+        "markdown" | "md" => Ok(report.to_markdown()),
+        "json" => Ok(report.to_json()),
+        other => Err(format!(
+            "unknown report format {other:?}; expected \"text\", \"markdown\" or \"json\""
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// wasm-bindgen exports
+// ---------------------------------------------------------------------------------------------
+
+/// Converts a JS input to JSON text and decodes it: a string is JSON text, a `Uint8Array` /
+/// `ArrayBuffer` the bytes of a file, anything else goes through `JSON.stringify` (so that
+/// `undefined` members, `toJSON` and non-finite numbers behave exactly as in a written file).
+fn decode_js(input: &JsValue) -> Result<SourceInput, InputError> {
+    if let Some(text) = input.as_string() {
+        return decode_json_text(&text);
+    }
+    if input.is_instance_of::<js_sys::Uint8Array>() {
+        let bytes = js_sys::Uint8Array::new(input).to_vec();
+        return decode_json_bytes(&bytes);
+    }
+    if input.is_instance_of::<js_sys::ArrayBuffer>() {
+        let bytes = js_sys::Uint8Array::new(input).to_vec();
+        return decode_json_bytes(&bytes);
+    }
+    match js_sys::JSON::stringify(input) {
+        Ok(text) => match text.as_string() {
+            Some(text) => decode_json_text(&text),
+            None => Err(input_error(
+                Rule::InputShape,
+                "no input: the value is undefined or a function".to_string(),
+            )),
+        },
+        Err(e) => Err(input_error(
+            Rule::InputJson,
+            format!(
+                "the input cannot be converted to JSON: {}",
+                js_error_message(&e)
+            ),
+        )),
+    }
+}
+
+fn js_error_message(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Serialises straight from the core's types (struct field order kept, maps as plain objects,
+/// integers as numbers, `None` as `null`).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("qad-wasm: cannot build the JS value: {e}")))
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsError> {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| JsError::new(&format!("{what} is not JSON data")))?;
+    serde_json::from_str(&text).map_err(|e| JsError::new(&format!("{what} is malformed: {e}")))
+}
+
+/// Transforms and validates: `{dataset, report, developer_variants}`. Never throws for a bad
+/// input: it gives a report with an E001/E002 error.
+#[wasm_bindgen]
+pub fn transform(input: JsValue) -> Result<JsValue, JsError> {
+    to_js(&migration_of(decode_js(&input)))
+}
+
+/// Validates: the report only.
+#[wasm_bindgen]
+pub fn validate(input: JsValue) -> Result<JsValue, JsError> {
+    to_js(&report_of(decode_js(&input)))
+}
+
+/// Renders a report (as returned by `validate`/`transform`) as "text", "markdown" or "json":
+/// the same strings `qa-load` prints.
+#[wasm_bindgen(js_name = renderReport)]
+pub fn render_report(report: JsValue, format: &str) -> Result<String, JsError> {
+    let report: Report = from_js(&report, "the report")?;
+    render(&report, format).map_err(|e| JsError::new(&e))
+}
+
+/// The apps.json envelope that `qad-migrate extract` writes for this input. Throws when the
+/// input cannot be decoded (validate it first).
+#[wasm_bindgen(js_name = makeEnvelope)]
+pub fn make_envelope(input: JsValue, generated_by: Option<String>) -> Result<JsValue, JsError> {
+    let decoded = decode_js(&input).map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&decoded.to_envelope(generated_by))
+}
+
+/// `{en, ar}` category display names taken out of the frontend's whole i18n files.
+#[wasm_bindgen(js_name = i18nFromFrontendFiles)]
+pub fn i18n_from_frontend_files(en: JsValue, ar: JsValue) -> Result<JsValue, JsError> {
+    let en: Value = if en.is_undefined() || en.is_null() {
+        Value::Null
+    } else {
+        from_js(&en, "the en i18n file")?
+    };
+    let ar: Value = if ar.is_undefined() || ar.is_null() {
+        Value::Null
+    } else {
+        from_js(&ar, "the ar i18n file")?
+    };
+    to_js(&I18n::from_frontend_files(&en, &ar))
+}
+
+/// Parses a `from=to` category alias as the command lines take it: `[from, to]`, lower-cased.
+#[wasm_bindgen(js_name = parseAlias)]
+pub fn parse_alias(spec: &str) -> Result<Vec<String>, JsError> {
+    Options::parse_alias(spec)
+        .map(|(from, to)| vec![from, to])
+        .map_err(|e| JsError::new(&e))
+}
+
+/// The validation rules: `[{code, name, severity, meaning, fix}]`.
+#[wasm_bindgen]
+pub fn rules() -> Result<JsValue, JsError> {
+    to_js(&qad_core::rules::rule_docs())
+}
+
+/// The rule table in Markdown, as the README shows it.
+#[wasm_bindgen(js_name = rulesMarkdown)]
+pub fn rules_markdown() -> String {
+    qad_core::rules::rules_markdown()
+}
+
+/// The core version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    VERSION.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn app(id: &str) -> Value {
+        json!({
+            "id": id, "Name_En": "Alpha", "Name_Ar": "ألفا", "Developer_Name_En": "Dev",
+            "categories": ["tools"], "sort": 1
+        })
+    }
+
+    #[test]
+    fn module_form_keeps_source_and_options() {
+        let input = decode_input(json!({
+            "applicationsData": [app("1_a")],
+            "categories": [{"name": "Tools"}],
+            "source": {"module": "src/app/services/applicationsData.ts", "sha256": "ab"},
+            "options": {"categoryAliases": {"other": "tools"}},
+        }))
+        .expect("decodes");
+        assert_eq!(input.applications.len(), 1);
+        assert_eq!(
+            input.source.as_ref().map(|s| s.module.as_str()),
+            Some("src/app/services/applicationsData.ts")
+        );
+        assert_eq!(
+            input
+                .options
+                .category_aliases
+                .get("other")
+                .map(String::as_str),
+            Some("tools")
+        );
+    }
+
+    #[test]
+    fn malformed_source_is_an_input_shape_error() {
+        let err = decode_input(json!({"applicationsData": [], "source": "x"})).unwrap_err();
+        assert_eq!(err.diagnostic.code, "E002");
+        let err = decode_input(json!({"applicationsData": [], "options": {"categoryAliases": 3}}))
+            .unwrap_err();
+        assert_eq!(err.diagnostic.code, "E002");
+    }
+
+    #[test]
+    fn bad_json_text_is_e001_with_position() {
+        let err = decode_json_text("{\"applicationsData\": [1,]}").unwrap_err();
+        assert_eq!(err.diagnostic.code, "E001");
+        assert!(
+            err.diagnostic.message.contains("line 1"),
+            "{}",
+            err.diagnostic.message
+        );
+        let err = decode_json_bytes(b"\xff\xfe").unwrap_err();
+        assert_eq!(err.diagnostic.code, "E001");
+    }
+
+    #[test]
+    fn undecodable_input_gives_a_one_error_migration() {
+        let m = migration_of(decode_json_text("42"));
+        assert_eq!(m.report.errors, 1);
+        assert_eq!(m.report.diagnostics[0].code, "E002");
+        assert!(m.dataset.apps.is_empty() && m.developer_variants.is_empty());
+    }
+
+    #[test]
+    fn render_rejects_unknown_formats() {
+        let report = report_of(decode_json_text("[]"));
+        assert!(render(&report, "text").is_ok());
+        assert!(render(&report, "markdown").is_ok());
+        assert!(render(&report, "json").is_ok());
+        assert!(render(&report, "html").is_err());
+    }
+}
