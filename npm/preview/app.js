@@ -360,7 +360,14 @@ function buildIndex(m) {
     devById, catById, catByKey, appById, appBySlug, appBySource, catsOfApp, appsOfCat, shotsOfApp,
     appsOfDev, variantOfDev, diagsOf, ruleCounts, ruleList, sortedCats, catRecord,
     appDiags: (a) => diagsOf.get(a.source_id) || [],
-    devDiags: (d) => diagsOf.get(`developer:${d.key}`) || [],
+    // A developer's own findings, plus those its apps' records carry about developer fields
+    // (W104 merges, an Arabic name in the English field, an empty website, a logo URL).
+    devDiags: (d) => {
+      const own = diagsOf.get(`developer:${d.key}`) || [];
+      const fromApps = (appsOfDev.get(d.id) || []).flatMap((a) =>
+        (diagsOf.get(a.source_id) || []).filter((x) => x.field && /^developer_/i.test(x.field)));
+      return [...own, ...fromApps];
+    },
     catDiags: (c) => diagsOf.get(catRecord.get(c.id)) || [],
   };
   const appRecords = new Set(ds.apps.map((a) => a.source_id));
@@ -647,17 +654,26 @@ function issueBadges(diags, { emptyOk = true } = {}) {
     }, code, list.length > 1 ? h('span', { class: 'badge-n', text: `×${list.length}` }) : null)));
 }
 
+/** Findings grouped by rule (errors first): the rule and its fix once, then one line per finding. */
 function diagList(diags) {
-  return h('ul', { class: 'diag-list' }, diags.map((d) =>
-    h('li', { class: `diag diag-${d.severity}`, dataset: { code: d.code } },
-      h('span', { class: `badge ${d.severity === 'error' ? 'badge-error' : 'badge-warning'}`, text: d.code }),
-      h('div', { class: 'diag-body' },
-        h('div', { class: 'diag-head' },
-          h('span', { class: 'diag-rule', text: d.rule }),
+  const groups = new Map();
+  for (const d of diags) push(groups, d.code, d);
+  const sorted = [...groups.entries()].sort(([a, la], [b, lb]) =>
+    (la[0].severity === lb[0].severity ? 0 : la[0].severity === 'error' ? -1 : 1) || a.localeCompare(b));
+  return h('div', { class: 'diag-groups' }, sorted.map(([code, list]) => {
+    const d0 = list[0];
+    return h('section', { class: `diag-group diag-${d0.severity}`, dataset: { code } },
+      h('div', { class: 'diag-head' },
+        h('span', { class: `badge ${d0.severity === 'error' ? 'badge-error' : 'badge-warning'}`, text: code }),
+        h('span', { class: 'diag-rule', text: d0.rule }),
+        list.length > 1 ? h('span', { class: 'diag-n', text: `×${list.length}` }) : null,
+        d0.hint ? h('span', { class: 'diag-hint', text: d0.hint }) : null),
+      h('ul', { class: 'diag-list' }, list.map((d) =>
+        h('li', { class: 'diag-item', dataset: { code: d.code } },
           d.field ? h('code', { class: 'diag-field', text: d.field }) : null,
-          d.items && d.items.length ? h('span', { class: 'diag-items', text: `items ${d.items.map((i) => `#${i + 1}`).join(', ')}` }) : null),
-        h('div', { class: 'diag-msg', text: d.message }),
-        d.hint ? h('div', { class: 'diag-hint', text: d.hint }) : null))));
+          h('span', { class: 'diag-msg', text: d.message }),
+          d.hint && d.hint !== d0.hint ? h('span', { class: 'diag-hint', text: d.hint }) : null))));
+  }));
 }
 
 function text(value, { lang, cls = '' } = {}) {
@@ -746,11 +762,11 @@ function renderApps(view) {
       },
     },
     h('td', { class: 'num', text: String(a.sort_order) }),
-    h('td', { class: 'app-cell' },
+    h('td', null, h('div', { class: 'app-cell' },
       image(a.application_icon_url, { className: 'icon', label: 'no icon' }),
       h('div', { class: 'names' },
         h('a', { class: 'name-en', href, lang: 'en', dir: 'ltr', text: a.name_en, onclick: (ev) => { ev.preventDefault(); openDetail(a.slug); } }),
-        text(a.name_ar, { lang: 'ar', cls: 'name-ar' }))),
+        text(a.name_ar, { lang: 'ar', cls: 'name-ar' })))),
     h('td', { class: 'ids' },
       h('code', { class: 'slug', text: a.slug }),
       h('code', { class: 'uuid', title: 'Future app id (UUID v5 of the slug)', text: a.id })),
@@ -785,16 +801,16 @@ function renderDevelopers(view) {
     const apps = ix.appsOfDev.get(d.id) || [];
     const website = safeHttpUrl(d.website);
     return h('tr', { class: 'dev-row', dataset: { key: d.key } },
-      h('td', { class: 'app-cell' },
+      h('td', null, h('div', { class: 'app-cell' },
         image(d.logo_url, { className: 'icon', label: 'no logo' }),
-        h('div', { class: 'names' }, h('span', { class: 'name-en', text: d.name_en }), text(d.name_ar, { lang: 'ar', cls: 'name-ar' }))),
+        h('div', { class: 'names' }, h('span', { class: 'name-en', text: d.name_en }), text(d.name_ar, { lang: 'ar', cls: 'name-ar' })))),
       h('td', { class: 'ids' }, h('code', { class: 'slug', text: d.key }), h('code', { class: 'uuid', text: d.id })),
-      h('td', null, website
+      h('td', { class: 'website' }, website
         ? h('a', { href: website, target: '_blank', rel: 'noopener noreferrer', class: 'ext', text: d.website })
         : h('span', { class: 'none', text: '—' })),
       h('td', null, h('div', { class: 'app-links' }, apps.map((a) =>
         h('a', { href: `#app/${encodeURIComponent(a.slug)}`, class: 'app-link', text: a.name_en })))),
-      h('td', { class: 'variants' }, v && isMerged(v) ? variantsBlock(v) : h('span', { class: 'none', text: 'single spelling' })),
+      h('td', { class: 'variants' }, v && isMerged(v) ? variantsBlock(v) : h('span', { class: 'none small', text: 'one spelling' })),
       h('td', { class: 'issues' }, issueBadges(ix.devDiags(d))));
   });
   fill(view, h('div', { class: 'table-wrap' },
@@ -963,8 +979,9 @@ function renderDetail() {
     const suffix = lang === 'en' ? 'en' : 'ar';
     const coverDiags = fieldDiags(diags, LANG_FIELDS.cover[i]);
     const shotDiags = fieldDiags(diags, LANG_FIELDS.screenshots[i]);
-    const flagged = new Map(); // screenshot index -> diagnostics
+    const flagged = new Map(); // screenshot position in the source list -> diagnostics
     for (const d of shotDiags) for (const item of d.items || []) push(flagged, item, d);
+    const flaggedShots = new Set([...flagged.entries()].filter(([, ds]) => ds.some(isFlag)).map(([i]) => i));
     const list = shots[lang] || [];
     const label = (t, field) => h('h4', { class: 'field-label' }, h('span', { lang: 'en', dir: 'ltr', text: t }), inlineBadges(fieldDiags(diags, field)));
     return h('section', { class: `lang-col lang-${lang}`, lang, dir: lang === 'ar' ? 'rtl' : 'ltr', dataset: { lang } },
@@ -979,9 +996,10 @@ function renderDetail() {
       shotFigure(app[`main_image_${suffix}_url`], coverDiags, 'cover', 'no cover image', 'shot-cover'),
       h('h4', { class: 'field-label' },
         h('span', { lang: 'en', dir: 'ltr', text: `Screenshots (${list.length})` }), inlineBadges(shotDiags),
-        flagged.size ? h('span', { class: 'flag-note', lang: 'en', dir: 'ltr', text: `${flagged.size} flagged` }) : null),
+        flaggedShots.size ? h('span', { class: 'flag-note', lang: 'en', dir: 'ltr', text: `${flaggedShots.size} flagged` }) : null),
       list.length
-        ? h('div', { class: 'shots', dataset: { lang } }, list.map((s, n) => shotFigure(s.url, flagged.get(n) || [], `#${n + 1}`)))
+        ? h('div', { class: 'shots', dataset: { lang } }, list.map((s, n) =>
+          shotFigure(s.url, flagged.get(Number.isInteger(s.sort_order) ? s.sort_order : n) || [], `#${n + 1}`)))
         : h('p', { class: 'none', text: 'No screenshots.' }));
   };
 
@@ -997,18 +1015,27 @@ function metaItem(label, value, badges = null) {
   return h('div', { class: 'meta-item' }, h('dt', { text: label }), h('dd', null, value, badges));
 }
 
-/** A cover image or screenshot, with its caption; flagged (outlined, labelled) when a diagnostic concerns it. */
+/** A finding that marks an image as wrong (not merely noted): W102, or any error. */
+function isFlag(d) {
+  return d.code === 'W102' || d.severity === 'error';
+}
+
+/**
+ * A cover image or screenshot, with its caption. Flagged (red outline and label) when a
+ * finding says the image is wrong (an English slot showing an `_ar` file, an error); other
+ * findings about it (e.g. W111 spaces in the URL) are noted with a small amber tag.
+ */
 function shotFigure(url, diags, caption, missing = 'no image', extra = '') {
-  const flaggedCls = diags.length ? ' flagged' : '';
-  return h('figure', { class: `shot${flaggedCls} ${extra}`.trim(), dataset: diags.length ? { flag: diags.map((d) => d.code).join(' ') } : null },
+  const flags = diags.filter(isFlag);
+  const notes = diags.filter((d) => !isFlag(d));
+  const cls = ['shot', flags.length ? 'flagged' : '', notes.length ? 'noted' : '', extra].filter(Boolean).join(' ');
+  return h('figure', { class: cls, dataset: diags.length ? { flag: diags.map((d) => d.code).join(' ') } : null },
     image(url, { className: 'shot-img', label: missing }),
-    diags.length ? h('span', { class: 'shot-flag', lang: 'en', dir: 'ltr', title: diags.map((d) => d.message).join('\n') },
-      diags.map((d) => d.code).join(' '), d102(diags) ? ' · _ar file' : '') : null,
+    flags.length ? h('span', { class: 'shot-flag', lang: 'en', dir: 'ltr', title: flags.map((d) => d.message).join('\n') },
+      flags.map((d) => d.code).join(' '), flags.some((d) => d.code === 'W102') ? ' · _ar file' : '') : null,
+    notes.length ? h('span', { class: 'shot-note', lang: 'en', dir: 'ltr', title: notes.map((d) => d.message).join('\n') },
+      notes.map((d) => d.code).join(' ')) : null,
     h('figcaption', { lang: 'en', dir: 'ltr' },
       h('span', { class: 'shot-n', text: caption }),
       url ? h('span', { class: 'shot-file', title: url, text: fileName(url) }) : null));
-}
-
-function d102(diags) {
-  return diags.some((d) => d.code === 'W102');
 }

@@ -110,8 +110,8 @@ test('live preview of the real frontend: summary, app detail (RTL, warnings), fi
   assert.equal(await en.evaluate((el) => getComputedStyle(el).direction), 'ltr');
   // Its warnings are listed, and the flagged English screenshots are marked, exactly those.
   const appDiags = migration.report.diagnostics.filter((d) => d.record === app.source_id);
-  assert.equal(await dialog.locator('.diag-list > li').count(), appDiags.length);
-  assert.ok(await dialog.locator('.diag-list > li[data-code="W102"]').count() >= 1);
+  assert.equal(await dialog.locator('.diag-item').count(), appDiags.length);
+  assert.ok(await dialog.locator('.diag-item[data-code="W102"]').count() >= 1);
   const flagged = await en.locator('.shots .shot').evaluateAll((figs) =>
     figs.map((f, i) => (f.classList.contains('flagged') ? i : -1)).filter((i) => i >= 0));
   assert.deepEqual(flagged, [...target.items].sort((a, b) => a - b));

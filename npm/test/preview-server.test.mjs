@@ -252,3 +252,19 @@ export const categories = [{ name: "Tools", icon: \`<svg xmlns="http://www.w3.or
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the page scripts never parse strings as HTML', async () => {
+  const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'preview');
+  for (const f of ['app.js', 'dom.js', 'boot.js']) {
+    const code = (await fs.readFile(path.join(dir, f), 'utf8'))
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'createContextualFragment', 'DOMParser', 'eval(', 'new Function']) {
+      assert.ok(!code.includes(sink), `${f} uses ${sink}`);
+    }
+  }
+  const html = await fs.readFile(path.join(dir, 'index.html'), 'utf8');
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script in index.html');
+  assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline event handler in index.html');
+  assert.doesNotMatch(html, /\sstyle=/i, 'no inline style in index.html');
+});
