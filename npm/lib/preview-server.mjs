@@ -232,13 +232,16 @@ export async function startPreview(opts = {}) {
   if (!isLoopbackHost(host) && !opts.allowNonLoopback) {
     const err = new Error(
       `refusing to serve the preview on non-loopback host ${JSON.stringify(host)}: it shows unpublished data ` +
-        'to anyone who can reach it. Use 127.0.0.1 (the default), or pass --allow-non-loopback if you really mean it.',
+        'to anyone who can reach it. Use 127.0.0.1 (the default), or pass --allow-remote (allowNonLoopback) if you really mean it.',
     );
     err.code = 'ERR_QAD_NON_LOOPBACK';
+    err.exitCode = 2; // a usage error for the CLI
     throw err;
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`invalid port ${JSON.stringify(opts.port)}: expected 0..65535`);
+    const err = new RangeError(`invalid port ${JSON.stringify(opts.port)}: expected 0..65535`);
+    err.exitCode = 2;
+    throw err;
   }
   const previewDir = opts.previewDir ?? PREVIEW_DIR;
   const wasmDir = opts.wasmDir ?? WASM_DIR;
@@ -258,6 +261,11 @@ export async function startPreview(opts = {}) {
   const root = path.resolve(opts.root ?? '.');
   const modulePath = opts.modulePath ?? DEFAULT_MODULE;
   const moduleFile = path.resolve(root, modulePath);
+  // What the page shows: the module relative to the root (the CLI passes an absolute path).
+  const relModule = path.relative(root, moduleFile);
+  const moduleLabel = relModule && !relModule.startsWith('..') && !path.isAbsolute(relModule)
+    ? relModule.split(path.sep).join('/')
+    : path.basename(moduleFile);
   const i18nDir = opts.i18nDir === false ? null : path.resolve(root, opts.i18nDir ?? DEFAULT_I18N_DIR);
   const watch = new SourceWatch([moduleFile, ...(i18nDir ? I18N_FILES.map((f) => path.join(i18nDir, f)) : [])]);
   let loadFrontend = opts.loadFrontend ?? null;
@@ -360,7 +368,7 @@ export async function startPreview(opts = {}) {
       send(res, req, 200, TYPES['.json'], jsonBody({
         live: true,
         revision: watch.revision,
-        module: modulePath,
+        module: moduleLabel,
         moduleSha256: watch.moduleSha,
         moduleMtimeMs: watch.moduleMtimeMs,
       }));

@@ -980,7 +980,12 @@ function renderDetail() {
     const coverDiags = fieldDiags(diags, LANG_FIELDS.cover[i]);
     const shotDiags = fieldDiags(diags, LANG_FIELDS.screenshots[i]);
     const flagged = new Map(); // screenshot position in the source list -> diagnostics
-    for (const d of shotDiags) for (const item of d.items || []) push(flagged, item, d);
+    for (const d of shotDiags) {
+      // Positions come in `items`, or in the field itself (`screenshots_en[3]`).
+      const at = /\[(\d+)\]$/.exec(d.field || '');
+      const items = d.items && d.items.length ? d.items : at ? [Number(at[1])] : [];
+      for (const item of items) push(flagged, item, d);
+    }
     const flaggedShots = new Set([...flagged.entries()].filter(([, ds]) => ds.some(isFlag)).map(([i]) => i));
     const list = shots[lang] || [];
     const label = (t, field) => h('h4', { class: 'field-label' }, h('span', { lang: 'en', dir: 'ltr', text: t }), inlineBadges(fieldDiags(diags, field)));

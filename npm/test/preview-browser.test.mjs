@@ -267,6 +267,11 @@ test('markup in the data is shown as text, never executed', async () => {
   assert.equal(await dialog.locator('.detail-title h2').textContent(), evilName);
   assert.equal(await dialog.locator('[data-lang="ar"] .field-name').textContent(), '<img src=x onerror="window.__xss = 2">تطبيق خبيث');
   assert.ok(await dialog.getByText('<iframe src="javascript:window.__xss = 3"></iframe>short').isVisible());
+  // The screenshot with a javascript: URL (E016 on screenshots_en[0]) is flagged, as a placeholder.
+  const first = dialog.locator('[data-lang="en"] .shots .shot').first();
+  assert.match(await first.getAttribute('class'), /\bflagged\b/);
+  assert.match(await first.locator('.shot-flag').textContent(), /E016/);
+  assert.equal(await first.locator('img').count(), 0);
   await page.waitForTimeout(300); // give any injected handler a chance to run
   await shot(page, 'preview-xss.png');
 

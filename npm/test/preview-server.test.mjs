@@ -202,6 +202,19 @@ test('api/status changes revision when the module changes; a broken module is a 
   }
 });
 
+test('an absolute modulePath (as the CLI passes it) is shown relative to the root', async () => {
+  const p = await startPreview({ root, modulePath: path.join(root, MODULE_REL) });
+  try {
+    const status = await (await fetch(new URL('/api/status', p.url))).json();
+    assert.equal(status.module, MODULE_REL);
+    const body = await (await fetch(new URL('/api/input', p.url))).json();
+    assert.equal(body.input.applicationsData.length, 44);
+    assert.ok(!JSON.stringify(status).includes(root));
+  } finally {
+    await p.close();
+  }
+});
+
 test('static mode (live: false) serves the page but no data', async () => {
   const p = await startPreview({ live: false });
   try {
