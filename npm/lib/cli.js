@@ -109,12 +109,14 @@ categories, developers, screenshots) with the validation report beside it, reloa
 on every page load. Stop it with Ctrl+C.
 
 Options:
-  -p, --port N        the port (default: chosen by the preview server; 0 for any free port)
-  --host HOST         the interface to listen on (default 127.0.0.1)
+  -p, --port N        the port to listen on (default 0: any free port; the URL is printed)
+  --host HOST         the address to listen on (default 127.0.0.1); must be a loopback
+                      address (127.0.0.0/8, ::1, localhost) unless --allow-remote is given
   --allow-remote      allow a non-loopback --host (the preview has no authentication)
 ${LOAD_HELP}
 
-Exit: 0 stopped, 2 usage, 3 module cannot be loaded, 4 the server cannot start.
+Exit: 0 stopped (Ctrl+C), 2 usage (e.g. a non-loopback --host without --allow-remote),
+3 module cannot be loaded, 4 the server cannot start (port in use, wasm not built).
 `,
   rules: `Usage: qad-migrate rules [--format text|markdown|json]
 
@@ -278,7 +280,8 @@ async function cmdPreview(io, values, signals) {
     });
   } catch (e) {
     if (e instanceof api.LoadError || (e && e.exitCode === EXIT_CODES.loadError)) throw e;
-    if (e && e.exitCode === EXIT_CODES.usage) throw usage(e.message);
+    if (e && e.code === "ERR_QAD_MODULE_MISSING") throw new api.LoadError(e.message, { kind: "missing-file", file: modulePath });
+    if (e && (e.code === "ERR_QAD_NON_LOOPBACK" || e.exitCode === EXIT_CODES.usage)) throw usage(e.message);
     throw new IoError(`the preview server cannot start: ${e && e.message ? e.message : e}`);
   }
   io.out(`qad-migrate preview: ${server.url}  (Ctrl+C to stop)\n`);

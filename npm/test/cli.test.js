@@ -1,0 +1,255 @@
+"use strict";
+// The command-line program on the project's own fixtures (test/fixtures/frontends/): exit codes
+// and messages for valid data, data with errors, modules that cannot be loaded, and usage errors.
+
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const { runCli, frontendsDir, tmpDir, copyDir, sha256 } = require("../test-support/helpers.js");
+
+const fe = (name) => path.join(frontendsDir, name);
+const MODULE = "src/app/services/applicationsData.ts";
+
+test("validate: valid data exits 0 and prints core's text report grouped by app, with counts", () => {
+  const r = runCli(["validate", "--root", fe("valid")]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, fs.readFileSync(path.join(frontendsDir, "..", "valid.report.txt"), "utf8"));
+  assert.match(r.stdout, /^1_Noor Reader \(0 error\(s\), 8 warning\(s\)\)$/m);
+  assert.match(r.stdout, /^3 apps, 4 categories, 2 developers, 4 app-category links, 6 screenshots$/m);
+  assert.match(r.stderr, /src\/app\/services\/applicationsData\.ts \(sha256 [0-9a-f]{12}…\): 3 app record\(s\), 4 categories; i18n: en, ar/);
+});
+
+test("validate: the current directory is the default root", () => {
+  const r = runCli(["validate"], { cwd: fe("valid") });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /VALID: the load can proceed — 0 error\(s\), 22 warning\(s\)/);
+});
+
+test("validate: data errors exit 1, each with its app, field, code and hint", () => {
+  const r = runCli(["validate", "--root", fe("data-errors")]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^1_Alpha \(7 error\(s\), 1 warning\(s\)\)$/m);
+  for (const code of ["E010", "E011", "E012", "E013", "E015", "E016", "E017"]) {
+    assert.match(r.stdout, new RegExp(`error ${code} \\[`), code);
+  }
+  assert.match(r.stdout, /error E010 \[missing-field\] Name_Ar: is empty\n\s+hint: Fill in the field/);
+  assert.match(r.stdout, /INVALID: the load will refuse this input — 7 error\(s\), 6 warning\(s\)/);
+});
+
+test("validate --format json prints the structured report; --format markdown the Markdown", () => {
+  const r = runCli(["validate", "--root", fe("data-errors"), "--format", "json"]);
+  assert.equal(r.status, 1);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.errors, 7);
+  assert.equal(report.warnings, 6);
+  assert.ok(Array.isArray(report.byRule) && report.byRule.length > 0);
+  assert.deepEqual(
+    report.diagnostics.filter((d) => d.severity === "error").map((d) => d.code).sort(),
+    ["E010", "E011", "E012", "E013", "E015", "E016", "E017"],
+  );
+  assert.equal(report.source.module, MODULE);
+  const md = runCli(["validate", "--root", fe("valid"), "--format", "markdown"]);
+  assert.equal(md.status, 0);
+  assert.equal(md.stdout, fs.readFileSync(path.join(frontendsDir, "..", "valid.report.md"), "utf8"));
+});
+
+test("validate --report FILE.md writes the Markdown report, also when there are errors", () => {
+  const dir = tmpDir("report");
+  const file = path.join(dir, "sub", "migration-report.md");
+  const r = runCli(["validate", "--root", fe("data-errors"), "--report", file]);
+  assert.equal(r.status, 1);
+  const md = fs.readFileSync(file, "utf8");
+  assert.match(md, /^# Migration validation report/);
+  assert.match(md, /\*\*INVALID: the load will refuse this input\*\* — 7 error\(s\), 6 warning\(s\)/);
+  assert.match(md, /\| E015 \| error \| categories\[1\] \|/);
+});
+
+test("extract --out writes the envelope: records, categories, i18n names, source path and SHA-256", () => {
+  const dir = tmpDir("extract");
+  const out = path.join(dir, "apps.json");
+  const r = runCli(["extract", "--root", fe("valid"), "--out", out, "--alias", "Other=Tools"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /wrote .*apps\.json \(3 app records, 22 warning\(s\)\)/);
+  const env = JSON.parse(fs.readFileSync(out, "utf8"));
+  assert.equal(env.format, "qad-migrate/apps");
+  assert.equal(env.version, 1);
+  assert.match(env.generatedBy, /^qad-migrate \d+\.\d+\.\d+/);
+  assert.equal(env.applicationsData.length, 3);
+  assert.equal(env.categories.length, 4);
+  assert.deepEqual(Object.keys(env.applicationsData[0]).slice(0, 3), ["id", "Name_Ar", "Name_En"], "the module's field order");
+  assert.equal(env.i18n.en.tools, "Other");
+  assert.equal(env.i18n.ar.tools, "أخرى");
+  assert.deepEqual(env.options, { categoryAliases: { other: "tools" } });
+  assert.deepEqual(env.source, { module: MODULE, sha256: sha256(fs.readFileSync(path.join(fe("valid"), MODULE))) });
+  // The template literal with the relative import was evaluated, not copied.
+  assert.equal(env.applicationsData[0].mainImage_ar, "https://cdn.example.org/apps/1_Noor Reader/cover_photo_ar.png");
+  assert.equal(env.applicationsData[2].categories[0], "kids");
+  assert.ok(!fs.readdirSync(dir).some((f) => f.endsWith(".tmp")), "no temporary file left");
+});
+
+test("extract refuses to write when validation has errors: exit 1, existing file untouched", () => {
+  const dir = tmpDir("extract-errors");
+  const out = path.join(dir, "apps.json");
+  const fresh = runCli(["extract", "--root", fe("data-errors"), "--out", out]);
+  assert.equal(fresh.status, 1);
+  assert.ok(!fs.existsSync(out), "nothing written");
+  assert.deepEqual(fs.readdirSync(dir), []);
+  assert.match(fresh.stderr, /apps\.json not written: the data has 7 validation error\(s\)/);
+  fs.writeFileSync(out, "previous");
+  const again = runCli(["extract", "--root", fe("data-errors"), "--out", out]);
+  assert.equal(again.status, 1);
+  assert.equal(fs.readFileSync(out, "utf8"), "previous");
+});
+
+test("extract --out - writes the envelope to stdout and the report to stderr", () => {
+  const r = runCli(["extract", "--root", fe("valid"), "--out", "-"]);
+  assert.equal(r.status, 0, r.stderr);
+  const env = JSON.parse(r.stdout);
+  assert.equal(env.applicationsData.length, 3);
+  assert.match(r.stderr, /VALID: the load can proceed/);
+});
+
+test("a syntax error is reported with file, line and column (exit 3)", () => {
+  const r = runCli(["validate", "--root", fe("syntax-error")]);
+  assert.equal(r.status, 3);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /syntax error in src\/app\/services\/applicationsData\.ts:9:5: error TS1005: ',' expected\./);
+  assert.match(r.stderr, /^9 \|     Developer_Name_En: "Alpha Dev",$/m);
+  const x = runCli(["extract", "--root", fe("syntax-error"), "--out", path.join(tmpDir("x"), "apps.json")]);
+  assert.equal(x.status, 3);
+});
+
+test("an export of another name is named in the message (exit 3)", () => {
+  const r = runCli(["validate", "--root", fe("wrong-export")]);
+  assert.equal(r.status, 3);
+  assert.match(r.stderr, /has no `applicationsData` export: it exports `apps` \(an array\), `categories` \(an array\)/);
+});
+
+test("exports of another shape are refused with a clear message (exit 3)", () => {
+  const cases = [
+    [MODULE, /exports `applicationsData` as an object; it must be an array of app records/],
+    ["src/app/services/categoriesObject.ts", /exports `categories` as a string; it must be an array/],
+    ["src/app/services/notJson.ts", /the export applicationsData\[0\]\.Apps_Avg_Rating is NaN, which JSON cannot carry/],
+  ];
+  for (const [module, message] of cases) {
+    const r = runCli(["validate", "--root", fe("wrong-shape"), "--module", module]);
+    assert.equal(r.status, 3, module);
+    assert.match(r.stderr, message);
+  }
+});
+
+test("a module that throws, or imports a package, cannot be loaded (exit 3)", () => {
+  const thrown = runCli(["validate", "--root", fe("runtime-error")]);
+  assert.equal(thrown.status, 3);
+  assert.match(thrown.stderr, /threw while being evaluated \(at src\/app\/services\/applicationsData\.ts:5:\d+\): ReferenceError: window is not defined/);
+  const imported = runCli(["validate", "--root", fe("runtime-error"), "--module", "src/app/services/packageImport.ts"]);
+  assert.equal(imported.status, 3);
+  assert.match(imported.stderr, /imports "@angular\/core", which qad-migrate does not load/);
+});
+
+test("a missing module or root is exit 3", () => {
+  const r = runCli(["validate", "--root", fe("valid"), "--module", "src/app/services/nope.ts"]);
+  assert.equal(r.status, 3);
+  assert.match(r.stderr, /cannot read the module src\/app\/services\/nope\.ts: no such file/);
+  const root = runCli(["validate", "--root", path.join(tmpDir("noroot"), "absent")]);
+  assert.equal(root.status, 3);
+  assert.match(root.stderr, /the frontend root .* does not exist/);
+});
+
+test("TypeScript missing from the frontend is exit 3 with what to install", () => {
+  const dir = copyDir(fe("valid"), path.join(tmpDir("no-ts"), "frontend"));
+  const r = runCli(["validate", "--root", dir]);
+  assert.equal(r.status, 3);
+  assert.match(r.stderr, /TypeScript is not installed in the frontend at .*npm install --save-dev typescript/);
+});
+
+test("an i18n file that is not JSON is exit 3; missing i18n files are fine (--no-i18n, --i18n DIR)", () => {
+  const dir = copyDir(fe("valid"), path.join(tmpDir("i18n"), "frontend"));
+  fs.symlinkSync(path.join(__dirname, "..", "node_modules"), path.join(dir, "node_modules"), "dir");
+  fs.writeFileSync(path.join(dir, "src/assets/i18n/ar.json"), "{ not json");
+  const bad = runCli(["validate", "--root", dir]);
+  assert.equal(bad.status, 3);
+  assert.match(bad.stderr, /src\/assets\/i18n\/ar\.json is not valid JSON/);
+  const none = runCli(["validate", "--root", dir, "--no-i18n"]);
+  assert.equal(none.status, 0, none.stderr);
+  assert.match(none.stdout, /W109 \[category-name-missing\]/);
+  assert.match(none.stderr, /i18n: none/);
+  const elsewhere = runCli(["validate", "--root", dir, "--i18n", "nowhere"]);
+  assert.equal(elsewhere.status, 0);
+});
+
+test("usage errors are exit 2", () => {
+  const cases = [
+    [[], /Usage:/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["--root", "x"], /a command comes first/],
+    [["validate", "--bogus"], /Unknown option '--bogus'/],
+    [["validate", "stray"], /Unexpected argument 'stray'/],
+    [["validate", "--format", "html"], /--format must be one of text, json, markdown; got "html"/],
+    [["validate", "--alias", "nonsense"], /--alias: alias "nonsense" is not of the form from=to/],
+    [["extract"], /extract needs --out FILE/],
+    [["preview", "--port", "http"], /--port must be a number/],
+    [["help", "nope"], /unknown command "nope"/],
+  ];
+  for (const [args, message] of cases) {
+    const r = runCli([...args], { cwd: fe("valid") });
+    assert.equal(r.status, 2, args.join(" "));
+    assert.match(r.stderr, message, args.join(" "));
+  }
+});
+
+test("help and version exit 0", () => {
+  const help = runCli(["--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Exit codes:\n  0  success/);
+  for (const cmd of ["validate", "extract", "preview", "rules"]) {
+    const r = runCli([cmd, "--help"]);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, new RegExp(`Usage: qad-migrate ${cmd}`));
+  }
+  const v = runCli(["--version"]);
+  assert.equal(v.status, 0);
+  assert.match(v.stdout, /^qad-migrate \d+\.\d+\.\d+ \(core \d+\.\d+\.\d+\)\n$/);
+});
+
+test("rules prints every rule, in text, markdown and json", () => {
+  const json = runCli(["rules", "--format", "json"]);
+  assert.equal(json.status, 0);
+  const rules = JSON.parse(json.stdout);
+  assert.ok(rules.some((r) => r.code === "E001") && rules.some((r) => r.code === "W111"));
+  const md = runCli(["rules", "--format", "markdown"]);
+  assert.match(md.stdout, /^\| code \| name \| severity \| meaning \| how to fix \|/);
+  const text = runCli(["rules"]);
+  assert.match(text.stdout, /^E010 missing-field \(error\)$/m);
+});
+
+test("preview: serves until Ctrl+C (exit 0); a non-loopback host without --allow-remote is exit 2", async () => {
+  const refused = runCli(["preview", "--root", fe("valid"), "--host", "0.0.0.0"]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /non-loopback/);
+
+  const { spawn } = require("node:child_process");
+  const { bin } = require("../test-support/helpers.js");
+  const child = spawn(process.execPath, [bin, "preview", "--root", fe("valid"), "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${stdout}`)), 20_000);
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const m = stdout.match(/qad-migrate preview: (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`exited ${code} before serving: ${stdout}`)));
+  });
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /<html/i);
+  const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  child.kill("SIGINT");
+  assert.equal(await exited, 0);
+});
