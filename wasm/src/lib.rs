@@ -2,9 +2,9 @@
 //! browser preview.
 //!
 //! Every export takes and returns plain JavaScript values. Inputs cross the boundary as JSON
-//! text (`JSON.stringify` on the JS side of the boundary), so the core sees exactly the bytes
-//! that `qad-migrate extract` writes to `apps.json` and `qa-load` reads back: the same input gives
-//! the same report in Node, in the browser and in `qa-load`. Outputs are serialised from the
+//! text (`JSON.stringify` on the JS side of the boundary) and are decoded by the core's own
+//! `decode_str` / `decode_bytes`, the functions `qa-load` uses on the file `qad-migrate extract`
+//! writes: the same input gives the same report in Node, in the browser and in `qa-load`. Outputs are serialised from the
 //! core's types with `serde-wasm-bindgen` in JSON-compatible mode (maps are plain objects).
 //!
 //! The JS-independent parts (decoding, rendering) are plain Rust functions so that they are
@@ -13,9 +13,7 @@
 // `InputError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
 #![allow(clippy::result_large_err)]
 
-use qad_core::{
-    Diagnostic, I18n, InputError, Migration, Options, Report, Rule, SourceInfo, SourceInput,
-};
+use qad_core::{Diagnostic, I18n, InputError, Migration, Options, Report, Rule, SourceInput};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -30,81 +28,6 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 fn input_error(rule: Rule, message: String) -> InputError {
     InputError {
         diagnostic: Diagnostic::new(rule, None, None, message),
-    }
-}
-
-/// Decodes what `qad_core::decode_value` accepts, plus the `source` and `options` members of
-/// the `{applicationsData, categories, i18n?, source?, options?}` form that `loadFrontend`
-/// builds (an apps.json envelope carries them already; a bare array has neither).
-pub fn decode_input(value: Value) -> Result<SourceInput, InputError> {
-    match value {
-        Value::Object(mut map)
-            if !map.contains_key("format") && map.contains_key("applicationsData") =>
-        {
-            let source = map.remove("source");
-            let options = map.remove("options");
-            let mut input = qad_core::decode_value(Value::Object(map))?;
-            match source {
-                None | Some(Value::Null) => {}
-                Some(v) => {
-                    let info: SourceInfo = serde_json::from_value(v).map_err(|e| {
-                        input_error(
-                            Rule::InputShape,
-                            format!("malformed `source` (expected {{module, sha256}}): {e}"),
-                        )
-                    })?;
-                    input.source = Some(info);
-                }
-            }
-            match options {
-                None | Some(Value::Null) => {}
-                Some(v) => {
-                    let opts: Options = serde_json::from_value(v).map_err(|e| {
-                        input_error(
-                            Rule::InputShape,
-                            format!("malformed `options` (expected {{categoryAliases}}): {e}"),
-                        )
-                    })?;
-                    for (from, to) in opts.category_aliases {
-                        input.options.category_aliases.insert(from, to);
-                    }
-                }
-            }
-            Ok(input)
-        }
-        other => qad_core::decode_value(other),
-    }
-}
-
-/// Decodes JSON text (what crosses the JS boundary). A leading BOM is accepted.
-pub fn decode_json_text(text: &str) -> Result<SourceInput, InputError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        input_error(
-            Rule::InputJson,
-            format!(
-                "invalid JSON at line {}, column {}: {}",
-                e.line(),
-                e.column(),
-                e
-            ),
-        )
-    })?;
-    decode_input(value)
-}
-
-/// Decodes the bytes of a file (UTF-8, optional BOM).
-pub fn decode_json_bytes(bytes: &[u8]) -> Result<SourceInput, InputError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => decode_json_text(text),
-        Err(e) => Err(input_error(
-            Rule::InputJson,
-            format!(
-                "the input is not valid UTF-8 (first bad byte at offset {})",
-                e.valid_up_to()
-            ),
-        )),
     }
 }
 
@@ -154,19 +77,16 @@ pub fn render(report: &Report, format: &str) -> Result<String, String> {
 /// `undefined` members, `toJSON` and non-finite numbers behave exactly as in a written file).
 fn decode_js(input: &JsValue) -> Result<SourceInput, InputError> {
     if let Some(text) = input.as_string() {
-        return decode_json_text(&text);
+        return qad_core::decode_str(&text);
     }
-    if input.is_instance_of::<js_sys::Uint8Array>() {
+    if input.is_instance_of::<js_sys::Uint8Array>() || input.is_instance_of::<js_sys::ArrayBuffer>()
+    {
         let bytes = js_sys::Uint8Array::new(input).to_vec();
-        return decode_json_bytes(&bytes);
-    }
-    if input.is_instance_of::<js_sys::ArrayBuffer>() {
-        let bytes = js_sys::Uint8Array::new(input).to_vec();
-        return decode_json_bytes(&bytes);
+        return qad_core::decode_bytes(&bytes);
     }
     match js_sys::JSON::stringify(input) {
         Ok(text) => match text.as_string() {
-            Some(text) => decode_json_text(&text),
+            Some(text) => qad_core::decode_str(&text),
             None => Err(input_error(
                 Rule::InputShape,
                 "no input: the value is undefined or a function".to_string(),
@@ -279,75 +199,46 @@ pub fn version() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn app(id: &str) -> Value {
-        json!({
-            "id": id, "Name_En": "Alpha", "Name_Ar": "ألفا", "Developer_Name_En": "Dev",
-            "categories": ["tools"], "sort": 1
-        })
-    }
 
     #[test]
     fn module_form_keeps_source_and_options() {
-        let input = decode_input(json!({
-            "applicationsData": [app("1_a")],
+        let text = r#"{
+            "applicationsData": [{"id": "1_a", "Name_En": "Alpha", "Name_Ar": "ألفا",
+                                  "Developer_Name_En": "Dev", "categories": ["other"], "sort": 1}],
             "categories": [{"name": "Tools"}],
             "source": {"module": "src/app/services/applicationsData.ts", "sha256": "ab"},
-            "options": {"categoryAliases": {"other": "tools"}},
-        }))
-        .expect("decodes");
-        assert_eq!(input.applications.len(), 1);
+            "options": {"categoryAliases": {"other": "tools"}}
+        }"#;
+        let report = report_of(qad_core::decode_str(text));
         assert_eq!(
-            input.source.as_ref().map(|s| s.module.as_str()),
+            report.source.as_ref().map(|s| s.module.as_str()),
             Some("src/app/services/applicationsData.ts")
         );
-        assert_eq!(
-            input
-                .options
-                .category_aliases
-                .get("other")
-                .map(String::as_str),
-            Some("tools")
-        );
-    }
-
-    #[test]
-    fn malformed_source_is_an_input_shape_error() {
-        let err = decode_input(json!({"applicationsData": [], "source": "x"})).unwrap_err();
-        assert_eq!(err.diagnostic.code, "E002");
-        let err = decode_input(json!({"applicationsData": [], "options": {"categoryAliases": 3}}))
-            .unwrap_err();
-        assert_eq!(err.diagnostic.code, "E002");
-    }
-
-    #[test]
-    fn bad_json_text_is_e001_with_position() {
-        let err = decode_json_text("{\"applicationsData\": [1,]}").unwrap_err();
-        assert_eq!(err.diagnostic.code, "E001");
         assert!(
-            err.diagnostic.message.contains("line 1"),
-            "{}",
-            err.diagnostic.message
+            !report.diagnostics.iter().any(|d| d.code == "E015"),
+            "the alias resolves the category: {:?}",
+            report.diagnostics
         );
-        let err = decode_json_bytes(b"\xff\xfe").unwrap_err();
-        assert_eq!(err.diagnostic.code, "E001");
     }
 
     #[test]
     fn undecodable_input_gives_a_one_error_migration() {
-        let m = migration_of(decode_json_text("42"));
-        assert_eq!(m.report.errors, 1);
-        assert_eq!(m.report.diagnostics[0].code, "E002");
-        assert!(m.dataset.apps.is_empty() && m.developer_variants.is_empty());
+        for (text, code) in [("42", "E002"), ("{\"applicationsData\": [1,]}", "E001")] {
+            let m = migration_of(qad_core::decode_str(text));
+            assert_eq!(m.report.errors, 1);
+            assert_eq!(m.report.diagnostics[0].code, code);
+            assert!(m.dataset.apps.is_empty() && m.developer_variants.is_empty());
+        }
+        let m = migration_of(qad_core::decode_bytes(b"\xff\xfe"));
+        assert_eq!(m.report.diagnostics[0].code, "E001");
     }
 
     #[test]
     fn render_rejects_unknown_formats() {
-        let report = report_of(decode_json_text("[]"));
-        assert!(render(&report, "text").is_ok());
-        assert!(render(&report, "markdown").is_ok());
-        assert!(render(&report, "json").is_ok());
+        let report = report_of(qad_core::decode_str("[]"));
+        assert_eq!(render(&report, "text"), Ok(report.to_text()));
+        assert_eq!(render(&report, "markdown"), Ok(report.to_markdown()));
+        assert_eq!(render(&report, "json"), Ok(report.to_json()));
         assert!(render(&report, "html").is_err());
     }
 }
