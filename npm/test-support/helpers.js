@@ -28,8 +28,17 @@ function runCli(args, options = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const created = [];
+process.on("exit", () => {
+  if (process.env.QAD_KEEP_TMP === "1") return;
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the test process exits (kept with QAD_KEEP_TMP=1). */
 function tmpDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `qad-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `qad-${prefix}-`));
+  created.push(dir);
+  return dir;
 }
 
 /** Copies a folder (read-only sources become writable copies). */

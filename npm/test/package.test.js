@@ -222,3 +222,38 @@ test("the types check in TypeScript consumers (CommonJS and ESM, node16 resoluti
   const r = node([tsc, "--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "types-esm.mts", "types-cjs.cts"]);
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 });
+
+test("the installed package serves the preview (page and wasm come from the tarball)", async () => {
+  const { spawn } = require("node:child_process");
+  const binPath = path.join(frontend, "node_modules", ".bin", "qad-migrate");
+  const child = spawn(binPath, ["preview", "--port", "0"], {
+    cwd: frontend,
+    env: { ...process.env, PATH: pathWithoutRust() },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    let stdout = "";
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stdout}`)), 20_000);
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk;
+        const m = stdout.match(/qad-migrate preview: (http:\/\/127\.0\.0\.1:\d+\/)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code} before serving: ${stdout}`)));
+    });
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    const wasm = await fetch(new URL("wasm/qad_wasm_bg.wasm", url));
+    assert.equal(wasm.status, 200);
+    const served = Buffer.from(await wasm.arrayBuffer());
+    assert.ok(served.equals(fs.readFileSync(path.join(frontend, "node_modules/qad-migrate/dist/wasm/qad_wasm_bg.wasm"))));
+  } finally {
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    child.kill("SIGINT");
+    assert.equal(await exited, 0);
+  }
+});
