@@ -1,0 +1,391 @@
+//! The command line.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::exit::{Exit, Failure};
+use crate::logging::{self, Verbosity};
+use crate::plan::OnExisting;
+use crate::session::parse_duration;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (loaded, nothing to change, verified equal, rolled back, dry run passed)
+  1  invalid input: unreadable, not JSON, or validation errors (no transaction opened)
+  2  usage error (bad option, malformed --alias or connection string)
+  3  a write failed, timed out or was interrupted and was rolled back: data as before
+  4  verify found differences between the input and the database
+  5  could not start: database unreachable, lock held by another run, pg_dump failed
+  6  refused: rollback blocked by later runs or changed rows; schema newer or edited
+
+Database: --database, else DATABASE_URL, else the libpq PG* variables (PGHOST, PGPORT,
+PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, ~/.pgpass). sslmode as libpq:
+require encrypts without verifying; verify-ca / verify-full verify against sslrootcert or
+--root-cert. Passwords are never printed or logged.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qa-load",
+    version,
+    about = "Load a validated Quran Apps Directory dataset (apps.json) into PostgreSQL, in one transaction.",
+    long_about = "Load a validated Quran Apps Directory dataset (apps.json) into PostgreSQL, in one transaction.\n\n\
+Without a subcommand, loads --input: extract (read the file) -> transform -> validate (exit 1 on \
+errors, before any connection) -> load. The load applies the schema when missing or behind, takes \
+the migration lock, writes developers and categories, then apps in batches, then links and \
+screenshots, checks what it wrote by reading it back, and commits only if everything passed. \
+Existing rows are found by natural key and updated only where they differ, so re-running the same \
+file changes nothing. Every run is recorded with a journal that `qa-load rollback` replays backwards.",
+    after_help = EXIT_CODES,
+    subcommand_negates_reqs = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// PostgreSQL connection string (URL or key=value); default DATABASE_URL, then PG* variables
+    #[arg(long, global = true, value_name = "URL", help_heading = "Database")]
+    pub database: Option<String>,
+
+    /// Root certificate(s) (PEM) to verify the server against; overrides sslrootcert
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Database")]
+    pub root_cert: Option<PathBuf>,
+
+    /// Whole-run time limit: cancels the statement in flight and rolls back (e.g. 90s, 5m)
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Database")]
+    pub timeout: Duration,
+
+    /// Log file [default for load, rollback, schema apply: migration-<timestamp>.log]
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Output")]
+    pub log_file: Option<PathBuf>,
+
+    /// Write no log file
+    #[arg(long, global = true, conflicts_with = "log_file", help_heading = "Output")]
+    pub no_log_file: bool,
+
+    /// More console output: -v info (every entity), -vv debug
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet", help_heading = "Output")]
+    pub verbose: u8,
+
+    /// Errors only on the console (no progress)
+    #[arg(short, long, global = true, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LoadArgs {
+    /// The dataset to load: an apps.json from `qad-migrate extract` (or a JSON array of app records); - for stdin
+    #[arg(short, long, value_name = "FILE", required = true)]
+    pub input: Option<String>,
+
+    /// Map an app category key to an exported category (merged into the input's aliases), e.g. other=tools
+    #[arg(long, value_name = "FROM=TO")]
+    pub alias: Vec<String>,
+
+    /// Apps per batch (also developers, categories, and the apps whose links and screenshots share a batch)
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
+
+    /// What to do with rows that already exist (found by natural key)
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = OnExisting::Update)]
+    pub on_existing: OnExisting,
+
+    /// Change nothing: without a database, validate and print the plan; with one, run the whole
+    /// load in a transaction that is always rolled back and print what a real run would do
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Wait for the migration lock instead of failing when another run holds it
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Run pg_dump into FILE before loading (custom format; plain SQL if FILE ends in .sql)
+    #[arg(long, value_name = "FILE")]
+    pub backup: Option<PathBuf>,
+
+    /// Also write the validation report to FILE (JSON if it ends in .json, else Markdown)
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Print the summary as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply or inspect the database schema qa-load owns (versioned, with a history table)
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+
+    /// Restore the database to exactly its state before a run, in one transaction
+    #[command(after_help = "The run's journal (rows inserted, prior values of rows updated or deleted) is replayed \
+backwards and the result checked row by row. Refused (exit 6) when a later run that is not rolled back \
+touched or references the same rows (roll that one back first), or when rows were changed since by \
+something other than qa-load (--force overrides only the latter).")]
+    Rollback(RollbackArgs),
+
+    /// List recorded runs (loads and rollbacks), newest first
+    History(HistoryArgs),
+
+    /// Compare the input with the database, field by field; exit 4 on any difference
+    #[command(after_help = "Checks: row counts per table; every field of every developer, category and app \
+(matched by natural key); app-category links; screenshots and their order; foreign keys and orphans. \
+Writes a Markdown and a JSON report.")]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Apply the pending schema versions (loads do this on their own when needed)
+    Apply {
+        /// Apply up to this version only
+        #[arg(long, value_name = "VERSION")]
+        target: Option<i32>,
+        /// Wait for the migration lock instead of failing
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show applied and pending schema versions
+    Status {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(id = "which", required = true, multiple = false, args = ["last", "run"])]
+pub struct RollbackArgs {
+    /// Roll back the most recent load that is committed and not yet rolled back
+    #[arg(long)]
+    pub last: bool,
+
+    /// Roll back this run (see `qa-load history`)
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
+
+    /// Roll back even though rows were changed since by something other than qa-load
+    #[arg(long)]
+    pub force: bool,
+
+    /// Wait for the migration lock instead of failing
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Print the summary as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// How many runs to list
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: i64,
+
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The dataset to compare with the database (as for a load); - for stdin
+    #[arg(short, long, value_name = "FILE")]
+    pub input: String,
+
+    /// Map an app category key to an exported category, as for the load
+    #[arg(long, value_name = "FROM=TO")]
+    pub alias: Vec<String>,
+
+    /// Markdown report [default: verify-<timestamp>.md]
+    #[arg(long, value_name = "FILE")]
+    pub report_md: Option<PathBuf>,
+
+    /// JSON report [default: verify-<timestamp>.json]
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+}
+
+/// Parses the command line; load options given together with a subcommand are a usage error.
+pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::CommandFactory;
+    let cli = Cli::try_parse_from(args)?;
+    if cli.command.is_some() {
+        let l = &cli.load;
+        if l.input.is_some()
+            || !l.alias.is_empty()
+            || l.dry_run
+            || l.wait
+            || l.backup.is_some()
+            || l.report.is_some()
+            || l.json
+            || l.batch_size != 10
+            || l.on_existing != OnExisting::Update
+        {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "load options (--input, --dry-run, --batch-size, ...) go without a subcommand; \
+                 give subcommand options after the subcommand, e.g. `qa-load verify --input FILE`",
+            ));
+        }
+    }
+    Ok(cli)
+}
+
+/// Entry point: parses arguments, runs the command, returns the exit code.
+pub fn main() -> i32 {
+    let cli = match parse(std::env::args_os()) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let verbosity = Verbosity(if cli.global.quiet { -1 } else { cli.global.verbose.min(3) as i8 });
+    let writes = matches!(
+        cli.command,
+        None | Some(Command::Rollback(_)) | Some(Command::Schema(SchemaCommand::Apply { .. }))
+    );
+    let log_file = if cli.global.no_log_file {
+        None
+    } else {
+        cli.global.log_file.clone().or_else(|| {
+            writes.then(|| PathBuf::from(format!("migration-{}.log", crate::runid::file_timestamp())))
+        })
+    };
+    let log_path = match logging::init(verbosity, log_file.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("qa-load: {e:#}");
+            return Exit::Usage.code();
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("qa-load: could not start the async runtime: {e}");
+            return Exit::Failed.code();
+        }
+    };
+    let ctx = Ctx {
+        global: &cli.global,
+        verbosity,
+        log_path: log_path.clone(),
+    };
+    tracing::info!(target: "qa_load::cli", version = env!("CARGO_PKG_VERSION"), command = command_name(&cli.command), "qa-load started");
+    let result = runtime.block_on(async {
+        match &cli.command {
+            None => crate::load::run(&ctx, &cli.load).await,
+            Some(Command::Schema(SchemaCommand::Apply { target, wait })) => {
+                crate::admin::schema_apply(&ctx, *target, *wait).await
+            }
+            Some(Command::Schema(SchemaCommand::Status { json })) => crate::admin::schema_status(&ctx, *json).await,
+            Some(Command::Rollback(args)) => crate::rollback::run(&ctx, args).await,
+            Some(Command::History(args)) => crate::admin::history(&ctx, args).await,
+            Some(Command::Verify(args)) => crate::verify::run(&ctx, args).await,
+        }
+    });
+    let code = match result {
+        Ok(exit) => exit,
+        Err(failure) => report_failure(&failure, log_path.as_deref()),
+    };
+    tracing::info!(target: "qa_load::cli", exit = code.code(), "qa-load finished");
+    code.code()
+}
+
+fn command_name(c: &Option<Command>) -> &'static str {
+    match c {
+        None => "load",
+        Some(Command::Schema(SchemaCommand::Apply { .. })) => "schema apply",
+        Some(Command::Schema(SchemaCommand::Status { .. })) => "schema status",
+        Some(Command::Rollback(_)) => "rollback",
+        Some(Command::History(_)) => "history",
+        Some(Command::Verify(_)) => "verify",
+    }
+}
+
+/// Prints a failure on stderr and logs it with its cause chain.
+pub fn report_failure(f: &Failure, log: Option<&std::path::Path>) -> Exit {
+    let chain = f.chain();
+    tracing::error!(
+        target: "qa_load::failure",
+        stage = %f.stage,
+        exit = f.exit.code(),
+        causes = %chain.join(" <- "),
+        hint = f.hint.as_deref().unwrap_or(""),
+        "{} failed", f.stage
+    );
+    logging::error(&f.to_string());
+    if let Some(log) = log {
+        logging::note(&format!("log: {}", log.display()));
+    }
+    f.exit
+}
+
+/// What every command gets.
+pub struct Ctx<'a> {
+    pub global: &'a GlobalArgs,
+    pub verbosity: Verbosity,
+    pub log_path: Option<PathBuf>,
+}
+
+impl Ctx<'_> {
+    pub fn target(&self) -> Result<crate::conn::Target, Failure> {
+        crate::conn::Target::resolve(
+            self.global.database.as_deref(),
+            self.global.root_cert.as_deref(),
+            &crate::conn::process_env,
+        )
+        .map_err(|e| Failure::new(Exit::Usage, "connect", e))
+    }
+
+    pub fn database_configured(&self) -> bool {
+        crate::conn::is_configured(self.global.database.as_deref(), &crate::conn::process_env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn load_is_the_default_and_subcommands_take_global_options() {
+        let c = parse(["qa-load", "--input", "a.json", "--dry-run", "--batch-size", "50"]).unwrap();
+        assert!(c.command.is_none());
+        assert_eq!(c.load.batch_size, 50);
+        let c = parse(["qa-load", "verify", "--input", "a.json", "--database", "postgres://x"]).unwrap();
+        assert!(matches!(c.command, Some(Command::Verify(_))));
+        assert_eq!(c.global.database.as_deref(), Some("postgres://x"));
+        let c = parse(["qa-load", "--timeout", "90s", "rollback", "--last"]).unwrap();
+        assert_eq!(c.global.timeout, Duration::from_secs(90));
+        assert!(parse(["qa-load"]).is_err());
+        assert!(parse(["qa-load", "rollback"]).is_err());
+        assert!(parse(["qa-load", "rollback", "--last", "--run", "x"]).is_err());
+        assert!(parse(["qa-load", "--input", "a", "--batch-size", "0"]).is_err());
+        let e = parse(["qa-load", "--input", "a", "history"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+    }
+}

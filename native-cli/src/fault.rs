@@ -1,0 +1,80 @@
+//! TEST-ONLY fault injection, for the integration tests that prove a failed run leaves the
+//! database exactly as it was. Not for production use; documented as test-only.
+//!
+//! `QA_LOAD_FAIL_AT` holds comma-separated points:
+//! - `batch:N`: fail right after app batch N was written (inside the transaction);
+//! - `stall:batch:N`: after app batch N, run `pg_sleep` until the run's timeout cancels it;
+//! - `stage:links`, `stage:screenshots`, `stage:post-check`, `stage:commit`: fail on entering
+//!   that stage;
+//! - `tamper`: alter one written row just before the post-load check, which must catch it.
+
+use anyhow::{bail, Result};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults {
+    pub fail_after_batch: Option<usize>,
+    pub stall_after_batch: Option<usize>,
+    pub fail_stages: Vec<String>,
+    pub tamper: bool,
+}
+
+pub const ENV: &str = "QA_LOAD_FAIL_AT";
+const STAGES: &[&str] = &["links", "screenshots", "post-check", "commit"];
+
+impl Faults {
+    pub fn from_env() -> Result<Faults> {
+        match std::env::var(ENV) {
+            Ok(v) if !v.trim().is_empty() => Faults::parse(&v),
+            _ => Ok(Faults::default()),
+        }
+    }
+
+    pub fn parse(spec: &str) -> Result<Faults> {
+        let mut f = Faults::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if let Some(n) = part.strip_prefix("stall:batch:") {
+                f.stall_after_batch = Some(n.parse()?);
+            } else if let Some(n) = part.strip_prefix("batch:") {
+                f.fail_after_batch = Some(n.parse()?);
+            } else if let Some(s) = part.strip_prefix("stage:") {
+                if !STAGES.contains(&s) {
+                    bail!("{ENV}: unknown stage {s:?} (known: {})", STAGES.join(", "));
+                }
+                f.fail_stages.push(s.to_string());
+            } else if part == "tamper" {
+                f.tamper = true;
+            } else {
+                bail!("{ENV}: unknown fault point {part:?}");
+            }
+        }
+        Ok(f)
+    }
+
+    pub fn active(&self) -> bool {
+        *self != Faults::default()
+    }
+
+    pub fn check_stage(&self, stage: &str) -> Result<()> {
+        if self.fail_stages.iter().any(|s| s == stage) {
+            bail!("injected failure at stage {stage} ({ENV}, test only)");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_fault_points() {
+        let f = Faults::parse("batch:3, stall:batch:2,stage:post-check,tamper").unwrap();
+        assert_eq!(f.fail_after_batch, Some(3));
+        assert_eq!(f.stall_after_batch, Some(2));
+        assert_eq!(f.fail_stages, vec!["post-check"]);
+        assert!(f.tamper && f.active());
+        assert!(Faults::parse("batch:x").is_err());
+        assert!(Faults::parse("stage:nowhere").is_err());
+        assert!(!Faults::parse("").unwrap().active());
+    }
+}

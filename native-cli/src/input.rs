@@ -1,0 +1,133 @@
+//! The first three stages of a load (and of `verify`): extract (read and decode the file),
+//! transform (qad-core builds the rows) and validate (the core's report).
+
+use std::io::Read;
+
+use qad_core::{Counts, Migration, Report, Severity, SourceInput};
+use sha2::{Digest, Sha256};
+
+use crate::exit::{Exit, Failure};
+use crate::logging;
+
+pub struct Prepared {
+    /// As given (`-` for stdin).
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub file_sha256: String,
+    pub input: SourceInput,
+    pub migration: Migration,
+}
+
+/// Parses `--alias from=to` values (usage errors).
+pub fn parse_aliases(aliases: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    aliases
+        .iter()
+        .map(|a| qad_core::Options::parse_alias(a).map_err(|e| Failure::msg(Exit::Usage, "usage", e)))
+        .collect()
+}
+
+pub fn read(path: &str) -> Result<Vec<u8>, Failure> {
+    let result = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    };
+    result.map_err(|e| {
+        Failure::new(
+            Exit::Invalid,
+            "extract",
+            anyhow::Error::new(e).context(format!("could not read the input file {path}")),
+        )
+    })
+}
+
+/// Extract → transform → validate. On errors prints the report (stderr) and fails with exit 1;
+/// on success logs the warnings and prints a one-line summary.
+pub fn prepare(path: &str, aliases: &[String], report_file: Option<&std::path::Path>) -> Result<Prepared, Failure> {
+    let aliases = parse_aliases(aliases)?;
+    let bytes = read(path)?;
+    let file_sha256 = crate::schema::hex(&Sha256::digest(&bytes));
+    tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
+
+    let mut input = match qad_core::decode_bytes(&bytes) {
+        Ok(i) => i,
+        Err(e) => {
+            let report = Report::new(None, Counts::default(), vec![e.diagnostic.clone()]);
+            emit_report(&report, report_file)?;
+            eprint!("{}", report.to_text());
+            return Err(Failure::msg(
+                Exit::Invalid,
+                "extract",
+                format!("{path} could not be decoded: {e}"),
+            ));
+        }
+    };
+    for (from, to) in aliases {
+        tracing::info!(target: "qa_load::input", %from, %to, "category alias from the command line");
+        input.options.category_aliases.insert(from, to);
+    }
+
+    let migration = qad_core::migrate(&input);
+    let report = &migration.report;
+    let c = report.counts;
+    tracing::info!(
+        target: "qa_load::input",
+        apps = c.apps, categories = c.categories, developers = c.developers,
+        app_categories = c.app_categories, screenshots = c.screenshots,
+        "transform: built the dataset"
+    );
+    for d in &report.diagnostics {
+        let record = d.record.as_deref().unwrap_or("(whole input)");
+        let field = d.field.as_deref().unwrap_or("");
+        match d.severity {
+            Severity::Error => {
+                tracing::error!(target: "qa_load::diagnostics", code = %d.code, rule = %d.rule, record, field, "{}", d.message)
+            }
+            Severity::Warning => {
+                tracing::warn!(target: "qa_load::diagnostics", code = %d.code, rule = %d.rule, record, field, "{}", d.message)
+            }
+        }
+    }
+    emit_report(report, report_file)?;
+    if report.has_errors() {
+        eprint!("{}", report.to_text());
+        return Err(Failure::msg(
+            Exit::Invalid,
+            "validate",
+            format!(
+                "{path} has {} error(s) and {} warning(s); nothing was loaded and no transaction was opened",
+                report.errors, report.warnings
+            ),
+        ));
+    }
+    tracing::info!(target: "qa_load::input", warnings = report.warnings, "validate: no errors");
+    if report.warnings > 0 {
+        logging::note(&format!(
+            "validation: 0 errors, {} warning(s) (loaded anyway; -v or --report FILE lists them)",
+            report.warnings
+        ));
+    }
+    Ok(Prepared {
+        path: path.to_string(),
+        file_sha256,
+        input,
+        migration,
+    })
+}
+
+fn emit_report(report: &Report, file: Option<&std::path::Path>) -> Result<(), Failure> {
+    let Some(file) = file else { return Ok(()) };
+    let text = if file.extension().is_some_and(|e| e == "json") {
+        report.to_json()
+    } else {
+        report.to_markdown()
+    };
+    std::fs::write(file, text).map_err(|e| {
+        Failure::new(
+            Exit::Usage,
+            "report",
+            anyhow::Error::new(e).context(format!("could not write the report {}", file.display())),
+        )
+    })
+}

@@ -1,0 +1,648 @@
+//! The load: extract → transform → validate → load, in one transaction.
+
+use std::path::Path;
+use std::time::Instant as StdInstant;
+
+use anyhow::Context;
+use qad_core::Dataset;
+use serde::Serialize;
+use tokio_postgres::{IsolationLevel, Transaction};
+
+use crate::cli::{Ctx, LoadArgs};
+use crate::compare;
+use crate::exit::{Exit, Failure};
+use crate::fault::Faults;
+use crate::input::{self, Prepared};
+use crate::logging::{self, Progress};
+use crate::plan::{self, Action, Counts, Plan};
+use crate::rows::{self, Scope};
+use crate::runid;
+use crate::schema;
+use crate::session::{self, Session, Stage};
+use crate::write::{Op, Writer};
+
+/// What a finished load reports.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub run_id: String,
+    /// `committed`, `unchanged` (committed, nothing written) or `dry-run`.
+    pub outcome: &'static str,
+    pub dry_run: bool,
+    pub database: String,
+    pub input: String,
+    pub dataset_checksum: String,
+    pub schema_applied: Vec<i32>,
+    pub counts: Counts,
+    pub rows_written: usize,
+    pub batches: usize,
+    pub statements: usize,
+    pub duration_ms: u128,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
+    let started = StdInstant::now();
+    let faults = Faults::from_env().map_err(|e| Failure::new(Exit::Usage, "usage", e))?;
+    if faults.active() {
+        tracing::warn!(target: "qa_load::fault", ?faults, "TEST-ONLY fault injection is active ({})", crate::fault::ENV);
+    }
+    let path = args.input.as_deref().unwrap_or("-");
+    let prepared = input::prepare(path, &args.alias, args.report.as_deref())?;
+    let dataset = &prepared.migration.dataset;
+
+    if args.dry_run && !ctx.database_configured() {
+        print_offline_plan(&prepared, args.json);
+        return Ok(Exit::Ok);
+    }
+
+    let target = ctx.target()?;
+    let run_id = runid::new_run_id();
+    tracing::info!(
+        target: "qa_load::load", run_id = %run_id, database = %target.describe(), source = target.source,
+        dry_run = args.dry_run, batch_size = args.batch_size, on_existing = ?args.on_existing,
+        dataset_checksum = %dataset.checksum(), "load starting"
+    );
+    let deadline = tokio::time::Instant::now() + ctx.global.timeout;
+    let mut session = session::connect(&target, &runid::application_name(&run_id), deadline).await?;
+    let stage = Stage::default();
+    let recorded = std::cell::Cell::new(false);
+    let Session { client, tls, cancel } = &mut session;
+    let job = Job {
+        ctx,
+        args,
+        prepared: &prepared,
+        run_id: &run_id,
+        target: &target,
+        faults: &faults,
+        stage: &stage,
+        recorded: &recorded,
+    };
+    let result = session::guarded(
+        deadline,
+        ctx.global.timeout,
+        cancel,
+        tls,
+        &stage,
+        job.body(client),
+    )
+    .await;
+
+    match result {
+        Ok(mut summary) => {
+            summary.duration_ms = started.elapsed().as_millis();
+            let _ = crate::lock::unlock(client).await;
+            print_summary(&summary, &job, args.json);
+            Ok(Exit::Ok)
+        }
+        Err(failure) => {
+            // A transaction dropped mid-way queued its ROLLBACK; make sure it ran before saying so.
+            let settled = session::settle(client).await;
+            if recorded.get() && settled {
+                let counts = serde_json::Value::Null;
+                let r = client
+                    .execute(
+                        "UPDATE qa_load_runs SET status = 'failed', finished_at = clock_timestamp(), \
+                         failed_stage = $2, error = $3, counts = $4 WHERE id = $1 AND status = 'running'",
+                        &[&run_id, &failure.stage, &failure.chain().join(" <- "), &counts],
+                    )
+                    .await;
+                if let Err(e) = r {
+                    tracing::warn!(target: "qa_load::load", error = %e, "could not record the failed run");
+                }
+            }
+            if failure.exit == Exit::Failed {
+                tracing::error!(target: "qa_load::failure", run_id = %run_id, stage = %failure.stage, "load failed and was rolled back");
+                logging::note(&format!(
+                    "run {run_id} failed and was rolled back: the database is as it was before the run"
+                ));
+            }
+            Err(failure)
+        }
+    }
+}
+
+struct Job<'a> {
+    ctx: &'a Ctx<'a>,
+    args: &'a LoadArgs,
+    prepared: &'a Prepared,
+    run_id: &'a str,
+    target: &'a crate::conn::Target,
+    faults: &'a Faults,
+    stage: &'a Stage,
+    recorded: &'a std::cell::Cell<bool>,
+}
+
+fn failed(stage: &Stage) -> impl Fn(anyhow::Error) -> Failure + '_ {
+    move |e| Failure::new(Exit::Failed, stage.name(), e)
+}
+
+impl Job<'_> {
+    async fn body(&self, client: &mut tokio_postgres::Client) -> Result<Summary, Failure> {
+        let args = self.args;
+        let dataset = &self.prepared.migration.dataset;
+        session::acquire_lock(client, args.wait, self.stage).await?;
+
+        let backup = match &args.backup {
+            Some(file) if !args.dry_run => {
+                self.stage.set("backup");
+                backup(self.target, file, self.run_id).await?;
+                Some(file.display().to_string())
+            }
+            _ => None,
+        };
+
+        self.stage.set("schema");
+        let status = schema::status(&*client)
+            .await
+            .map_err(|e| Failure::new(Exit::Unavailable, "schema", e))?;
+        if let Some(reason) = status.refusal() {
+            return Err(Failure::msg(Exit::Refused, "schema", reason));
+        }
+        let mut schema_applied = Vec::new();
+        if !status.pending.is_empty() && !args.dry_run {
+            self.stage.in_transaction(true);
+            let tx = client
+                .build_transaction()
+                .start()
+                .await
+                .context("could not begin the schema transaction")
+                .map_err(failed(self.stage))?;
+            schema_applied = schema::apply_pending(&tx, None).await.map_err(failed(self.stage))?;
+            tx.commit()
+                .await
+                .context("could not commit the schema")
+                .map_err(failed(self.stage))?;
+            self.stage.in_transaction(false);
+            logging::note(&format!("applied schema version(s) {schema_applied:?}"));
+        }
+
+        if !args.dry_run {
+            self.stage.set("record");
+            self.insert_run_row(&*client).await.map_err(|e| Failure::new(Exit::Failed, "record", e))?;
+            self.recorded.set(true);
+        }
+
+        self.stage.set("begin");
+        self.stage.in_transaction(true);
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .start()
+            .await
+            .context("could not begin the load transaction")
+            .map_err(failed(self.stage))?;
+        if args.dry_run {
+            if !status.pending.is_empty() {
+                self.stage.set("schema");
+                schema_applied = schema::apply_pending(&tx, None).await.map_err(failed(self.stage))?;
+            }
+            self.insert_run_row(&tx).await.map_err(failed(self.stage))?;
+        }
+
+        let result = self.load_in(&tx, dataset).await;
+        match result {
+            Ok((plan, batches, statements)) => {
+                let counts = plan.counts();
+                if args.dry_run {
+                    self.stage.set("rollback (dry run)");
+                    tx.rollback()
+                        .await
+                        .context("could not roll back the dry run")
+                        .map_err(failed(self.stage))?;
+                    self.stage.in_transaction(false);
+                    print_plan_lines(&plan, args.json);
+                } else {
+                    self.stage.set("commit");
+                    self.faults.check_stage("commit").map_err(failed(self.stage))?;
+                    tx.commit()
+                        .await
+                        .context("the commit failed")
+                        .map_err(failed(self.stage))?;
+                    self.stage.in_transaction(false);
+                    log_entities(&plan);
+                    tracing::info!(target: "qa_load::load", run_id = self.run_id, rows_written = counts.writes(), "committed");
+                }
+                let rows_written = counts.writes();
+                Ok(Summary {
+                    run_id: self.run_id.to_string(),
+                    outcome: if args.dry_run {
+                        "dry-run"
+                    } else if rows_written == 0 {
+                        "unchanged"
+                    } else {
+                        "committed"
+                    },
+                    dry_run: args.dry_run,
+                    database: self.target.describe(),
+                    input: self.prepared.path.clone(),
+                    dataset_checksum: dataset.checksum(),
+                    schema_applied,
+                    counts,
+                    rows_written,
+                    batches,
+                    statements,
+                    duration_ms: 0,
+                    log_file: self.ctx.log_path.as_ref().map(|p| p.display().to_string()),
+                    backup,
+                })
+            }
+            Err(f) => {
+                let _ = tx.rollback().await;
+                Err(f)
+            }
+        }
+    }
+
+    async fn insert_run_row<C: tokio_postgres::GenericClient>(&self, c: &C) -> anyhow::Result<()> {
+        let ds = &self.prepared.migration.dataset;
+        let options = serde_json::json!({
+            "batch_size": self.args.batch_size,
+            "on_existing": self.args.on_existing,
+            "dry_run": self.args.dry_run,
+            "category_aliases": self.prepared.input.options.category_aliases,
+            "database": self.target.describe(),
+        });
+        let source = self.prepared.input.source.as_ref();
+        c.execute(
+            "INSERT INTO qa_load_runs (id, kind, status, tool_version, schema_version, input_path, \
+             input_sha256, source_module, source_sha256, dataset_checksum, options) \
+             VALUES ($1, 'load', 'running', $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &self.run_id,
+                &env!("CARGO_PKG_VERSION"),
+                &schema::latest_version(),
+                &self.prepared.path,
+                &self.prepared.file_sha256,
+                &source.map(|s| s.module.clone()),
+                &source.map(|s| s.sha256.clone()),
+                &ds.checksum(),
+                &options,
+            ],
+        )
+        .await
+        .context("could not record the run in qa_load_runs")?;
+        Ok(())
+    }
+
+    /// Prefetch, plan, write in batches, check; everything inside `tx`.
+    async fn load_in(&self, tx: &Transaction<'_>, ds: &Dataset) -> Result<(Plan, usize, usize), Failure> {
+        let fail = failed(self.stage);
+        let bs = self.args.batch_size as usize;
+
+        self.stage.set("prefetch");
+        let scope = Scope {
+            developer_keys: ds.developers.iter().map(|d| d.key.clone()).collect(),
+            developer_ids: ds.developers.iter().map(|d| d.id).collect(),
+            category_keys: ds.categories.iter().map(|c| c.key.clone()).collect(),
+            category_ids: ds.categories.iter().map(|c| c.id).collect(),
+            app_slugs: ds.apps.iter().map(|a| a.slug.clone()).collect(),
+            app_source_ids: ds.apps.iter().map(|a| a.source_id.clone()).collect(),
+            app_ids: ds.apps.iter().map(|a| a.id).collect(),
+        };
+        let existing = rows::read_scope(tx, &scope).await.map_err(&fail)?;
+
+        self.stage.set("plan");
+        let plan = plan::build(ds, &existing, self.args.on_existing).map_err(|e| fail(e.into()))?;
+        let counts = plan.counts();
+        for (table, c) in counts.tables() {
+            tracing::info!(
+                target: "qa_load::load", table, insert = c.inserted, update = c.updated,
+                delete = c.deleted, unchanged = c.unchanged, skip = c.skipped, "plan"
+            );
+        }
+
+        let dev_batches = plan.developers.len().div_ceil(bs);
+        let cat_batches = plan.categories.len().div_ceil(bs);
+        let app_batches = plan.apps.len().div_ceil(bs);
+        let total = dev_batches + cat_batches + 3 * app_batches;
+        let progress = Progress::new(total as u64, self.ctx.verbosity, if self.args.dry_run { "dry run" } else { "load" });
+        let mut w = Writer::new(tx, self.run_id);
+
+        for (i, chunk) in plan.developers.chunks(bs).enumerate() {
+            self.stage.set(format!("load developers (batch {}/{dev_batches})", i + 1));
+            let upd: Vec<_> = chunk.iter().filter(|c| c.action == Action::Update).map(|c| &c.row).collect();
+            let ins: Vec<_> = chunk.iter().filter(|c| c.action == Action::Insert).map(|c| &c.row).collect();
+            w.write(Op::Update, &upd).await.map_err(&fail)?;
+            w.write(Op::Insert, &ins).await.map_err(&fail)?;
+            progress.step(&format!("developers {}/{}", (i * bs + chunk.len()), plan.developers.len()));
+        }
+        for (i, chunk) in plan.categories.chunks(bs).enumerate() {
+            self.stage.set(format!("load categories (batch {}/{cat_batches})", i + 1));
+            let upd: Vec<_> = chunk.iter().filter(|c| c.action == Action::Update).map(|c| &c.row).collect();
+            let ins: Vec<_> = chunk.iter().filter(|c| c.action == Action::Insert).map(|c| &c.row).collect();
+            w.write(Op::Update, &upd).await.map_err(&fail)?;
+            w.write(Op::Insert, &ins).await.map_err(&fail)?;
+            progress.step(&format!("categories {}/{}", (i * bs + chunk.len()), plan.categories.len()));
+        }
+        for (i, chunk) in plan.apps.chunks(bs).enumerate() {
+            let n = i + 1;
+            self.stage.set(format!("load apps (batch {n}/{app_batches})"));
+            let upd: Vec<_> = chunk.iter().filter(|a| a.app.action == Action::Update).map(|a| &a.app.row).collect();
+            let ins: Vec<_> = chunk.iter().filter(|a| a.app.action == Action::Insert).map(|a| &a.app.row).collect();
+            w.write(Op::Update, &upd).await.map_err(&fail)?;
+            w.write(Op::Insert, &ins).await.map_err(&fail)?;
+            for a in chunk {
+                tracing::debug!(
+                    target: "qa_load::load", batch = n, action = a.app.action.as_str(), slug = %a.app.row.slug,
+                    source_id = %a.app.row.source_id, id = %a.app.row.id, "app"
+                );
+            }
+            progress.step(&format!("apps {}/{}", (i * bs + chunk.len()), plan.apps.len()));
+            if self.faults.fail_after_batch == Some(n) {
+                return Err(fail(anyhow::anyhow!(
+                    "injected failure after app batch {n} ({}, test only)",
+                    crate::fault::ENV
+                )));
+            }
+            if self.faults.stall_after_batch == Some(n) {
+                tx.execute("SELECT pg_sleep(3600)", &[])
+                    .await
+                    .context("injected stall")
+                    .map_err(&fail)?;
+            }
+        }
+
+        self.stage.set("load app_categories");
+        self.faults.check_stage("links").map_err(&fail)?;
+        for (i, chunk) in plan.apps.chunks(bs).enumerate() {
+            self.stage.set(format!("load app_categories (batch {}/{app_batches})", i + 1));
+            let links = || chunk.iter().flat_map(|a| a.links.iter());
+            let del: Vec<_> = links().filter(|c| c.action == Action::Delete).map(|c| &c.row).collect();
+            let upd: Vec<_> = links().filter(|c| c.action == Action::Update).map(|c| &c.row).collect();
+            let ins: Vec<_> = links().filter(|c| c.action == Action::Insert).map(|c| &c.row).collect();
+            w.write(Op::Delete, &del).await.map_err(&fail)?;
+            w.write(Op::Update, &upd).await.map_err(&fail)?;
+            w.write(Op::Insert, &ins).await.map_err(&fail)?;
+            progress.step(&format!("links of apps {}/{}", (i * bs + chunk.len()), plan.apps.len()));
+        }
+
+        self.stage.set("load screenshots");
+        self.faults.check_stage("screenshots").map_err(&fail)?;
+        for (i, chunk) in plan.apps.chunks(bs).enumerate() {
+            self.stage.set(format!("load screenshots (batch {}/{app_batches})", i + 1));
+            let shots = || chunk.iter().flat_map(|a| a.screenshots.iter());
+            let del: Vec<_> = shots().filter(|c| c.action == Action::Delete).map(|c| &c.row).collect();
+            let upd: Vec<_> = shots().filter(|c| c.action == Action::Update).map(|c| &c.row).collect();
+            let ins: Vec<_> = shots().filter(|c| c.action == Action::Insert).map(|c| &c.row).collect();
+            w.write(Op::Delete, &del).await.map_err(&fail)?;
+            w.write(Op::Update, &upd).await.map_err(&fail)?;
+            w.write(Op::Insert, &ins).await.map_err(&fail)?;
+            progress.step(&format!("screenshots of apps {}/{}", (i * bs + chunk.len()), plan.apps.len()));
+        }
+        progress.finish();
+
+        self.stage.set("post-check");
+        if self.faults.tamper {
+            if let Some(first) = plan.apps.first() {
+                tx.execute(
+                    "UPDATE apps SET name_en = name_en || ' (tampered)' WHERE id = $1",
+                    &[&first.app.row.id],
+                )
+                .await
+                .context("injected tamper")
+                .map_err(&fail)?;
+            }
+        }
+        self.faults.check_stage("post-check").map_err(&fail)?;
+        post_check(tx, &plan, self.run_id).await.map_err(&fail)?;
+
+        if !self.args.dry_run {
+            self.stage.set("record");
+            tx.execute(
+                "UPDATE qa_load_runs SET status = 'committed', finished_at = clock_timestamp(), counts = $2 WHERE id = $1",
+                &[&self.run_id, &serde_json::to_value(&counts).unwrap_or_default()],
+            )
+            .await
+            .context("could not record the run's outcome")
+            .map_err(&fail)?;
+        }
+        Ok((plan, total, w.statements_executed))
+    }
+}
+
+/// Reads back, inside the transaction, every row the plan covers and compares it with what the
+/// plan says it must be now; and checks that the journal holds exactly the plan's writes.
+pub async fn post_check(tx: &Transaction<'_>, plan: &Plan, run_id: &str) -> anyhow::Result<()> {
+    let expected = plan.final_rows();
+    let actual = rows::read_scope(tx, &plan.scope()).await?;
+    let mut names = plan.names.clone();
+    names.add_rows(&actual);
+    let (devs, cats) = rows::key_maps(tx).await?;
+    for (id, key) in devs {
+        names.developers.entry(id).or_insert(key);
+    }
+    for (id, key) in cats {
+        names.categories.entry(id).or_insert(key);
+    }
+    let diffs = compare::diff(
+        &compare::normalize(&expected, &names, true),
+        &compare::normalize(&actual, &names, true),
+    );
+    if !diffs.is_empty() {
+        let shown: Vec<String> = diffs.iter().take(5).map(|d| d.describe()).collect();
+        anyhow::bail!(
+            "the rows read back differ from what the run wrote ({} difference(s)): {}",
+            diffs.len(),
+            shown.join("; ")
+        );
+    }
+    let counts = plan.counts();
+    let rows = tx
+        .query(
+            "SELECT table_name, op, count(*) FROM qa_load_journal WHERE run_id = $1 GROUP BY 1, 2",
+            &[&run_id],
+        )
+        .await?;
+    let mut journal: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for r in rows {
+        journal.insert((r.get(0), r.get(1)), r.get(2));
+    }
+    for (table, c) in counts.tables() {
+        for (op, want) in [("insert", c.inserted), ("update", c.updated), ("delete", c.deleted)] {
+            let have = journal.remove(&(table.to_string(), op.to_string())).unwrap_or(0);
+            if have != want as i64 {
+                anyhow::bail!("the journal has {have} {op}(s) of {table}, the plan {want}");
+            }
+        }
+    }
+    if let Some(((t, op), n)) = journal.into_iter().next() {
+        anyhow::bail!("the journal has {n} unexpected {op}(s) of {t}");
+    }
+    tracing::info!(target: "qa_load::load", "post-load check passed: every row reads back as planned");
+    Ok(())
+}
+
+fn log_entities(plan: &Plan) {
+    for c in &plan.developers {
+        tracing::info!(target: "qa_load::entity", action = c.action.as_str(), key = %c.row.key, id = %c.row.id, fields = ?c.fields, "developer");
+    }
+    for c in &plan.categories {
+        tracing::info!(target: "qa_load::entity", action = c.action.as_str(), key = %c.row.key, id = %c.row.id, fields = ?c.fields, "category");
+    }
+    for a in &plan.apps {
+        let c = &a.app;
+        tracing::info!(
+            target: "qa_load::entity", action = c.action.as_str(), source_id = %c.row.source_id,
+            slug = %c.row.slug, id = %c.row.id, fields = ?c.fields, "app"
+        );
+        for l in a.links.iter().filter(|l| l.action != Action::Unchanged) {
+            tracing::info!(
+                target: "qa_load::entity", action = l.action.as_str(), source_id = %c.row.source_id,
+                app_id = %l.row.app_id, category = %plan.names.category(&l.row.category_id),
+                category_id = %l.row.category_id, position = l.row.sort_order, "app_category"
+            );
+        }
+        for s in a.screenshots.iter().filter(|s| s.action != Action::Unchanged) {
+            tracing::info!(
+                target: "qa_load::entity", action = s.action.as_str(), source_id = %c.row.source_id,
+                id = %s.row.id, language = s.row.language.as_str(), position = s.row.sort_order, url = %s.row.url,
+                "screenshot"
+            );
+        }
+    }
+}
+
+async fn backup(target: &crate::conn::Target, file: &Path, run_id: &str) -> Result<(), Failure> {
+    let plain = file.extension().is_some_and(|e| e == "sql");
+    let mut cmd = tokio::process::Command::new("pg_dump");
+    cmd.arg(if plain { "--format=plain" } else { "--format=custom" })
+        .arg("--no-password")
+        .arg("--file")
+        .arg(file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in target.libpq_env(&format!("{}/pg_dump", runid::application_name(run_id))) {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().await.map_err(|e| {
+        Failure::new(Exit::Unavailable, "backup", anyhow::Error::new(e).context("could not run pg_dump"))
+            .with_hint("install the PostgreSQL client tools (pg_dump), or leave out --backup")
+    })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(Failure::msg(
+            Exit::Unavailable,
+            "backup",
+            format!("pg_dump failed ({}): {stderr}", out.status),
+        )
+        .with_hint("nothing was loaded; fix the backup or leave out --backup"));
+    }
+    tracing::info!(target: "qa_load::load", file = %file.display(), "backup written by pg_dump");
+    logging::note(&format!("backup written to {}", file.display()));
+    Ok(())
+}
+
+fn print_plan_lines(plan: &Plan, json: bool) {
+    if json {
+        return;
+    }
+    println!("Plan (what a real run would do; unchanged links and screenshots are counted, not listed):");
+    for line in plan.describe(true) {
+        println!("  {line}");
+    }
+    println!();
+}
+
+fn print_summary(s: &Summary, job: &Job<'_>, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
+        return;
+    }
+    let head = match s.outcome {
+        "dry-run" => format!(
+            "DRY RUN against {}: nothing was written (the transaction was rolled back). A real run would:",
+            s.database
+        ),
+        "unchanged" => format!(
+            "No changes: {} already matches {} in every row; nothing was written (run {} recorded).",
+            s.database, s.input, s.run_id
+        ),
+        _ => format!("Loaded {} into {} (run {}).", s.input, s.database, s.run_id),
+    };
+    println!("{head}");
+    print!("{}", counts_table(&s.counts));
+    if !s.schema_applied.is_empty() {
+        if s.dry_run {
+            println!("schema versions that would be applied first: {:?}", s.schema_applied);
+        } else {
+            println!("schema versions applied: {:?}", s.schema_applied);
+        }
+    }
+    println!(
+        "{} rows {}, {} batches of up to {} apps, {} statements, {:.1}s; dataset sha256 {}",
+        s.rows_written,
+        if s.dry_run { "would be written" } else { "written" },
+        s.batches,
+        job.args.batch_size,
+        s.statements,
+        s.duration_ms as f64 / 1000.0,
+        s.dataset_checksum
+    );
+    if let Some(b) = &s.backup {
+        println!("backup: {b}");
+    }
+    if let Some(l) = &s.log_file {
+        println!("log: {l}");
+    }
+}
+
+pub fn counts_table(c: &Counts) -> String {
+    let mut out = format!(
+        "{:<16} {:>9} {:>9} {:>9} {:>10} {:>8}\n",
+        "table", "inserted", "updated", "deleted", "unchanged", "skipped"
+    );
+    for (table, t) in c.tables() {
+        out.push_str(&format!(
+            "{:<16} {:>9} {:>9} {:>9} {:>10} {:>8}\n",
+            table, t.inserted, t.updated, t.deleted, t.unchanged, t.skipped
+        ));
+    }
+    out
+}
+
+fn print_offline_plan(p: &Prepared, json: bool) {
+    let ds = &p.migration.dataset;
+    let c = ds.counts();
+    if json {
+        let v = serde_json::json!({
+            "outcome": "dry-run",
+            "dry_run": true,
+            "database": null,
+            "input": p.path,
+            "dataset_checksum": ds.checksum(),
+            "rows": c,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    println!("DRY RUN without a database: {} is valid. A load would write:", p.path);
+    for d in &ds.developers {
+        println!("  developer {} ({}) id {}", d.key, d.name_en, d.id);
+    }
+    for cat in &ds.categories {
+        println!("  category  {} ({}) id {}", cat.key, cat.name_en, cat.id);
+    }
+    for a in &ds.apps {
+        let links = ds.app_categories.iter().filter(|l| l.app_id == a.id).count();
+        let shots = ds.screenshots.iter().filter(|s| s.app_id == a.id).count();
+        println!(
+            "  app       {} (source {}) id {}: {links} categories, {shots} screenshots",
+            a.slug, a.source_id, a.id
+        );
+    }
+    println!(
+        "{} developers, {} categories, {} apps, {} app-category links, {} screenshots; dataset sha256 {}",
+        c.developers,
+        c.categories,
+        c.apps,
+        c.app_categories,
+        c.screenshots,
+        ds.checksum()
+    );
+    println!("Whether each row is inserted, updated or unchanged depends on the database: pass --database to see.");
+}

@@ -1,0 +1,201 @@
+//! A command's database session: connect, the migration lock, the whole-run deadline and Ctrl-C.
+//!
+//! Every database command runs its body through [`guarded`]: when the deadline (`--timeout`)
+//! passes or Ctrl-C arrives, the body's future is dropped (a transaction it had open queues its
+//! ROLLBACK), the statement in flight is cancelled on the server, and the command fails with the
+//! stage it was in.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_postgres::{CancelToken, Client};
+
+use crate::conn::Target;
+use crate::exit::{Exit, Failure};
+use crate::lock;
+use crate::logging;
+use crate::tls::Tls;
+
+/// The stage a command is in, shared with the guard so that a timeout can say where it struck.
+#[derive(Clone, Default)]
+pub struct Stage(Rc<RefCell<(String, bool)>>);
+
+impl Stage {
+    pub fn set(&self, name: impl Into<String>) {
+        let name = name.into();
+        tracing::debug!(target: "qa_load::stage", stage = %name, "stage");
+        self.0.borrow_mut().0 = name;
+    }
+    pub fn name(&self) -> String {
+        self.0.borrow().0.clone()
+    }
+    /// Marks that a write transaction is open (a failure now means "rolled back", exit 3).
+    pub fn in_transaction(&self, yes: bool) {
+        self.0.borrow_mut().1 = yes;
+    }
+    pub fn is_in_transaction(&self) -> bool {
+        self.0.borrow().1
+    }
+}
+
+pub struct Session {
+    pub client: Client,
+    pub tls: Tls,
+    pub cancel: CancelToken,
+}
+
+/// Connects before the deadline; failures are exit 5 and never show the password.
+pub async fn connect(target: &Target, application_name: &str, deadline: Instant) -> Result<Session, Failure> {
+    let tls_and_client = tokio::time::timeout_at(deadline, target.connect(application_name)).await;
+    match tls_and_client {
+        Err(_) => Err(Failure::msg(
+            Exit::Unavailable,
+            "connect",
+            format!("timed out connecting to {}", target.describe()),
+        )),
+        Ok(Err(e)) => Err(Failure::new(Exit::Unavailable, "connect", e).with_hint(
+            "check --database / DATABASE_URL / PG* variables, that the server is up, and sslmode (require for hosted servers with self-signed certificates)",
+        )),
+        Ok(Ok((client, tls))) => {
+            let cancel = client.cancel_token();
+            tracing::info!(target: "qa_load::session", database = %target.describe(), application_name, "connected");
+            Ok(Session { client, tls, cancel })
+        }
+    }
+}
+
+pub enum Interrupted {
+    Timeout,
+    Signal,
+}
+
+/// Runs `body` until it finishes, the deadline passes or Ctrl-C arrives.
+pub async fn guarded<T>(
+    deadline: Instant,
+    timeout: Duration,
+    cancel: &CancelToken,
+    tls: &Tls,
+    stage: &Stage,
+    body: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    let interrupted = {
+        tokio::pin!(body);
+        tokio::select! {
+            r = &mut body => return r,
+            _ = tokio::time::sleep_until(deadline) => Interrupted::Timeout,
+            _ = tokio::signal::ctrl_c() => Interrupted::Signal,
+        }
+        // `body` is dropped here: an open transaction queues its ROLLBACK.
+    };
+    let in_tx = stage.is_in_transaction();
+    let where_ = stage.name();
+    // Cancel the statement in flight so the ROLLBACK runs now, not when it finishes.
+    if let Err(e) = tokio::time::timeout(Duration::from_secs(10), cancel.cancel_query(tls.clone())).await.unwrap_or(Ok(())) {
+        tracing::warn!(target: "qa_load::session", error = %e, "could not send the cancel request");
+    }
+    let why = match interrupted {
+        Interrupted::Timeout => format!("the run timed out after {} (--timeout)", humanize(timeout)),
+        Interrupted::Signal => "interrupted (Ctrl-C)".to_string(),
+    };
+    let (exit, what) = if in_tx {
+        (Exit::Failed, "the statement in flight was cancelled and the transaction rolled back")
+    } else {
+        (Exit::Unavailable, "nothing was written")
+    };
+    Err(Failure::msg(exit, where_, format!("{why}; {what}")))
+}
+
+/// Makes sure a ROLLBACK queued by a dropped transaction has run (one round trip after it).
+pub async fn settle(client: &Client) -> bool {
+    matches!(
+        tokio::time::timeout(Duration::from_secs(15), client.simple_query("SELECT 1")).await,
+        Ok(Ok(_))
+    )
+}
+
+/// Takes the migration lock, or fails fast naming the holder; with `wait`, queues behind it.
+pub async fn acquire_lock(client: &Client, wait: bool, stage: &Stage) -> Result<(), Failure> {
+    stage.set("lock");
+    let unavailable = |e: anyhow::Error| Failure::new(Exit::Unavailable, "lock", e);
+    for _ in 0..3 {
+        if lock::try_lock(client).await.map_err(unavailable)? {
+            tracing::info!(target: "qa_load::lock", "acquired the migration lock");
+            return Ok(());
+        }
+        let holder = lock::holder(client).await.map_err(unavailable)?;
+        let Some(holder) = holder else {
+            // Released between the two queries: try again.
+            continue;
+        };
+        if !wait {
+            return Err(Failure::msg(
+                Exit::Unavailable,
+                "lock",
+                format!("another migration is running: the migration lock is held by {}", holder.describe()),
+            )
+            .with_hint("only one qa-load run may write at a time; wait for it, or pass --wait to queue behind it"));
+        }
+        logging::note(&format!(
+            "waiting for the migration lock held by {} (--wait; gives up at --timeout)",
+            holder.describe()
+        ));
+        stage.set("lock (waiting)");
+        lock::wait_lock(client).await.map_err(unavailable)?;
+        tracing::info!(target: "qa_load::lock", "acquired the migration lock after waiting");
+        return Ok(());
+    }
+    Err(Failure::msg(Exit::Unavailable, "lock", "the migration lock is changing hands too fast; try again"))
+}
+
+pub fn humanize(d: Duration) -> String {
+    let s = d.as_secs();
+    if d.subsec_millis() != 0 && s < 10 {
+        format!("{}ms", d.as_millis())
+    } else if s % 3600 == 0 && s > 0 {
+        format!("{}h", s / 3600)
+    } else if s % 60 == 0 && s > 0 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Parses `--timeout`: `300`, `300s`, `5m`, `1h`, `1500ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&s[..i], s[i..].trim()),
+        None => (s, "s"),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration (e.g. 300, 90s, 5m, 1h)"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" | "sec" => Duration::from_secs(n),
+        "m" | "min" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        _ => return Err(format!("{s:?} has an unknown unit (use ms, s, m or h)")),
+    };
+    if d.is_zero() {
+        return Err("the timeout must be more than zero".into());
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_print() {
+        assert_eq!(parse_duration("300").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1500ms").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert_eq!(humanize(Duration::from_secs(300)), "5m");
+        assert_eq!(humanize(Duration::from_secs(7)), "7s");
+    }
+}

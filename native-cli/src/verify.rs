@@ -1,0 +1,330 @@
+//! `qa-load verify`: the input against the database, field by field.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio_postgres::Client;
+
+use crate::cli::{Ctx, VerifyArgs};
+use crate::compare::{self, DiffKind, Difference};
+use crate::exit::{Exit, Failure};
+use crate::input;
+use crate::logging;
+use crate::plan::Names;
+use crate::rows::{self, Rows};
+use crate::runid;
+use crate::session;
+
+#[derive(Debug, Serialize)]
+pub struct TableCount {
+    pub table: String,
+    /// None for tables the source does not cover (features, app_features).
+    pub source: Option<i64>,
+    pub database: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub input: String,
+    pub dataset_checksum: String,
+    pub database: String,
+    pub checked_at: String,
+    pub counts: Vec<TableCount>,
+    pub differences: Vec<Difference>,
+    pub notes: Vec<String>,
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
+    let prepared = input::prepare(&args.input, &args.alias, None)?;
+    let target = ctx.target()?;
+    let deadline = tokio::time::Instant::now() + ctx.global.timeout;
+    let s = session::connect(&target, &runid::application_name(&runid::new_run_id()), deadline).await?;
+    let read = |e: anyhow::Error| Failure::new(Exit::Unavailable, "verify", e);
+    let report = tokio::time::timeout_at(deadline, compare_with_database(&s.client, &prepared, &target.describe()))
+        .await
+        .map_err(|_| Failure::msg(Exit::Unavailable, "verify", "timed out (--timeout)"))?
+        .map_err(read)?;
+
+    let stamp = runid::file_timestamp();
+    let md_path = args.report_md.clone().unwrap_or_else(|| PathBuf::from(format!("verify-{stamp}.md")));
+    let json_path = args.report_json.clone().unwrap_or_else(|| PathBuf::from(format!("verify-{stamp}.json")));
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text).map_err(|e| {
+            Failure::new(
+                Exit::Usage,
+                "verify",
+                anyhow::Error::new(e).context(format!("could not write the report {}", path.display())),
+            )
+        })
+    };
+    write(&md_path, to_markdown(&report))?;
+    write(&json_path, serde_json::to_string_pretty(&report).unwrap_or_default() + "\n")?;
+
+    println!("{}", summary_line(&report));
+    if !report.ok {
+        for d in report.differences.iter().take(20) {
+            println!("  {} {}", d.kind.as_str(), d.describe());
+        }
+        if report.differences.len() > 20 {
+            println!("  … and {} more (see the reports)", report.differences.len() - 20);
+        }
+    }
+    println!("reports: {} and {}", md_path.display(), json_path.display());
+    tracing::info!(target: "qa_load::verify", ok = report.ok, differences = report.differences.len(), "verify done");
+    Ok(if report.ok { Exit::Ok } else { Exit::Differences })
+}
+
+fn summary_line(r: &VerifyReport) -> String {
+    if r.ok {
+        format!(
+            "PASS: {} matches {} (every field of every developer, category and app, links, screenshots and their order, foreign keys, no orphans).",
+            r.database, r.input
+        )
+    } else {
+        format!(
+            "FAIL: {} difference(s) between {} and {}.",
+            r.differences.len(),
+            r.input,
+            r.database
+        )
+    }
+}
+
+async fn count(client: &Client, table: &str) -> anyhow::Result<i64> {
+    Ok(client
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .await
+        .with_context(|| format!("could not count {table}"))?
+        .get(0))
+}
+
+pub async fn compare_with_database(
+    client: &Client,
+    prepared: &input::Prepared,
+    database: &str,
+) -> anyhow::Result<VerifyReport> {
+    let ds = &prepared.migration.dataset;
+    let status = crate::schema::status(client).await?;
+    if status.current() < 1 {
+        anyhow::bail!("the database has no qa-load schema (run `qa-load schema apply` or a load first)");
+    }
+    let mut notes = vec![
+        "Rows are matched by natural key (developer key, category key, app slug, (app, category), (app, language, position)); ids are not compared, since a row found by natural key keeps its id.".to_string(),
+    ];
+    if !status.is_up_to_date() {
+        notes.push(format!("schema: {}", status.to_text().lines().next().unwrap_or("")));
+    }
+
+    let actual = rows::read_all(client).await?;
+    let source = Rows {
+        developers: ds.developers.clone(),
+        categories: ds.categories.clone(),
+        apps: ds.apps.clone(),
+        app_categories: ds.app_categories.clone(),
+        screenshots: ds.screenshots.clone(),
+    };
+    let mut differences = compare::diff(
+        &compare::normalize(&source, &Names::of_rows(&source), false),
+        &compare::normalize(&actual, &Names::of_rows(&actual), false),
+    );
+
+    let c = ds.counts();
+    let mut counts = Vec::new();
+    for (table, n) in [
+        ("developers", c.developers),
+        ("categories", c.categories),
+        ("apps", c.apps),
+        ("app_categories", c.app_categories),
+        ("screenshots", c.screenshots),
+    ] {
+        let db = count(client, table).await?;
+        if db != n as i64 {
+            differences.push(Difference {
+                table: table.into(),
+                record: "(table)".into(),
+                kind: DiffKind::Count,
+                field: None,
+                expected: json!(n),
+                actual: json!(db),
+            });
+        }
+        counts.push(TableCount {
+            table: table.into(),
+            source: Some(n as i64),
+            database: db,
+        });
+    }
+    for table in ["features", "app_features"] {
+        let db = count(client, table).await?;
+        counts.push(TableCount {
+            table: table.into(),
+            source: None,
+            database: db,
+        });
+        if db > 0 {
+            notes.push(format!("{table} has {db} row(s); the source has no features, so they are not compared"));
+        }
+    }
+
+    differences.extend(orphans(client).await?);
+    differences.extend(foreign_keys(client).await?);
+
+    let report = VerifyReport {
+        ok: differences.is_empty(),
+        input: prepared.path.clone(),
+        dataset_checksum: ds.checksum(),
+        database: database.to_string(),
+        checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        counts,
+        differences,
+        notes,
+    };
+    if !report.ok {
+        logging::note(&format!("verify: {} difference(s)", report.differences.len()));
+    }
+    Ok(report)
+}
+
+async fn orphans(client: &Client) -> anyhow::Result<Vec<Difference>> {
+    let checks: [(&str, &str, &str); 5] = [
+        (
+            "apps",
+            "SELECT a.slug FROM apps a LEFT JOIN developers d ON d.id = a.developer_id WHERE d.id IS NULL",
+            "refers to a developer that does not exist",
+        ),
+        (
+            "app_categories",
+            "SELECT l.app_id::text || ' -> ' || l.category_id::text FROM app_categories l \
+             LEFT JOIN apps a ON a.id = l.app_id LEFT JOIN categories c ON c.id = l.category_id \
+             WHERE a.id IS NULL OR c.id IS NULL",
+            "links an app or category that does not exist",
+        ),
+        (
+            "screenshots",
+            "SELECT s.id::text FROM screenshots s LEFT JOIN apps a ON a.id = s.app_id WHERE a.id IS NULL",
+            "belongs to an app that does not exist",
+        ),
+        (
+            "developers",
+            "SELECT d.key FROM developers d WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.developer_id = d.id)",
+            "no app refers to this developer",
+        ),
+        (
+            "app_features",
+            "SELECT f.app_id::text FROM app_features f LEFT JOIN apps a ON a.id = f.app_id \
+             LEFT JOIN features x ON x.id = f.feature_id WHERE a.id IS NULL OR x.id IS NULL",
+            "links an app or feature that does not exist",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (table, sql, what) in checks {
+        for r in client.query(sql, &[]).await.with_context(|| format!("orphan check on {table}"))? {
+            out.push(Difference {
+                table: table.into(),
+                record: r.get(0),
+                kind: DiffKind::Orphan,
+                field: None,
+                expected: Value::Null,
+                actual: json!(what),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The foreign keys the schema must have.
+async fn foreign_keys(client: &Client) -> anyhow::Result<Vec<Difference>> {
+    let expected: [(&str, &str, &str); 6] = [
+        ("apps", "developer_id", "developers"),
+        ("app_categories", "app_id", "apps"),
+        ("app_categories", "category_id", "categories"),
+        ("screenshots", "app_id", "apps"),
+        ("app_features", "app_id", "apps"),
+        ("app_features", "feature_id", "features"),
+    ];
+    let rows = client
+        .query(
+            "SELECT c.conrelid::regclass::text, a.attname::text, c.confrelid::regclass::text \
+             FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+             WHERE c.contype = 'f' AND array_length(c.conkey, 1) = 1",
+            &[],
+        )
+        .await
+        .context("reading foreign keys")?;
+    let have: Vec<(String, String, String)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    Ok(expected
+        .iter()
+        .filter(|(t, c, p)| !have.iter().any(|(ht, hc, hp)| ht == t && hc == c && hp == p))
+        .map(|(t, c, p)| Difference {
+            table: (*t).into(),
+            record: format!("{t}.{c}"),
+            kind: DiffKind::Schema,
+            field: Some((*c).into()),
+            expected: json!(format!("foreign key to {p}")),
+            actual: json!("missing"),
+        })
+        .collect())
+}
+
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+pub fn to_markdown(r: &VerifyReport) -> String {
+    let mut out = String::from("# qa-load verify report\n\n");
+    out.push_str(&format!("- Input: `{}` (dataset SHA-256 `{}`)\n", r.input, r.dataset_checksum));
+    out.push_str(&format!("- Database: `{}`\n", r.database));
+    out.push_str(&format!("- Checked at: {}\n", r.checked_at));
+    out.push_str(&format!(
+        "- Result: **{}**\n\n",
+        if r.ok {
+            "PASS — the database matches the input".to_string()
+        } else {
+            format!("FAIL — {} difference(s)", r.differences.len())
+        }
+    ));
+    out.push_str("## Row counts\n\n| table | source | database | |\n| --- | ---: | ---: | --- |\n");
+    for c in &r.counts {
+        let (src, verdict) = match c.source {
+            Some(n) => (n.to_string(), if n == c.database { "ok" } else { "**differs**" }),
+            None => ("—".to_string(), "not in the source"),
+        };
+        out.push_str(&format!("| {} | {} | {} | {} |\n", c.table, src, c.database, verdict));
+    }
+    out.push('\n');
+    let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in &r.differences {
+        *by_kind.entry(d.kind.as_str()).or_default() += 1;
+    }
+    out.push_str("## Differences\n\n");
+    if r.differences.is_empty() {
+        out.push_str("None.\n\n");
+    } else {
+        let kinds: Vec<String> = by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        out.push_str(&format!("{}.\n\n", kinds.join(", ")));
+        out.push_str("| table | record | kind | field | source | database |\n| --- | --- | --- | --- | --- | --- |\n");
+        for d in &r.differences {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                d.table,
+                md(&d.record),
+                d.kind.as_str(),
+                md(d.field.as_deref().unwrap_or("")),
+                md(&compare::short(&d.expected)),
+                md(&compare::short(&d.actual)),
+            ));
+        }
+        out.push('\n');
+    }
+    if !r.notes.is_empty() {
+        out.push_str("## Notes\n\n");
+        for n in &r.notes {
+            out.push_str(&format!("- {}\n", md(n)));
+        }
+    }
+    out
+}
