@@ -79,7 +79,8 @@ function run(cmd, args, options) {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 300_000, ...options });
   if (r.error) throw r.error;
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    const output = r.stdout == null ? "(output above)" : `${r.stdout}\n${r.stderr}`;
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${output}`);
   }
   return r;
 }
