@@ -1,0 +1,517 @@
+#!/usr/bin/env node
+// The benchmark driver behind bench/run.sh (which starts PostgreSQL and passes --database).
+//
+//   node bench/bench.mjs --database URL [--quick] [--apps N] [--reps R] [--work DIR]
+//                        [--qa-load BIN] [--psql BIN] [--out FILE] [--strict]
+//
+// Measures, side by side, on the real data (44 apps, from ../shared/fixtures) and on N generated
+// apps (bench/gen/generate.mjs): qa-load at --batch-size 10 and 1000 against the COPY floor and
+// against a psql COPY process; the wasm core in Node against JSON.parse; the whole
+// `qad-migrate validate` command; peak RSS of qa-load and qad-migrate against the input size.
+// Prints a Markdown table of medians and ratios with targets (PASS/MISS) and writes it to --out.
+// Exits non-zero only when something breaks (a command fails, row counts differ, the generated
+// data has errors); a missed ratio fails only with --strict.
+
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+import { generate, writeFrontend, envelopeFor, npmApi } from "./gen/generate.mjs";
+import { writeCopyScript, TABLES } from "./lib/copy.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "..");
+const require = createRequire(import.meta.url);
+
+// ------------------------------------------------------------------------------------------
+// Options
+// ------------------------------------------------------------------------------------------
+
+function parseOptions(argv) {
+  const o = {
+    quick: false,
+    apps: undefined,
+    reps: undefined,
+    work: undefined,
+    database: process.env.BENCH_DATABASE_URL,
+    qaLoad: path.join(repoRoot, "target", "release", "qa-load"),
+    psql: "psql",
+    out: undefined,
+    strict: false,
+    seed: "qad-bench",
+    real: process.env.BENCH_REAL_FIXTURE ?? path.resolve(repoRoot, "..", "shared", "fixtures", "frontend-2025-03"),
+    note: process.env.BENCH_MACHINE_NOTE ?? "",
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case "--quick": o.quick = true; break;
+      case "--apps": o.apps = Number(val()); break;
+      case "--reps": o.reps = Number(val()); break;
+      case "--work": o.work = val(); break;
+      case "--database": o.database = val(); break;
+      case "--qa-load": o.qaLoad = val(); break;
+      case "--psql": o.psql = val(); break;
+      case "--out": o.out = val(); break;
+      case "--strict": o.strict = true; break;
+      case "--seed": o.seed = val(); break;
+      case "--real": o.real = val(); break;
+      case "--note": o.note = val(); break;
+      default: throw new Error(`unknown argument ${a}`);
+    }
+  }
+  o.apps ??= o.quick ? 200 : 10_000;
+  o.reps ??= o.quick ? 1 : 5;
+  if (!Number.isInteger(o.apps) || o.apps < 1) throw new Error("--apps must be a positive whole number");
+  if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps must be a positive whole number");
+  if (!o.database) throw new Error("--database URL (or BENCH_DATABASE_URL) is required; bench/run.sh starts a throw-away PostgreSQL");
+  return o;
+}
+
+// ------------------------------------------------------------------------------------------
+// Running and measuring commands
+// ------------------------------------------------------------------------------------------
+
+class Broken extends Error {}
+
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+
+/**
+ * Runs a command under /usr/bin/time (peak RSS) and times it with the monotonic clock.
+ * Returns {ms, rssKb, status, stdout, stderr}. Throws Broken on a non-zero exit unless `allow`.
+ */
+function measure(what, cmd, args, { cwd, env, allow = [0], stdoutFile } = {}) {
+  const rssFile = path.join(os.tmpdir(), `qad-bench-rss-${process.pid}`);
+  const stdio = ["ignore", stdoutFile ? fs.openSync(stdoutFile, "w") : "pipe", "pipe"];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", "-o", rssFile, cmd, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio,
+    maxBuffer: 1 << 30,
+    encoding: "utf8",
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (stdoutFile) fs.closeSync(stdio[1]);
+  if (r.error) throw new Broken(`${what}: cannot run ${cmd}: ${r.error.message}`);
+  let rssKb = NaN;
+  try {
+    const lines = fs.readFileSync(rssFile, "utf8").trim().split("\n");
+    rssKb = Number(lines[lines.length - 1]);
+    fs.rmSync(rssFile, { force: true });
+  } catch {
+    /* reported as n/a */
+  }
+  if (!allow.includes(r.status)) {
+    const tail = `${r.stderr ?? ""}`.split("\n").slice(-25).join("\n");
+    throw new Broken(`${what}: \`${cmd} ${args.join(" ")}\` exited with ${r.status}\n${tail}`);
+  }
+  return { ms, rssKb, status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** A plain command whose output we need (not measured). */
+function run(what, cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, ...opts, env: { ...process.env, ...opts.env } });
+  if (r.error) throw new Broken(`${what}: cannot run ${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new Broken(`${what}: \`${cmd} ${args.join(" ")}\` exited with ${r.status}\n${r.stderr}`);
+  return r.stdout;
+}
+
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+// ------------------------------------------------------------------------------------------
+// PostgreSQL
+// ------------------------------------------------------------------------------------------
+
+class Pg {
+  constructor(o) {
+    this.admin = o.database;
+    this.psqlBin = o.psql;
+    this.qaLoad = o.qaLoad;
+    this.prefix = `qad_bench_${process.pid}`;
+    this.template = `${this.prefix}_tpl`;
+    this.seq = 0;
+  }
+
+  url(db) {
+    let u;
+    try {
+      u = new URL(this.admin);
+    } catch {
+      throw new Broken("the database must be given as a URL (postgres://user:pass@host:port/db)");
+    }
+    u.pathname = `/${db}`;
+    return u.toString();
+  }
+
+  psql(sql, db = null) {
+    return run("psql", this.psqlBin, ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db ? this.url(db) : this.admin, "-c", sql]).trim();
+  }
+
+  /** The template: an empty database with qa-load's schema, applied by qa-load itself. */
+  makeTemplate(work) {
+    this.psql(`DROP DATABASE IF EXISTS ${this.template} WITH (FORCE)`);
+    this.psql(`CREATE DATABASE ${this.template}`);
+    run("qa-load schema apply", this.qaLoad, ["schema", "apply", "--database", this.url(this.template), "--no-log-file", "--quiet"], { cwd: work });
+    const tables = this.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", this.template);
+    log(`template database ${this.template}: qa-load schema applied (${tables} tables)`);
+  }
+
+  /** A fresh empty database with the schema, checkpointed, for one measured run. */
+  fresh() {
+    const name = `${this.prefix}_run${++this.seq}`;
+    this.psql(`CREATE DATABASE ${name} TEMPLATE ${this.template}`);
+    this.psql("CHECKPOINT");
+    return name;
+  }
+
+  drop(name) {
+    this.psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+
+  counts(db) {
+    const sql = `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM ${t})`).join(" || ' ' || ")}`;
+    const values = this.psql(sql, db).split(" ").map(Number);
+    return Object.fromEntries(TABLES.map((t, i) => [t, values[i]]));
+  }
+
+  cleanup() {
+    try {
+      const names = this.psql(`SELECT datname FROM pg_database WHERE datname LIKE '${this.prefix}%'`).split("\n").filter(Boolean);
+      for (const n of names) this.psql(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`);
+    } catch (e) {
+      log(`cleanup: ${e.message}`);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Inputs
+// ------------------------------------------------------------------------------------------
+
+function linkTypeScript(dir) {
+  const nm = path.join(dir, "node_modules");
+  fs.mkdirSync(nm, { recursive: true });
+  const target = path.join(repoRoot, "npm", "node_modules", "typescript");
+  if (!fs.existsSync(target)) throw new Broken(`${target} is missing: run scripts/setup.sh (npm ci in npm/)`);
+  fs.rmSync(path.join(nm, "typescript"), { force: true, recursive: true });
+  fs.symlinkSync(target, path.join(nm, "typescript"), "dir");
+}
+
+/** {label, apps, dir, module, appsJson, copySql, dataset counts} */
+function prepareInputs(o, work, api) {
+  const inputs = [];
+  if (fs.existsSync(path.join(o.real, "src", "app", "services", "applicationsData.ts"))) {
+    const dir = path.join(work, "real");
+    fs.cpSync(o.real, dir, { recursive: true });
+    linkTypeScript(dir);
+    const appsJson = path.join(work, "real.apps.json");
+    run("qad-migrate extract (real data)", process.execPath, [path.join(repoRoot, "npm", "bin", "qad-migrate.js"), "extract", "--root", dir, "--out", appsJson, "--format", "json"]);
+    inputs.push({ key: "real", dir, appsJson });
+  } else {
+    log(`the real data is not at ${o.real}: its columns are skipped`);
+  }
+  const dir = path.join(work, `gen-${o.apps}`);
+  const t0 = Date.now();
+  const data = generate({ apps: o.apps, seed: o.seed });
+  const { moduleBytes } = writeFrontend(dir, data);
+  const { text } = envelopeFor(api, data, moduleBytes);
+  const appsJson = path.join(work, `gen-${o.apps}.apps.json`);
+  fs.writeFileSync(appsJson, text);
+  linkTypeScript(dir);
+  log(`generated ${o.apps} apps in ${((Date.now() - t0) / 1000).toFixed(1)} s (seed ${JSON.stringify(o.seed)})`);
+  inputs.push({ key: "gen", dir, appsJson });
+
+  for (const input of inputs) {
+    const text = fs.readFileSync(input.appsJson, "utf8");
+    const m = api.transform(text);
+    if (m.report.errors > 0) throw new Broken(`${input.appsJson}: ${m.report.errors} validation error(s) in the core`);
+    input.apps = m.dataset.apps.length;
+    input.label = input.key === "real" ? `real (${input.apps} apps)` : `generated (${input.apps} apps)`;
+    input.warnings = m.report.warnings;
+    input.module = path.join(input.dir, "src", "app", "services", "applicationsData.ts");
+    input.moduleBytes = fs.statSync(input.module).size;
+    input.jsonBytes = Buffer.byteLength(text);
+    input.copySql = path.join(work, `${input.key}.copy.sql`);
+    input.rows = writeCopyScript(m.dataset, input.copySql);
+    input.copyBytes = fs.statSync(input.copySql).size;
+    log(`${input.label}: apps.json ${mb(input.jsonBytes)}, module ${mb(input.moduleBytes)}, 0 errors, ${input.warnings} warnings; rows ${JSON.stringify(input.rows)}`);
+  }
+  return inputs;
+}
+
+const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+// ------------------------------------------------------------------------------------------
+// The measurements
+// ------------------------------------------------------------------------------------------
+
+function checkRows(pg, db, input, what) {
+  const got = pg.counts(db);
+  for (const t of TABLES) {
+    if (got[t] !== input.rows[t]) {
+      throw new Broken(`${what} on ${input.label}: ${t} has ${got[t]} rows, expected ${input.rows[t]}`);
+    }
+  }
+}
+
+function loadRuns(o, pg, work, input) {
+  const res = { b10: [], b1000: [], copy: [] };
+  const kinds = ["b10", "b1000", "copy"];
+  for (let rep = 0; rep < o.reps; rep++) {
+    // Rotate the order so that no side always runs first (warm caches, autovacuum, checkpoints).
+    const order = kinds.map((_, i) => kinds[(i + rep) % kinds.length]);
+    for (const kind of order) {
+      const db = pg.fresh();
+      try {
+        if (kind === "copy") {
+          const r = measure("psql COPY", o.psql, ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", pg.url(db), "-f", input.copySql], { cwd: work });
+          const m = r.stdout.match(/copy_ms=([\d.]+)/);
+          if (!m) throw new Broken(`psql COPY printed no timing: ${r.stdout.slice(0, 200)}`);
+          res.copy.push({ ms: r.ms, txMs: Number(m[1]), rssKb: r.rssKb });
+        } else {
+          const batch = kind === "b10" ? "10" : "1000";
+          const r = measure(`qa-load --batch-size ${batch}`, o.qaLoad, [
+            "--input", input.appsJson, "--database", pg.url(db), "--batch-size", batch,
+            "--no-log-file", "--quiet", "--json", "--timeout", "60m",
+          ], { cwd: work });
+          let summary = {};
+          try {
+            summary = JSON.parse(r.stdout);
+          } catch {
+            /* no JSON summary: keep the wall time only */
+          }
+          res[kind].push({ ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms, statements: summary.statements, batches: summary.batches });
+        }
+        checkRows(pg, db, input, kind === "copy" ? "psql COPY" : `qa-load ${kind}`);
+      } finally {
+        pg.drop(db);
+      }
+    }
+    log(`${input.label}: load rep ${rep + 1}/${o.reps}: qa-load b10 ${res.b10.at(-1).ms.toFixed(0)} ms, b1000 ${res.b1000.at(-1).ms.toFixed(0)} ms, COPY tx ${res.copy.at(-1).txMs.toFixed(0)} ms (psql process ${res.copy.at(-1).ms.toFixed(0)} ms)`);
+  }
+  return res;
+}
+
+function coreRuns(o, input) {
+  const out = run("core benchmark", process.execPath, ["--expose-gc", path.join(here, "lib", "core-bench.mjs"), input.appsJson, String(o.reps)]);
+  const r = JSON.parse(out.trim().split("\n").at(-1));
+  if (r.errors !== 0) throw new Broken(`core benchmark on ${input.label}: ${r.errors} errors`);
+  log(`${input.label}: core: JSON.parse ${median(r.parse).toFixed(1)} ms, validate ${median(r.validate).toFixed(1)} ms, transform ${median(r.transform).toFixed(1)} ms`);
+  return r;
+}
+
+function cliRuns(o, work, input) {
+  const runs = [];
+  for (let rep = 0; rep < o.reps; rep++) {
+    const r = measure("qad-migrate validate", process.execPath, [path.join(repoRoot, "npm", "bin", "qad-migrate.js"), "validate", "--root", input.dir], {
+      cwd: work,
+      stdoutFile: path.join(work, `${input.key}.validate.txt`),
+    });
+    runs.push({ ms: r.ms, rssKb: r.rssKb });
+  }
+  log(`${input.label}: qad-migrate validate ${median(runs.map((r) => r.ms)).toFixed(0)} ms, peak RSS ${(median(runs.map((r) => r.rssKb)) / 1024).toFixed(0)} MB`);
+  return runs;
+}
+
+function nodeFloor(o) {
+  const runs = [];
+  for (let rep = 0; rep < Math.max(3, o.reps); rep++) runs.push(measure("node -e 0", process.execPath, ["-e", "0"]));
+  return { ms: median(runs.map((r) => r.ms)), rssKb: median(runs.map((r) => r.rssKb)) };
+}
+
+// ------------------------------------------------------------------------------------------
+// Report
+// ------------------------------------------------------------------------------------------
+
+const fmtMs = (ms) => (!Number.isFinite(ms) ? "n/a" : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
+const fmtMb = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : "n/a");
+const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "n/a");
+
+function machineNote(o, pg) {
+  const cpu = (() => {
+    try {
+      const m = fs.readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/);
+      return m ? m[1].trim() : os.cpus()[0]?.model;
+    } catch {
+      return os.cpus()[0]?.model;
+    }
+  })();
+  const safe = (f) => {
+    try {
+      return f();
+    } catch {
+      return "n/a";
+    }
+  };
+  const pgVersion = safe(() => pg.psql("SHOW server_version"));
+  const pgSettings = safe(() => pg.psql("SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes','shared_buffers','max_wal_size')"));
+  const ssl = safe(() => pg.psql("SELECT CASE WHEN ssl THEN 'TLS ' || version || ' ' || cipher ELSE 'no TLS' END FROM pg_stat_ssl WHERE pid = pg_backend_pid()"));
+  const host = safe(() => new URL(o.database).host.replace(/^.*@/, ""));
+  const git = safe(() => run("git", "git", ["-C", repoRoot, "log", "-1", "--format=%h %cs"]).trim());
+  const dirty = safe(() => (run("git", "git", ["-C", repoRoot, "status", "--porcelain", "--", "core", "wasm", "native-cli", "npm/lib", "bench"]).trim() ? " (work tree has uncommitted changes)" : ""));
+  const rustc = safe(() => run("rustc", "rustc", ["--version"]).trim());
+  const qaLoadVersion = safe(() => run("qa-load", o.qaLoad, ["--version"]).trim());
+  return [
+    `- date: ${new Date().toISOString()}; commit ${git}${dirty}`,
+    `- machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`,
+    `- PostgreSQL ${pgVersion} on ${host} (${ssl}); ${pgSettings}`,
+    `- ${qaLoadVersion} (release build); Node ${process.version}; ${rustc}`,
+    `- load average at the end (1, 5, 15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(", ")} (other work on the machine makes figures noisy)`,
+    o.note ? `- note: ${o.note}` : null,
+  ].filter(Boolean).join("\n");
+}
+
+function report(o, inputs, results, node, note) {
+  const byKey = Object.fromEntries(inputs.map((i) => [i.key, i]));
+  const real = byKey.real;
+  const gen = byKey.gen;
+  const cols = inputs.map((i) => i.key);
+  const R = (key) => results[key];
+  const med = (key, f) => median(R(key) ? f(R(key)) : []);
+
+  const rows = [];
+  const row = (label, f) => rows.push(`| ${label} | ${cols.map((k) => f(k)).join(" | ")} |`);
+  const r1 = (k) => med(k, (r) => [r.core.coldValidate]);
+  const loadMed = (kind, field = "ms") => (k) => med(k, (r) => r.load[kind].map((x) => x[field]));
+
+  row("input: apps.json / applicationsData.ts", (k) => `${mb(byKey[k].jsonBytes)} / ${mb(byKey[k].moduleBytes)}`);
+  row("rows (devs, cats, apps, links, shots)", (k) => TABLES.map((t) => byKey[k].rows[t]).join(", "));
+  row("**qa-load --batch-size 10** (default), whole process", (k) => fmtMs(loadMed("b10")(k)));
+  row("**qa-load --batch-size 1000**, whole process", (k) => fmtMs(loadMed("b1000")(k)));
+  row("COPY floor: BEGIN; 5× COPY; COMMIT (server clock)", (k) => fmtMs(loadMed("copy", "txMs")(k)));
+  row("psql process writing the same rows with COPY", (k) => fmtMs(loadMed("copy")(k)));
+  row("ratio qa-load b10 / COPY floor", (k) => fmtX(loadMed("b10")(k) / loadMed("copy", "txMs")(k)));
+  row("ratio qa-load b1000 / COPY floor", (k) => fmtX(loadMed("b1000")(k) / loadMed("copy", "txMs")(k)));
+  row("ratio qa-load b10 / psql COPY process", (k) => fmtX(loadMed("b10")(k) / loadMed("copy")(k)));
+  row("ratio qa-load b1000 / psql COPY process", (k) => fmtX(loadMed("b1000")(k) / loadMed("copy")(k)));
+  row("peak RSS qa-load b10 / b1000", (k) => `${fmtMb(loadMed("b10", "rssKb")(k))} / ${fmtMb(loadMed("b1000", "rssKb")(k))}`);
+  row("peak RSS qa-load b1000 / apps.json size", (k) => fmtX((loadMed("b1000", "rssKb")(k) * 1024) / byKey[k].jsonBytes));
+  row("JSON.parse(apps.json text) in Node (floor)", (k) => fmtMs(med(k, (r) => r.core.parse)));
+  row("wasm core validate(text), first call in a fresh process (what the CLI pays)", (k) => fmtMs(med(k, (r) => [r.core.coldValidate])));
+  row("**wasm core validate(text)**", (k) => fmtMs(med(k, (r) => r.core.validate)));
+  row("**wasm core transform(text)** (validate + transform, dataset out)", (k) => fmtMs(med(k, (r) => r.core.transform)));
+  row("wasm core validate(object) (the CLI's path)", (k) => fmtMs(med(k, (r) => r.core.validateObject)));
+  row("ratio transform / JSON.parse", (k) => fmtX(med(k, (r) => r.core.transform) / med(k, (r) => r.core.parse)));
+  row("ratio validate / JSON.parse", (k) => fmtX(med(k, (r) => r.core.validate) / med(k, (r) => r.core.parse)));
+  row("ratio first-call validate / JSON.parse", (k) => fmtX(r1(k) / med(k, (r) => r.core.parse)));
+  row("**qad-migrate validate** command (TypeScript import included)", (k) => fmtMs(med(k, (r) => r.cli.map((x) => x.ms))));
+  row("peak RSS qad-migrate validate", (k) => fmtMb(med(k, (r) => r.cli.map((x) => x.rssKb))));
+  row("peak RSS qad-migrate validate / applicationsData.ts size", (k) => fmtX((med(k, (r) => r.cli.map((x) => x.rssKb)) * 1024) / byKey[k].moduleBytes));
+
+  const header = `| median of ${o.reps} run(s) | ${cols.map((k) => byKey[k].label).join(" | ")} |\n| --- | ${cols.map(() => "---:").join(" | ")} |`;
+  const table = `${header}\n${rows.join("\n")}`;
+
+  // Targets
+  const checks = [];
+  const check = (what, value, limit, fmt = fmtX) => {
+    const ok = Number.isFinite(value) && value <= limit;
+    checks.push({ what, value, limit, pass: ok, text: `| ${what} | ${fmt(value)} | ≤ ${fmt(limit)} | ${Number.isFinite(value) ? (ok ? "PASS" : "**MISS**") : "n/a"} |` });
+  };
+  if (gen) {
+    const g = "gen";
+    check(`qa-load --batch-size 1000 / COPY floor, ${gen.apps} apps`, loadMed("b1000")(g) / loadMed("copy", "txMs")(g), 2);
+    check(`qa-load --batch-size 10 / COPY floor, ${gen.apps} apps`, loadMed("b10")(g) / loadMed("copy", "txMs")(g), 5);
+    check(`peak RSS qa-load (b10) / apps.json size, ${gen.apps} apps`, (loadMed("b10", "rssKb")(g) * 1024) / gen.jsonBytes, 3);
+    check(`peak RSS qa-load (b1000) / apps.json size, ${gen.apps} apps`, (loadMed("b1000", "rssKb")(g) * 1024) / gen.jsonBytes, 3);
+    check(`peak RSS qad-migrate validate / applicationsData.ts size, ${gen.apps} apps`, (med(g, (r) => r.cli.map((x) => x.rssKb)) * 1024) / gen.moduleBytes, 3);
+    check(`wasm core transform (validate + transform) / JSON.parse, ${gen.apps} apps`, med(g, (r) => r.core.transform) / med(g, (r) => r.core.parse), 3);
+  }
+  if (real) {
+    check(`qa-load (default batch 10) / psql COPY process, real ${real.apps} apps`, loadMed("b10")("real") / loadMed("copy")("real"), 3);
+  }
+  const targets = `| target | measured | limit | result |\n| --- | ---: | ---: | --- |\n${checks.map((c) => c.text).join("\n")}`;
+
+  const md = `# qad-migrate benchmarks (${o.quick ? "quick mode" : "full run"})
+
+${note}
+- node startup floor (\`node -e 0\`): ${fmtMs(node.ms)}, peak RSS ${fmtMb(node.rssKb)}
+
+## Medians and ratios
+
+${table}
+
+## Targets
+
+${targets}
+
+How each figure is taken: bench/README.md. Times are wall-clock; "whole process" includes
+start-up, reading and validating the input, connecting (same URL and TLS mode as psql), the load,
+its read-back check and the run record. Each load goes into a fresh database created from a
+template that already has qa-load's schema (applied by \`qa-load schema apply\` before timing, the
+same for both sides), after a CHECKPOINT.
+`;
+  return { md, checks };
+}
+
+// ------------------------------------------------------------------------------------------
+
+async function main() {
+  let o;
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: ${e.message}\n`);
+    return 2;
+  }
+  const started = Date.now();
+  const work = o.work ?? fs.mkdtempSync(path.join(os.tmpdir(), "qad-bench-"));
+  fs.mkdirSync(work, { recursive: true });
+  for (const [what, p] of [["qa-load", o.qaLoad], ["/usr/bin/time", "/usr/bin/time"]]) {
+    if (!fs.existsSync(p)) throw new Broken(`${what} not found at ${p}`);
+  }
+  const api = npmApi();
+  const pg = new Pg(o);
+  log(`${o.quick ? "quick mode" : "full run"}: ${o.apps} generated apps, ${o.reps} repetition(s); work dir ${work}`);
+  try {
+    const inputs = prepareInputs(o, work, api);
+    pg.makeTemplate(work);
+    const results = {};
+    for (const input of inputs) {
+      results[input.key] = {
+        load: loadRuns(o, pg, work, input),
+        core: coreRuns(o, input),
+        cli: cliRuns(o, work, input),
+      };
+    }
+    const node = nodeFloor(o);
+    const note = machineNote(o, pg);
+    const { md, checks } = report(o, inputs, results, node, note);
+    process.stdout.write(`\n${md}\n`);
+    if (o.out) {
+      fs.mkdirSync(path.dirname(o.out), { recursive: true });
+      fs.writeFileSync(o.out, md);
+      const raw = { options: { ...o, database: "(redacted)" }, inputs: inputs.map(({ key, label, apps, jsonBytes, moduleBytes, rows, warnings }) => ({ key, label, apps, jsonBytes, moduleBytes, rows, warnings })), results, node, checks };
+      fs.writeFileSync(o.out.replace(/\.md$/, ".json"), `${JSON.stringify(raw, null, 1)}\n`);
+      log(`wrote ${o.out}`);
+    }
+    const missed = checks.filter((c) => !c.pass);
+    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${checks.length - missed.length} target(s) met, ${missed.length} missed${missed.length && !o.strict ? " (not a failure: ratios are reported, see the table)" : ""}`);
+    return o.strict && missed.length ? 1 : 0;
+  } finally {
+    pg.cleanup();
+    if (!o.work && !process.env.BENCH_KEEP_WORK) fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`bench: FAILED: ${e instanceof Broken ? e.message : e.stack}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# bench/run.sh: qad-migrate's benchmarks, one command. See bench/README.md.
+#
+#   bench/run.sh            full run: 10,000 generated apps + the real 44, 5 repetitions, medians;
+#                           writes bench/results/latest.md (+ latest.json)
+#   bench/run.sh --quick    CI mode: 200 generated apps + the real 44, 1 repetition; checks that
+#                           everything runs and prints the table (bench/results/quick.md,
+#                           gitignored); fails only when something breaks, never on a ratio
+#   extra options go to bench/bench.mjs: --apps N, --reps R, --strict (fail on a missed target),
+#   --out FILE, --work DIR, --seed S, --note TEXT
+#
+# Starts a throw-away PostgreSQL (scripts/pg-throwaway.sh, stopped on exit) unless
+# BENCH_DATABASE_URL is set (a URL of a role that may CREATE DATABASE; the benchmark creates and
+# drops databases named qad_bench_<pid>_*). Needs the release qa-load (target/release/qa-load) and
+# the wasm (npm/dist/wasm): built here when missing; a full run rebuilds them when stale.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+quick=0
+args=()
+for a in "$@"; do
+    case "$a" in
+    --quick) quick=1; args+=("$a") ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) args+=("$a") ;;
+    esac
+done
+
+log() { echo "bench: $*" >&2; }
+
+# What the benchmark needs; scripts/setup.sh installs it when something is missing.
+missing=()
+[[ -x /usr/bin/time ]] || missing+=("/usr/bin/time")
+command -v psql >/dev/null 2>&1 || missing+=(psql)
+[[ -d npm/node_modules/typescript ]] || missing+=("npm/node_modules/typescript")
+if [[ -z "${BENCH_DATABASE_URL:-}" ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    missing+=("PostgreSQL server")
+fi
+if ((${#missing[@]})); then
+    log "missing ${missing[*]}: running scripts/setup.sh"
+    scripts/setup.sh
+    if [[ ! -x /usr/bin/time ]]; then
+        log "apt-get install time (for peak RSS)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends time >&2
+    fi
+fi
+
+if ((quick)); then
+    [[ -x target/release/qa-load ]] || { log "building qa-load (release)"; cargo build --quiet --release -p qa-load; }
+    [[ -f npm/dist/wasm/qad_wasm_bg.wasm ]] || { log "building the wasm"; (cd npm && npm run --silent build:wasm); }
+else
+    # A full run measures the current sources: rebuild when stale (quick when nothing changed).
+    log "cargo build --release -p qa-load"
+    cargo build --quiet --release -p qa-load
+    (cd npm && node scripts/build-wasm.mjs --if-stale)
+fi
+
+WORK=$(mktemp -d /tmp/qad-bench.XXXXXX)
+chmod 755 "$WORK"
+PGDIR="$WORK/pg"
+cleanup() {
+    if [[ -z "${BENCH_DATABASE_URL:-}" && -d "$PGDIR/data" ]]; then
+        scripts/pg-throwaway.sh stop "$PGDIR" --remove >/dev/null 2>&1 || true
+    fi
+    [[ -n "${BENCH_KEEP_WORK:-}" ]] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [[ -n "${BENCH_DATABASE_URL:-}" ]]; then
+    URL=$BENCH_DATABASE_URL
+    log "using BENCH_DATABASE_URL"
+else
+    URL=$(scripts/pg-throwaway.sh start "$PGDIR" --owner-pid $$)
+    export PATH="$(cat "$PGDIR/bindir"):$PATH"
+fi
+
+mkdir -p bench/results
+if ((quick)); then out=bench/results/quick.md; else out=bench/results/latest.md; fi
+exec_args=(--database "$URL" --work "$WORK/work" --psql "$(command -v psql)" --out "$out")
+node bench/bench.mjs "${exec_args[@]}" "${args[@]}"
