@@ -7,6 +7,7 @@
 #       (a throw-away CA in DIR/tls/ca.crt signs a server certificate for `localhost` only),
 #       creates a password-protected superuser role for the tests and prints its URL,
 #       postgres://qad_test:<password>@127.0.0.1:<port>/postgres, on stdout (and in DIR/url).
+#       A second role, qad_test_tls (same password, not superuser), may connect over TLS only.
 #       With --owner-pid, a watchdog stops the cluster and removes DIR once PID has exited.
 #   scripts/pg-throwaway.sh stop DIR [--remove]
 #       Stops the cluster (fast shutdown); --remove deletes DIR afterwards.
@@ -110,6 +111,11 @@ cmd_start() {
         -E UTF8 --locale=C.UTF-8 --no-instructions >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
 
+    # qad_test_tls may only connect over TLS: lets tests prove that a connection was encrypted.
+    { printf 'hostnossl all qad_test_tls 0.0.0.0/0 reject\nhostnossl all qad_test_tls ::/0 reject\n'; cat "$dir/data/pg_hba.conf"; } >"$dir/pg_hba.new"
+    mv "$dir/pg_hba.new" "$dir/data/pg_hba.conf"
+    chown postgres: "$dir/data/pg_hba.conf"
+
     local port="" attempt
     for attempt in 1 2 3 4 5; do
         port=$(random_port)
@@ -136,7 +142,8 @@ EOF
     [[ -n "$port" ]] || { tail -n 20 "$dir/server.log" >&2 || true; die "the server did not start"; }
 
     as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres \
-        -c "CREATE ROLE qad_test LOGIN SUPERUSER PASSWORD '$password'" >/dev/null \
+        -c "CREATE ROLE qad_test LOGIN SUPERUSER PASSWORD '$password'" \
+        -c "CREATE ROLE qad_test_tls LOGIN PASSWORD '$password'" >/dev/null \
         || die "could not create the test role"
 
     local url="postgres://qad_test:${password}@127.0.0.1:${port}/postgres"

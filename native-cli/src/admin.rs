@@ -16,7 +16,10 @@ pub async fn schema_apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Res
             return Err(Failure::msg(
                 Exit::Usage,
                 "usage",
-                format!("--target {t}: this qa-load knows schema versions 1 to {}", schema::latest_version()),
+                format!(
+                    "--target {t}: this qa-load knows schema versions 1 to {}",
+                    schema::latest_version()
+                ),
             ));
         }
     }
@@ -25,7 +28,11 @@ pub async fn schema_apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Res
     let deadline = tokio::time::Instant::now() + ctx.global.timeout;
     let mut s = session::connect(&conn, &runid::application_name(&run_id), deadline).await?;
     let stage = Stage::default();
-    let session::Session { client, tls, cancel } = &mut s;
+    let session::Session {
+        client,
+        tls,
+        cancel,
+    } = &mut s;
     let result = session::guarded(deadline, ctx.global.timeout, cancel, tls, &stage, async {
         session::acquire_lock(client, wait, &stage).await?;
         stage.set("schema");
@@ -37,9 +44,17 @@ pub async fn schema_apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Res
         }
         stage.in_transaction(true);
         let fail = |e: anyhow::Error| Failure::new(Exit::Failed, "schema apply", e);
-        let tx = client.build_transaction().start().await.context("could not begin").map_err(fail)?;
+        let tx = client
+            .build_transaction()
+            .start()
+            .await
+            .context("could not begin")
+            .map_err(fail)?;
         let applied = schema::apply_pending(&tx, target).await.map_err(fail)?;
-        tx.commit().await.context("the commit failed").map_err(fail)?;
+        tx.commit()
+            .await
+            .context("the commit failed")
+            .map_err(fail)?;
         stage.in_transaction(false);
         let after = schema::status(&*client)
             .await
@@ -57,7 +72,10 @@ pub async fn schema_apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Res
                     conn.describe()
                 );
             } else {
-                println!("Applied schema version(s) {applied:?} to {}.", conn.describe());
+                println!(
+                    "Applied schema version(s) {applied:?} to {}.",
+                    conn.describe()
+                );
             }
             print!("{}", after.to_text());
             Ok(Exit::Ok)
@@ -72,17 +90,29 @@ pub async fn schema_apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Res
 pub async fn schema_status(ctx: &Ctx<'_>, json: bool) -> Result<Exit, Failure> {
     let conn = ctx.target()?;
     let deadline = tokio::time::Instant::now() + ctx.global.timeout;
-    let s = session::connect(&conn, &runid::application_name(&runid::new_run_id()), deadline).await?;
+    let s = session::connect(
+        &conn,
+        &runid::application_name(&runid::new_run_id()),
+        deadline,
+    )
+    .await?;
     let status = schema::status(&s.client)
         .await
         .map_err(|e| Failure::new(Exit::Unavailable, "schema status", e))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&status).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).unwrap_or_default()
+        );
     } else {
         println!("{}", conn.describe());
         print!("{}", status.to_text());
     }
-    Ok(if status.refusal().is_some() { Exit::Refused } else { Exit::Ok })
+    Ok(if status.refusal().is_some() {
+        Exit::Refused
+    } else {
+        Exit::Ok
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -119,9 +149,19 @@ impl RunRecord {
                 .sum()
         };
         if self.kind == "rollback" {
-            format!("-{} ~{} +{}", sum("deleted"), sum("restored"), sum("reinserted"))
+            format!(
+                "-{} ~{} +{}",
+                sum("deleted"),
+                sum("restored"),
+                sum("reinserted")
+            )
         } else {
-            format!("+{} ~{} -{}", sum("inserted"), sum("updated"), sum("deleted"))
+            format!(
+                "+{} ~{} -{}",
+                sum("inserted"),
+                sum("updated"),
+                sum("deleted")
+            )
         }
     }
 }
@@ -129,7 +169,12 @@ impl RunRecord {
 pub async fn history(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure> {
     let conn = ctx.target()?;
     let deadline = tokio::time::Instant::now() + ctx.global.timeout;
-    let s = session::connect(&conn, &runid::application_name(&runid::new_run_id()), deadline).await?;
+    let s = session::connect(
+        &conn,
+        &runid::application_name(&runid::new_run_id()),
+        deadline,
+    )
+    .await?;
     let read = |e: anyhow::Error| Failure::new(Exit::Unavailable, "history", e);
     let exists: bool = s
         .client
@@ -142,7 +187,10 @@ pub async fn history(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure>
         if args.json {
             println!("[]");
         } else {
-            println!("No runs recorded in {} (the qa-load schema is not applied).", conn.describe());
+            println!(
+                "No runs recorded in {} (the qa-load schema is not applied).",
+                conn.describe()
+            );
         }
         return Ok(Exit::Ok);
     }
@@ -168,7 +216,11 @@ pub async fn history(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure>
             RunRecord {
                 id: r.get(0),
                 kind: r.get(1),
-                status: if status == "running" && !live { "interrupted".into() } else { status },
+                status: if status == "running" && !live {
+                    "interrupted".into()
+                } else {
+                    status
+                },
                 started_at: r.get(3),
                 finished_at: r.get(4),
                 duration_ms: r.get(5),
@@ -186,14 +238,20 @@ pub async fn history(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure>
         })
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).unwrap_or_default()
+        );
         return Ok(Exit::Ok);
     }
     if runs.is_empty() {
         println!("No runs recorded in {}.", conn.describe());
         return Ok(Exit::Ok);
     }
-    println!("Runs in {}, newest first (changes: +inserted ~updated -deleted):", conn.describe());
+    println!(
+        "Runs in {}, newest first (changes: +inserted ~updated -deleted):",
+        conn.describe()
+    );
     println!(
         "{:<24} {:<8} {:<11} {:<20} {:>8} {:<20} {:<14} note",
         "run", "kind", "status", "started (UTC)", "secs", "changes", "dataset"
@@ -202,7 +260,11 @@ pub async fn history(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure>
         let note = match (&r.rolled_back_by, &r.target_run, &r.error) {
             (Some(by), _, _) => format!("rolled back by {by}"),
             (None, Some(t), _) if r.kind == "rollback" => format!("undid {t}"),
-            (None, _, Some(e)) => format!("{}: {}", r.failed_stage.as_deref().unwrap_or("?"), truncate(e, 80)),
+            (None, _, Some(e)) => format!(
+                "{}: {}",
+                r.failed_stage.as_deref().unwrap_or("?"),
+                truncate(e, 80)
+            ),
             _ => r.input_path.clone().unwrap_or_default(),
         };
         println!(
@@ -211,9 +273,14 @@ pub async fn history(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure>
             r.kind,
             r.status,
             r.started_at.format("%Y-%m-%d %H:%M:%S"),
-            r.duration_ms.map(|ms| format!("{:.1}", ms as f64 / 1000.0)).unwrap_or_else(|| "-".into()),
+            r.duration_ms
+                .map(|ms| format!("{:.1}", ms as f64 / 1000.0))
+                .unwrap_or_else(|| "-".into()),
             r.changes(),
-            r.dataset_checksum.as_deref().map(|c| &c[..12.min(c.len())]).unwrap_or("-"),
+            r.dataset_checksum
+                .as_deref()
+                .map(|c| &c[..12.min(c.len())])
+                .unwrap_or("-"),
         );
     }
     Ok(Exit::Ok)

@@ -71,7 +71,12 @@ pub struct GlobalArgs {
     pub log_file: Option<PathBuf>,
 
     /// Write no log file
-    #[arg(long, global = true, conflicts_with = "log_file", help_heading = "Output")]
+    #[arg(
+        long,
+        global = true,
+        conflicts_with = "log_file",
+        help_heading = "Output"
+    )]
     pub no_log_file: bool,
 
     /// More console output: -v info (every entity), -vv debug
@@ -130,19 +135,23 @@ pub enum Command {
     Schema(SchemaCommand),
 
     /// Restore the database to exactly its state before a run, in one transaction
-    #[command(after_help = "The run's journal (rows inserted, prior values of rows updated or deleted) is replayed \
+    #[command(
+        after_help = "The run's journal (rows inserted, prior values of rows updated or deleted) is replayed \
 backwards and the result checked row by row. Refused (exit 6) when a later run that is not rolled back \
 touched or references the same rows (roll that one back first), or when rows were changed since by \
-something other than qa-load (--force overrides only the latter).")]
+something other than qa-load (--force overrides only the latter)."
+    )]
     Rollback(RollbackArgs),
 
     /// List recorded runs (loads and rollbacks), newest first
     History(HistoryArgs),
 
     /// Compare the input with the database, field by field; exit 4 on any difference
-    #[command(after_help = "Checks: row counts per table; every field of every developer, category and app \
+    #[command(
+        after_help = "Checks: row counts per table; every field of every developer, category and app \
 (matched by natural key); app-category links; screenshots and their order; foreign keys and orphans. \
-Writes a Markdown and a JSON report.")]
+Writes a Markdown and a JSON report."
+    )]
     Verify(VerifyArgs),
 }
 
@@ -166,7 +175,7 @@ pub enum SchemaCommand {
 }
 
 #[derive(Debug, Args)]
-#[group(id = "which", required = true, multiple = false, args = ["last", "run"])]
+#[command(group(clap::ArgGroup::new("which").required(true).multiple(false).args(["last", "run"])))]
 pub struct RollbackArgs {
     /// Roll back the most recent load that is committed and not yet rolled back
     #[arg(long)]
@@ -258,7 +267,11 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
-    let verbosity = Verbosity(if cli.global.quiet { -1 } else { cli.global.verbose.min(3) as i8 });
+    let verbosity = Verbosity(if cli.global.quiet {
+        -1
+    } else {
+        cli.global.verbose.min(3) as i8
+    });
     let writes = matches!(
         cli.command,
         None | Some(Command::Rollback(_)) | Some(Command::Schema(SchemaCommand::Apply { .. }))
@@ -267,7 +280,8 @@ pub fn main() -> i32 {
         None
     } else {
         cli.global.log_file.clone().or_else(|| {
-            writes.then(|| PathBuf::from(format!("migration-{}.log", crate::runid::file_timestamp())))
+            writes
+                .then(|| PathBuf::from(format!("migration-{}.log", crate::runid::file_timestamp())))
         })
     };
     let log_path = match logging::init(verbosity, log_file.as_deref()) {
@@ -277,7 +291,10 @@ pub fn main() -> i32 {
             return Exit::Usage.code();
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("qa-load: could not start the async runtime: {e}");
@@ -296,7 +313,9 @@ pub fn main() -> i32 {
             Some(Command::Schema(SchemaCommand::Apply { target, wait })) => {
                 crate::admin::schema_apply(&ctx, *target, *wait).await
             }
-            Some(Command::Schema(SchemaCommand::Status { json })) => crate::admin::schema_status(&ctx, *json).await,
+            Some(Command::Schema(SchemaCommand::Status { json })) => {
+                crate::admin::schema_status(&ctx, *json).await
+            }
             Some(Command::Rollback(args)) => crate::rollback::run(&ctx, args).await,
             Some(Command::History(args)) => crate::admin::history(&ctx, args).await,
             Some(Command::Verify(args)) => crate::verify::run(&ctx, args).await,
@@ -373,10 +392,26 @@ mod tests {
 
     #[test]
     fn load_is_the_default_and_subcommands_take_global_options() {
-        let c = parse(["qa-load", "--input", "a.json", "--dry-run", "--batch-size", "50"]).unwrap();
+        let c = parse([
+            "qa-load",
+            "--input",
+            "a.json",
+            "--dry-run",
+            "--batch-size",
+            "50",
+        ])
+        .unwrap();
         assert!(c.command.is_none());
         assert_eq!(c.load.batch_size, 50);
-        let c = parse(["qa-load", "verify", "--input", "a.json", "--database", "postgres://x"]).unwrap();
+        let c = parse([
+            "qa-load",
+            "verify",
+            "--input",
+            "a.json",
+            "--database",
+            "postgres://x",
+        ])
+        .unwrap();
         assert!(matches!(c.command, Some(Command::Verify(_))));
         assert_eq!(c.global.database.as_deref(), Some("postgres://x"));
         let c = parse(["qa-load", "--timeout", "90s", "rollback", "--last"]).unwrap();
@@ -384,6 +419,7 @@ mod tests {
         assert!(parse(["qa-load"]).is_err());
         assert!(parse(["qa-load", "rollback"]).is_err());
         assert!(parse(["qa-load", "rollback", "--last", "--run", "x"]).is_err());
+        assert!(parse(["qa-load", "rollback", "--last", "--json", "--force", "--wait"]).is_ok());
         assert!(parse(["qa-load", "--input", "a", "--batch-size", "0"]).is_err());
         let e = parse(["qa-load", "--input", "a", "history"]).unwrap_err();
         assert_eq!(e.exit_code(), 2);

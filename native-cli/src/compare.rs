@@ -66,15 +66,23 @@ impl Difference {
                 short(&self.actual),
                 short(&self.expected)
             ),
-            DiffKind::Missing => format!("{} {}: in the source, not in the database", self.table, self.record),
-            DiffKind::Unexpected => format!("{} {}: in the database, not in the source", self.table, self.record),
+            DiffKind::Missing => format!(
+                "{} {}: in the source, not in the database",
+                self.table, self.record
+            ),
+            DiffKind::Unexpected => format!(
+                "{} {}: in the database, not in the source",
+                self.table, self.record
+            ),
             DiffKind::Count => format!(
                 "{}: {} rows in the database, {} in the source",
                 self.table,
                 short(&self.actual),
                 short(&self.expected)
             ),
-            DiffKind::Orphan | DiffKind::Schema => format!("{} {}: {}", self.table, self.record, short(&self.actual)),
+            DiffKind::Orphan | DiffKind::Schema => {
+                format!("{} {}: {}", self.table, self.record, short(&self.actual))
+            }
         }
     }
 }
@@ -123,14 +131,21 @@ pub fn normalize(rows: &Rows, names: &Names, with_ids: bool) -> BTreeMap<&'stati
     let t = out.entry("apps").or_default();
     for a in &rows.apps {
         let mut m = strip(object(a), &["id", "developer_id"]);
-        m.insert("developer".into(), Value::String(names.developer(&a.developer_id)));
+        m.insert(
+            "developer".into(),
+            Value::String(names.developer(&a.developer_id)),
+        );
         t.insert(a.slug.clone(), m);
     }
     let t = out.entry("app_categories").or_default();
     for l in &rows.app_categories {
         let m = strip(object(l), &["app_id", "category_id"]);
         t.insert(
-            format!("{} -> {}", names.app(&l.app_id), names.category(&l.category_id)),
+            format!(
+                "{} -> {}",
+                names.app(&l.app_id),
+                names.category(&l.category_id)
+            ),
             m,
         );
     }
@@ -138,7 +153,12 @@ pub fn normalize(rows: &Rows, names: &Names, with_ids: bool) -> BTreeMap<&'stati
     for s in &rows.screenshots {
         let m = strip(object(s), &["id", "app_id", "language", "sort_order"]);
         t.insert(
-            format!("{} {} #{}", names.app(&s.app_id), s.language.as_str(), s.sort_order),
+            format!(
+                "{} {} #{}",
+                names.app(&s.app_id),
+                s.language.as_str(),
+                s.sort_order
+            ),
             m,
         );
     }
@@ -146,10 +166,19 @@ pub fn normalize(rows: &Rows, names: &Names, with_ids: bool) -> BTreeMap<&'stati
 }
 
 /// Every difference between `expected` and `actual`, table by table in load order.
-pub fn diff(expected: &BTreeMap<&'static str, Table>, actual: &BTreeMap<&'static str, Table>) -> Vec<Difference> {
+pub fn diff(
+    expected: &BTreeMap<&'static str, Table>,
+    actual: &BTreeMap<&'static str, Table>,
+) -> Vec<Difference> {
     let mut out = Vec::new();
     let empty = Table::new();
-    for table in ["developers", "categories", "apps", "app_categories", "screenshots"] {
+    for table in [
+        "developers",
+        "categories",
+        "apps",
+        "app_categories",
+        "screenshots",
+    ] {
         let e = expected.get(table).unwrap_or(&empty);
         let a = actual.get(table).unwrap_or(&empty);
         for (key, want) in e {
@@ -167,7 +196,10 @@ pub fn diff(expected: &BTreeMap<&'static str, Table>, actual: &BTreeMap<&'static
                     fields.sort();
                     fields.dedup();
                     for f in fields {
-                        let (w, h) = (want.get(f).unwrap_or(&Value::Null), have.get(f).unwrap_or(&Value::Null));
+                        let (w, h) = (
+                            want.get(f).unwrap_or(&Value::Null),
+                            have.get(f).unwrap_or(&Value::Null),
+                        );
                         if w != h {
                             out.push(Difference {
                                 table: table.into(),

@@ -109,9 +109,16 @@ pub fn process_env(name: &str) -> Option<String> {
 pub fn is_configured(database: Option<&str>, env: EnvFn) -> bool {
     database.is_some()
         || env("DATABASE_URL").is_some()
-        || ["PGHOST", "PGHOSTADDR", "PGDATABASE", "PGPORT", "PGUSER", "PGSERVICE"]
-            .iter()
-            .any(|v| env(v).is_some())
+        || [
+            "PGHOST",
+            "PGHOSTADDR",
+            "PGDATABASE",
+            "PGPORT",
+            "PGUSER",
+            "PGSERVICE",
+        ]
+        .iter()
+        .any(|v| env(v).is_some())
 }
 
 impl Target {
@@ -205,14 +212,18 @@ impl Target {
                 }
             }
         }
-        if params.get("requiressl").map(String::as_str) == Some("1") && !params.contains_key("sslmode") {
+        if params.get("requiressl").map(String::as_str) == Some("1")
+            && !params.contains_key("sslmode")
+        {
             params.insert("sslmode".into(), "require".into());
         }
 
         if config.get_password().is_none() {
             if let Some(pw) = env("PGPASSWORD") {
                 config.password(pw);
-            } else if let Some(pw) = passfile_password(&config, params.get("passfile").map(String::as_str), env) {
+            } else if let Some(pw) =
+                passfile_password(&config, params.get("passfile").map(String::as_str), env)
+            {
                 config.password(pw);
             }
         }
@@ -258,7 +269,10 @@ impl Target {
 
         let all_unix = !config.get_hosts().is_empty()
             && config.get_hostaddrs().is_empty()
-            && config.get_hosts().iter().all(|h| matches!(h, Host::Unix(_)));
+            && config
+                .get_hosts()
+                .iter()
+                .all(|h| matches!(h, Host::Unix(_)));
         config.ssl_mode(match sslmode {
             // libpq ignores sslmode on unix sockets: they carry no TLS.
             _ if all_unix => PgSslMode::Disable,
@@ -298,7 +312,11 @@ impl Target {
     /// `user@host:port/dbname (sslmode=...)`: never the password.
     pub fn describe(&self) -> String {
         let hosts: Vec<String> = if self.config.get_hosts().is_empty() {
-            self.config.get_hostaddrs().iter().map(|a| a.to_string()).collect()
+            self.config
+                .get_hostaddrs()
+                .iter()
+                .map(|a| a.to_string())
+                .collect()
         } else {
             self.config
                 .get_hosts()
@@ -369,14 +387,24 @@ impl Target {
         if !hosts.is_empty() {
             env.push(("PGHOST".into(), hosts.join(",")));
         }
-        let addrs: Vec<String> = self.config.get_hostaddrs().iter().map(|a| a.to_string()).collect();
+        let addrs: Vec<String> = self
+            .config
+            .get_hostaddrs()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
         if !addrs.is_empty() {
             env.push(("PGHOSTADDR".into(), addrs.join(",")));
         }
         if !self.config.get_ports().is_empty() {
             env.push((
                 "PGPORT".into(),
-                self.config.get_ports().iter().map(u16::to_string).collect::<Vec<_>>().join(","),
+                self.config
+                    .get_ports()
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
             ));
         }
         if let Some(u) = self.config.get_user() {
@@ -386,7 +414,10 @@ impl Target {
             env.push(("PGDATABASE".into(), d.into()));
         }
         if let Some(pw) = self.config.get_password() {
-            env.push(("PGPASSWORD".into(), String::from_utf8_lossy(pw).into_owned()));
+            env.push((
+                "PGPASSWORD".into(),
+                String::from_utf8_lossy(pw).into_owned(),
+            ));
         }
         env.push(("PGSSLMODE".into(), self.sslmode.as_str().into()));
         match &self.root_cert {
@@ -441,7 +472,10 @@ fn parse_connection_string(s: &str) -> Result<(tokio_postgres::Config, BTreeMap<
             if LIBPQ_ONLY.contains(&k.as_str()) {
                 ours.insert(k, v);
             } else {
-                kept.push(format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")));
+                kept.push(format!(
+                    "{k}='{}'",
+                    v.replace('\\', "\\\\").replace('\'', "\\'")
+                ));
             }
         }
         kept.join(" ")
@@ -465,7 +499,8 @@ fn percent_decode(s: &str) -> Result<String> {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
                 let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                let b = u8::from_str_radix(hex, 16).map_err(|_| anyhow!("bad percent-encoding in a connection parameter"))?;
+                let b = u8::from_str_radix(hex, 16)
+                    .map_err(|_| anyhow!("bad percent-encoding in a connection parameter"))?;
                 out.push(b);
                 i += 3;
             }
@@ -543,7 +578,11 @@ fn tokenize_key_values(s: &str) -> Result<Vec<(String, String)>> {
 
 /// The password from `~/.pgpass` (or `passfile` / `PGPASSFILE`) for this target, as libpq
 /// looks it up: `hostname:port:database:username:password`, `*` matching anything.
-fn passfile_password(config: &tokio_postgres::Config, passfile: Option<&str>, env: EnvFn) -> Option<Vec<u8>> {
+fn passfile_password(
+    config: &tokio_postgres::Config,
+    passfile: Option<&str>,
+    env: EnvFn,
+) -> Option<Vec<u8>> {
     let path = match passfile {
         Some(p) => expand_home(p, env),
         None => Path::new(&env("HOME")?).join(".pgpass"),
@@ -554,9 +593,17 @@ fn passfile_password(config: &tokio_postgres::Config, passfile: Option<&str>, en
         Some(Host::Unix(_)) => "localhost".to_string(),
         None => config.get_hostaddrs().first()?.to_string(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
     let user = config.get_user()?.to_string();
-    let db = config.get_dbname().map(str::to_string).unwrap_or_else(|| user.clone());
+    let db = config
+        .get_dbname()
+        .map(str::to_string)
+        .unwrap_or_else(|| user.clone());
     for line in text.lines() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
@@ -566,7 +613,11 @@ fn passfile_password(config: &tokio_postgres::Config, passfile: Option<&str>, en
             continue;
         }
         let matches = |pattern: &str, value: &str| pattern == "*" || pattern == value;
-        if matches(&fields[0], &host) && matches(&fields[1], &port) && matches(&fields[2], &db) && matches(&fields[3], &user) {
+        if matches(&fields[0], &host)
+            && matches(&fields[1], &port)
+            && matches(&fields[2], &db)
+            && matches(&fields[3], &user)
+        {
             return Some(fields[4].clone().into_bytes());
         }
     }
@@ -579,8 +630,8 @@ fn split_pgpass_line(line: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                if let Some(n) = chars.next() {
-                    fields.last_mut().map(|f| f.push(n));
+                if let (Some(n), Some(f)) = (chars.next(), fields.last_mut()) {
+                    f.push(n);
                 }
             }
             ':' if fields.len() < 5 => fields.push(String::new()),
@@ -599,7 +650,12 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -626,9 +682,18 @@ mod tests {
         let env = env_of(&[("HOME", "/nonexistent")]);
         let t = Target::resolve(Some("postgresql://u:p@h/db?sslmode=require"), None, &env).unwrap();
         assert_eq!(t.verify().unwrap(), Verify::None);
-        let t = Target::resolve(Some("postgresql://u:p@h/db?sslmode=require"), Some(Path::new("/x/ca.crt")), &env).unwrap();
-        assert_eq!(t.verify().unwrap(), Verify::Chain(RootCert::File("/x/ca.crt".into())));
-        let t = Target::resolve(Some("postgresql://u:p@h/db?sslmode=verify-ca"), None, &env).unwrap();
+        let t = Target::resolve(
+            Some("postgresql://u:p@h/db?sslmode=require"),
+            Some(Path::new("/x/ca.crt")),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            t.verify().unwrap(),
+            Verify::Chain(RootCert::File("/x/ca.crt".into()))
+        );
+        let t =
+            Target::resolve(Some("postgresql://u:p@h/db?sslmode=verify-ca"), None, &env).unwrap();
         let err = t.verify().unwrap_err().to_string();
         assert!(err.contains("--root-cert"), "{err}");
     }
@@ -644,13 +709,22 @@ mod tests {
             ("PGSSLROOTCERT", "/etc/ca.crt"),
         ]);
         let t = Target::resolve(Some("dbname='qa d' application_name=x"), None, &env).unwrap();
-        assert_eq!(t.describe(), "loader@pg.internal:5433/qa d (sslmode=verify-ca)");
+        assert_eq!(
+            t.describe(),
+            "loader@pg.internal:5433/qa d (sslmode=verify-ca)"
+        );
         assert_eq!(t.config.get_password(), Some(&b"pw"[..]));
-        assert_eq!(t.verify().unwrap(), Verify::Chain(RootCert::File("/etc/ca.crt".into())));
+        assert_eq!(
+            t.verify().unwrap(),
+            Verify::Chain(RootCert::File("/etc/ca.crt".into()))
+        );
         // Nothing given at all: the environment alone.
         let t = Target::resolve(None, None, &env).unwrap();
         assert_eq!(t.source, "PG* environment");
-        assert_eq!(t.describe(), "loader@pg.internal:5433/loader (sslmode=verify-ca)");
+        assert_eq!(
+            t.describe(),
+            "loader@pg.internal:5433/loader (sslmode=verify-ca)"
+        );
     }
 
     #[test]
@@ -659,10 +733,14 @@ mod tests {
         let t = Target::resolve(Some("host=/tmp/sock user=u sslmode=require"), None, &env).unwrap();
         assert_eq!(t.config.get_ssl_mode(), PgSslMode::Disable);
         assert!(Target::resolve(Some("postgres://u@h/db?sslmode=sometimes"), None, &env).is_err());
-        let e = Target::resolve(Some("postgres://u@h/db?sslmode=require&sslrootcert=system"), None, &env)
-            .err()
-            .unwrap()
-            .to_string();
+        let e = Target::resolve(
+            Some("postgres://u@h/db?sslmode=require&sslrootcert=system"),
+            None,
+            &env,
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(e.contains("verify-full"), "{e}");
         let bad = Target::resolve(Some("postgres://u:topsecret@h:notaport/db"), None, &env)
             .err()

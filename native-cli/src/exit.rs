@@ -79,14 +79,23 @@ impl Failure {
 
 impl fmt::Debug for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed ({:?}): {:#}", self.stage, self.exit, self.error)
+        write!(
+            f,
+            "{} failed ({:?}): {:#}",
+            self.stage, self.exit, self.error
+        )
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let chain = self.chain();
-        write!(f, "{} failed: {}", self.stage, chain.first().map(String::as_str).unwrap_or("?"))?;
+        write!(
+            f,
+            "{} failed: {}",
+            self.stage,
+            chain.first().map(String::as_str).unwrap_or("?")
+        )?;
         for cause in chain.iter().skip(1) {
             write!(f, "\n  caused by: {cause}")?;
         }
@@ -111,7 +120,12 @@ pub fn describe_error(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 pub fn describe_db_error(db: &tokio_postgres::error::DbError) -> String {
-    let mut s = format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code());
+    let mut s = format!(
+        "{}: {} (SQLSTATE {})",
+        db.severity(),
+        db.message(),
+        db.code().code()
+    );
     if let Some(detail) = db.detail() {
         s.push_str(&format!("; detail: {detail}"));
     }

@@ -22,7 +22,9 @@ pub struct Prepared {
 pub fn parse_aliases(aliases: &[String]) -> Result<Vec<(String, String)>, Failure> {
     aliases
         .iter()
-        .map(|a| qad_core::Options::parse_alias(a).map_err(|e| Failure::msg(Exit::Usage, "usage", e)))
+        .map(|a| {
+            qad_core::Options::parse_alias(a).map_err(|e| Failure::msg(Exit::Usage, "usage", e))
+        })
         .collect()
 }
 
@@ -44,7 +46,11 @@ pub fn read(path: &str) -> Result<Vec<u8>, Failure> {
 
 /// Extract → transform → validate. On errors prints the report (stderr) and fails with exit 1;
 /// on success logs the warnings and prints a one-line summary.
-pub fn prepare(path: &str, aliases: &[String], report_file: Option<&std::path::Path>) -> Result<Prepared, Failure> {
+pub fn prepare(
+    path: &str,
+    aliases: &[String],
+    report_file: Option<&std::path::Path>,
+) -> Result<Prepared, Failure> {
     let aliases = parse_aliases(aliases)?;
     let bytes = read(path)?;
     let file_sha256 = crate::schema::hex(&Sha256::digest(&bytes));

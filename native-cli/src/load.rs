@@ -66,10 +66,15 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
         dataset_checksum = %dataset.checksum(), "load starting"
     );
     let deadline = tokio::time::Instant::now() + ctx.global.timeout;
-    let mut session = session::connect(&target, &runid::application_name(&run_id), deadline).await?;
+    let mut session =
+        session::connect(&target, &runid::application_name(&run_id), deadline).await?;
     let stage = Stage::default();
     let recorded = std::cell::Cell::new(false);
-    let Session { client, tls, cancel } = &mut session;
+    let Session {
+        client,
+        tls,
+        cancel,
+    } = &mut session;
     let job = Job {
         ctx,
         args,
@@ -170,7 +175,9 @@ impl Job<'_> {
                 .await
                 .context("could not begin the schema transaction")
                 .map_err(failed(self.stage))?;
-            schema_applied = schema::apply_pending(&tx, None).await.map_err(failed(self.stage))?;
+            schema_applied = schema::apply_pending(&tx, None)
+                .await
+                .map_err(failed(self.stage))?;
             tx.commit()
                 .await
                 .context("could not commit the schema")
@@ -181,7 +188,9 @@ impl Job<'_> {
 
         if !args.dry_run {
             self.stage.set("record");
-            self.insert_run_row(&*client).await.map_err(|e| Failure::new(Exit::Failed, "record", e))?;
+            self.insert_run_row(&*client)
+                .await
+                .map_err(|e| Failure::new(Exit::Failed, "record", e))?;
             self.recorded.set(true);
         }
 
@@ -197,7 +206,9 @@ impl Job<'_> {
         if args.dry_run {
             if !status.pending.is_empty() {
                 self.stage.set("schema");
-                schema_applied = schema::apply_pending(&tx, None).await.map_err(failed(self.stage))?;
+                schema_applied = schema::apply_pending(&tx, None)
+                    .await
+                    .map_err(failed(self.stage))?;
             }
             self.insert_run_row(&tx).await.map_err(failed(self.stage))?;
         }
@@ -216,7 +227,9 @@ impl Job<'_> {
                     print_plan_lines(&plan, args.json);
                 } else {
                     self.stage.set("commit");
-                    self.faults.check_stage("commit").map_err(failed(self.stage))?;
+                    self.faults
+                        .check_stage("commit")
+                        .map_err(failed(self.stage))?;
                     tx.commit()
                         .await
                         .context("the commit failed")
@@ -288,7 +301,11 @@ impl Job<'_> {
     }
 
     /// Prefetch, plan, write in batches, check; everything inside `tx`.
-    async fn load_in(&self, tx: &Transaction<'_>, ds: &Dataset) -> Result<(Plan, usize, usize), Failure> {
+    async fn load_in(
+        &self,
+        tx: &Transaction<'_>,
+        ds: &Dataset,
+    ) -> Result<(Plan, usize, usize), Failure> {
         let fail = failed(self.stage);
         let bs = self.args.batch_size as usize;
 
@@ -318,30 +335,69 @@ impl Job<'_> {
         let cat_batches = plan.categories.len().div_ceil(bs);
         let app_batches = plan.apps.len().div_ceil(bs);
         let total = dev_batches + cat_batches + 3 * app_batches;
-        let progress = Progress::new(total as u64, self.ctx.verbosity, if self.args.dry_run { "dry run" } else { "load" });
+        let progress = Progress::new(
+            total as u64,
+            self.ctx.verbosity,
+            if self.args.dry_run { "dry run" } else { "load" },
+        );
         let mut w = Writer::new(tx, self.run_id);
 
         for (i, chunk) in plan.developers.chunks(bs).enumerate() {
-            self.stage.set(format!("load developers (batch {}/{dev_batches})", i + 1));
-            let upd: Vec<_> = chunk.iter().filter(|c| c.action == Action::Update).map(|c| &c.row).collect();
-            let ins: Vec<_> = chunk.iter().filter(|c| c.action == Action::Insert).map(|c| &c.row).collect();
+            self.stage
+                .set(format!("load developers (batch {}/{dev_batches})", i + 1));
+            let upd: Vec<_> = chunk
+                .iter()
+                .filter(|c| c.action == Action::Update)
+                .map(|c| &c.row)
+                .collect();
+            let ins: Vec<_> = chunk
+                .iter()
+                .filter(|c| c.action == Action::Insert)
+                .map(|c| &c.row)
+                .collect();
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            progress.step(&format!("developers {}/{}", (i * bs + chunk.len()), plan.developers.len()));
+            progress.step(&format!(
+                "developers {}/{}",
+                (i * bs + chunk.len()),
+                plan.developers.len()
+            ));
         }
         for (i, chunk) in plan.categories.chunks(bs).enumerate() {
-            self.stage.set(format!("load categories (batch {}/{cat_batches})", i + 1));
-            let upd: Vec<_> = chunk.iter().filter(|c| c.action == Action::Update).map(|c| &c.row).collect();
-            let ins: Vec<_> = chunk.iter().filter(|c| c.action == Action::Insert).map(|c| &c.row).collect();
+            self.stage
+                .set(format!("load categories (batch {}/{cat_batches})", i + 1));
+            let upd: Vec<_> = chunk
+                .iter()
+                .filter(|c| c.action == Action::Update)
+                .map(|c| &c.row)
+                .collect();
+            let ins: Vec<_> = chunk
+                .iter()
+                .filter(|c| c.action == Action::Insert)
+                .map(|c| &c.row)
+                .collect();
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            progress.step(&format!("categories {}/{}", (i * bs + chunk.len()), plan.categories.len()));
+            progress.step(&format!(
+                "categories {}/{}",
+                (i * bs + chunk.len()),
+                plan.categories.len()
+            ));
         }
         for (i, chunk) in plan.apps.chunks(bs).enumerate() {
             let n = i + 1;
-            self.stage.set(format!("load apps (batch {n}/{app_batches})"));
-            let upd: Vec<_> = chunk.iter().filter(|a| a.app.action == Action::Update).map(|a| &a.app.row).collect();
-            let ins: Vec<_> = chunk.iter().filter(|a| a.app.action == Action::Insert).map(|a| &a.app.row).collect();
+            self.stage
+                .set(format!("load apps (batch {n}/{app_batches})"));
+            let upd: Vec<_> = chunk
+                .iter()
+                .filter(|a| a.app.action == Action::Update)
+                .map(|a| &a.app.row)
+                .collect();
+            let ins: Vec<_> = chunk
+                .iter()
+                .filter(|a| a.app.action == Action::Insert)
+                .map(|a| &a.app.row)
+                .collect();
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
             for a in chunk {
@@ -350,7 +406,11 @@ impl Job<'_> {
                     source_id = %a.app.row.source_id, id = %a.app.row.id, "app"
                 );
             }
-            progress.step(&format!("apps {}/{}", (i * bs + chunk.len()), plan.apps.len()));
+            progress.step(&format!(
+                "apps {}/{}",
+                (i * bs + chunk.len()),
+                plan.apps.len()
+            ));
             if self.faults.fail_after_batch == Some(n) {
                 return Err(fail(anyhow::anyhow!(
                     "injected failure after app batch {n} ({}, test only)",
@@ -368,29 +428,59 @@ impl Job<'_> {
         self.stage.set("load app_categories");
         self.faults.check_stage("links").map_err(&fail)?;
         for (i, chunk) in plan.apps.chunks(bs).enumerate() {
-            self.stage.set(format!("load app_categories (batch {}/{app_batches})", i + 1));
+            self.stage.set(format!(
+                "load app_categories (batch {}/{app_batches})",
+                i + 1
+            ));
             let links = || chunk.iter().flat_map(|a| a.links.iter());
-            let del: Vec<_> = links().filter(|c| c.action == Action::Delete).map(|c| &c.row).collect();
-            let upd: Vec<_> = links().filter(|c| c.action == Action::Update).map(|c| &c.row).collect();
-            let ins: Vec<_> = links().filter(|c| c.action == Action::Insert).map(|c| &c.row).collect();
+            let del: Vec<_> = links()
+                .filter(|c| c.action == Action::Delete)
+                .map(|c| &c.row)
+                .collect();
+            let upd: Vec<_> = links()
+                .filter(|c| c.action == Action::Update)
+                .map(|c| &c.row)
+                .collect();
+            let ins: Vec<_> = links()
+                .filter(|c| c.action == Action::Insert)
+                .map(|c| &c.row)
+                .collect();
             w.write(Op::Delete, &del).await.map_err(&fail)?;
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            progress.step(&format!("links of apps {}/{}", (i * bs + chunk.len()), plan.apps.len()));
+            progress.step(&format!(
+                "links of apps {}/{}",
+                (i * bs + chunk.len()),
+                plan.apps.len()
+            ));
         }
 
         self.stage.set("load screenshots");
         self.faults.check_stage("screenshots").map_err(&fail)?;
         for (i, chunk) in plan.apps.chunks(bs).enumerate() {
-            self.stage.set(format!("load screenshots (batch {}/{app_batches})", i + 1));
+            self.stage
+                .set(format!("load screenshots (batch {}/{app_batches})", i + 1));
             let shots = || chunk.iter().flat_map(|a| a.screenshots.iter());
-            let del: Vec<_> = shots().filter(|c| c.action == Action::Delete).map(|c| &c.row).collect();
-            let upd: Vec<_> = shots().filter(|c| c.action == Action::Update).map(|c| &c.row).collect();
-            let ins: Vec<_> = shots().filter(|c| c.action == Action::Insert).map(|c| &c.row).collect();
+            let del: Vec<_> = shots()
+                .filter(|c| c.action == Action::Delete)
+                .map(|c| &c.row)
+                .collect();
+            let upd: Vec<_> = shots()
+                .filter(|c| c.action == Action::Update)
+                .map(|c| &c.row)
+                .collect();
+            let ins: Vec<_> = shots()
+                .filter(|c| c.action == Action::Insert)
+                .map(|c| &c.row)
+                .collect();
             w.write(Op::Delete, &del).await.map_err(&fail)?;
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            progress.step(&format!("screenshots of apps {}/{}", (i * bs + chunk.len()), plan.apps.len()));
+            progress.step(&format!(
+                "screenshots of apps {}/{}",
+                (i * bs + chunk.len()),
+                plan.apps.len()
+            ));
         }
         progress.finish();
 
@@ -461,8 +551,14 @@ pub async fn post_check(tx: &Transaction<'_>, plan: &Plan, run_id: &str) -> anyh
         journal.insert((r.get(0), r.get(1)), r.get(2));
     }
     for (table, c) in counts.tables() {
-        for (op, want) in [("insert", c.inserted), ("update", c.updated), ("delete", c.deleted)] {
-            let have = journal.remove(&(table.to_string(), op.to_string())).unwrap_or(0);
+        for (op, want) in [
+            ("insert", c.inserted),
+            ("update", c.updated),
+            ("delete", c.deleted),
+        ] {
+            let have = journal
+                .remove(&(table.to_string(), op.to_string()))
+                .unwrap_or(0);
             if have != want as i64 {
                 anyhow::bail!("the journal has {have} {op}(s) of {table}, the plan {want}");
             }
@@ -495,7 +591,11 @@ fn log_entities(plan: &Plan) {
                 category_id = %l.row.category_id, position = l.row.sort_order, "app_category"
             );
         }
-        for s in a.screenshots.iter().filter(|s| s.action != Action::Unchanged) {
+        for s in a
+            .screenshots
+            .iter()
+            .filter(|s| s.action != Action::Unchanged)
+        {
             tracing::info!(
                 target: "qa_load::entity", action = s.action.as_str(), source_id = %c.row.source_id,
                 id = %s.row.id, language = s.row.language.as_str(), position = s.row.sort_order, url = %s.row.url,
@@ -508,20 +608,28 @@ fn log_entities(plan: &Plan) {
 async fn backup(target: &crate::conn::Target, file: &Path, run_id: &str) -> Result<(), Failure> {
     let plain = file.extension().is_some_and(|e| e == "sql");
     let mut cmd = tokio::process::Command::new("pg_dump");
-    cmd.arg(if plain { "--format=plain" } else { "--format=custom" })
-        .arg("--no-password")
-        .arg("--file")
-        .arg(file)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
+    cmd.arg(if plain {
+        "--format=plain"
+    } else {
+        "--format=custom"
+    })
+    .arg("--no-password")
+    .arg("--file")
+    .arg(file)
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .kill_on_drop(true);
     for (k, v) in target.libpq_env(&format!("{}/pg_dump", runid::application_name(run_id))) {
         cmd.env(k, v);
     }
     let out = cmd.output().await.map_err(|e| {
-        Failure::new(Exit::Unavailable, "backup", anyhow::Error::new(e).context("could not run pg_dump"))
-            .with_hint("install the PostgreSQL client tools (pg_dump), or leave out --backup")
+        Failure::new(
+            Exit::Unavailable,
+            "backup",
+            anyhow::Error::new(e).context("could not run pg_dump"),
+        )
+        .with_hint("install the PostgreSQL client tools (pg_dump), or leave out --backup")
     })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
@@ -541,7 +649,9 @@ fn print_plan_lines(plan: &Plan, json: bool) {
     if json {
         return;
     }
-    println!("Plan (what a real run would do; unchanged links and screenshots are counted, not listed):");
+    println!(
+        "Plan (what a real run would do; unchanged links and screenshots are counted, not listed):"
+    );
     for line in plan.describe(true) {
         println!("  {line}");
     }
@@ -568,7 +678,10 @@ fn print_summary(s: &Summary, job: &Job<'_>, json: bool) {
     print!("{}", counts_table(&s.counts));
     if !s.schema_applied.is_empty() {
         if s.dry_run {
-            println!("schema versions that would be applied first: {:?}", s.schema_applied);
+            println!(
+                "schema versions that would be applied first: {:?}",
+                s.schema_applied
+            );
         } else {
             println!("schema versions applied: {:?}", s.schema_applied);
         }
@@ -576,7 +689,11 @@ fn print_summary(s: &Summary, job: &Job<'_>, json: bool) {
     println!(
         "{} rows {}, {} batches of up to {} apps, {} statements, {:.1}s; dataset sha256 {}",
         s.rows_written,
-        if s.dry_run { "would be written" } else { "written" },
+        if s.dry_run {
+            "would be written"
+        } else {
+            "written"
+        },
         s.batches,
         job.args.batch_size,
         s.statements,
@@ -620,7 +737,10 @@ fn print_offline_plan(p: &Prepared, json: bool) {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return;
     }
-    println!("DRY RUN without a database: {} is valid. A load would write:", p.path);
+    println!(
+        "DRY RUN without a database: {} is valid. A load would write:",
+        p.path
+    );
     for d in &ds.developers {
         println!("  developer {} ({}) id {}", d.key, d.name_en, d.id);
     }
@@ -628,7 +748,11 @@ fn print_offline_plan(p: &Prepared, json: bool) {
         println!("  category  {} ({}) id {}", cat.key, cat.name_en, cat.id);
     }
     for a in &ds.apps {
-        let links = ds.app_categories.iter().filter(|l| l.app_id == a.id).count();
+        let links = ds
+            .app_categories
+            .iter()
+            .filter(|l| l.app_id == a.id)
+            .count();
         let shots = ds.screenshots.iter().filter(|s| s.app_id == a.id).count();
         println!(
             "  app       {} (source {}) id {}: {links} categories, {shots} screenshots",

@@ -25,7 +25,9 @@ impl Holder {
     pub fn describe(&self) -> String {
         let who = match crate::runid::run_id_of(&self.application_name) {
             Some(run) => format!("qa-load run {run}"),
-            None if self.application_name.is_empty() => "a session without application_name".to_string(),
+            None if self.application_name.is_empty() => {
+                "a session without application_name".to_string()
+            }
             None => format!("a session named {:?} (not qa-load)", self.application_name),
         };
         let mut s = format!(
@@ -39,7 +41,10 @@ impl Holder {
             s.push_str(&format!(", from {c}"));
         }
         if let Some(t) = &self.backend_start {
-            s.push_str(&format!(", connected since {}", t.format("%Y-%m-%d %H:%M:%S UTC")));
+            s.push_str(&format!(
+                ", connected since {}",
+                t.format("%Y-%m-%d %H:%M:%S UTC")
+            ));
         }
         s.push(')');
         s
@@ -48,7 +53,10 @@ impl Holder {
 
 pub async fn try_lock(client: &Client) -> Result<bool> {
     let row = client
-        .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&LOCK_CLASS, &LOCK_OBJECT])
+        .query_one(
+            "SELECT pg_try_advisory_lock($1, $2)",
+            &[&LOCK_CLASS, &LOCK_OBJECT],
+        )
         .await
         .context("could not request the migration lock")?;
     Ok(row.get(0))
@@ -57,7 +65,10 @@ pub async fn try_lock(client: &Client) -> Result<bool> {
 /// Blocks until the lock is free (cancelled by the run's timeout).
 pub async fn wait_lock(client: &Client) -> Result<()> {
     client
-        .execute("SELECT pg_advisory_lock($1, $2)", &[&LOCK_CLASS, &LOCK_OBJECT])
+        .execute(
+            "SELECT pg_advisory_lock($1, $2)",
+            &[&LOCK_CLASS, &LOCK_OBJECT],
+        )
         .await
         .context("could not wait for the migration lock")?;
     Ok(())
@@ -65,7 +76,10 @@ pub async fn wait_lock(client: &Client) -> Result<()> {
 
 pub async fn unlock(client: &Client) -> Result<()> {
     client
-        .execute("SELECT pg_advisory_unlock($1, $2)", &[&LOCK_CLASS, &LOCK_OBJECT])
+        .execute(
+            "SELECT pg_advisory_unlock($1, $2)",
+            &[&LOCK_CLASS, &LOCK_OBJECT],
+        )
         .await
         .context("could not release the migration lock")?;
     Ok(())
@@ -84,7 +98,10 @@ pub async fn holder(client: &Client) -> Result<Option<Holder>> {
          LIMIT 1",
         LOCK_CLASS, LOCK_OBJECT
     );
-    let rows = client.query(&sql, &[]).await.context("could not look up the lock holder")?;
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .context("could not look up the lock holder")?;
     Ok(rows.first().map(|r| Holder {
         pid: r.get(0),
         application_name: r.get(1),

@@ -84,7 +84,11 @@ pub fn init(verbosity: Verbosity, log_file: Option<&Path>) -> Result<Option<Path
         _ => LevelFilter::DEBUG,
     };
     // The validation diagnostics are summarised on the console; listed one by one with -v.
-    let diagnostics_level = if verbosity.0 >= 1 { LevelFilter::WARN } else { LevelFilter::OFF };
+    let diagnostics_level = if verbosity.0 >= 1 {
+        LevelFilter::WARN
+    } else {
+        LevelFilter::OFF
+    };
     let console = tracing_subscriber::fmt::layer()
         .with_writer(|| Console)
         .without_time()
@@ -102,15 +106,20 @@ pub fn init(verbosity: Verbosity, log_file: Option<&Path>) -> Result<Option<Path
         None => (None, None),
         Some(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("could not create the log directory {}", dir.display()))?;
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("could not create the log directory {}", dir.display())
+                })?;
             }
             let file = File::options()
                 .create(true)
                 .append(true)
                 .open(path)
                 .with_context(|| format!("could not open the log file {}", path.display()))?;
-            let level = if verbosity.0 >= 2 { LevelFilter::DEBUG } else { LevelFilter::INFO };
+            let level = if verbosity.0 >= 2 {
+                LevelFilter::DEBUG
+            } else {
+                LevelFilter::INFO
+            };
             let layer = tracing_subscriber::fmt::layer()
                 .with_writer(Mutex::new(file))
                 .with_ansi(false)

@@ -121,13 +121,22 @@ impl Names {
     }
 
     pub fn developer(&self, id: &Uuid) -> String {
-        self.developers.get(id).cloned().unwrap_or_else(|| format!("id:{id}"))
+        self.developers
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("id:{id}"))
     }
     pub fn category(&self, id: &Uuid) -> String {
-        self.categories.get(id).cloned().unwrap_or_else(|| format!("id:{id}"))
+        self.categories
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("id:{id}"))
     }
     pub fn app(&self, id: &Uuid) -> String {
-        self.apps.get(id).cloned().unwrap_or_else(|| format!("id:{id}"))
+        self.apps
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("id:{id}"))
     }
 }
 
@@ -212,7 +221,12 @@ pub fn app_fields(a: &App, b: &App) -> Vec<&'static str> {
         app_store_url, app_gallery_url, developer_logo_url)
 }
 
-fn decide<T: Clone>(target: T, existing: Option<&T>, fields: Vec<&'static str>, mode: OnExisting) -> Change<T> {
+fn decide<T: Clone>(
+    target: T,
+    existing: Option<&T>,
+    fields: Vec<&'static str>,
+    mode: OnExisting,
+) -> Change<T> {
     match existing {
         None => Change {
             action: Action::Insert,
@@ -263,50 +277,78 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
     let mut names = Names::default();
 
     // Developers.
-    let dev_by_key: HashMap<&str, &Developer> = existing.developers.iter().map(|d| (d.key.as_str(), d)).collect();
-    let dev_by_id: HashMap<Uuid, &Developer> = existing.developers.iter().map(|d| (d.id, d)).collect();
+    let dev_by_key: HashMap<&str, &Developer> = existing
+        .developers
+        .iter()
+        .map(|d| (d.key.as_str(), d))
+        .collect();
+    let dev_by_id: HashMap<Uuid, &Developer> =
+        existing.developers.iter().map(|d| (d.id, d)).collect();
     let mut dev_map: HashMap<Uuid, Uuid> = HashMap::new();
     let mut used = HashSet::new();
     let mut developers = Vec::with_capacity(ds.developers.len());
     for d in &ds.developers {
-        let found = dev_by_key.get(d.key.as_str()).or_else(|| dev_by_id.get(&d.id)).copied();
+        let found = dev_by_key
+            .get(d.key.as_str())
+            .or_else(|| dev_by_id.get(&d.id))
+            .copied();
         let found = claim(&mut used, "developers", &d.key, found, |e| e.id)?;
         let target = Developer {
             id: found.map(|e| e.id).unwrap_or(d.id),
             ..d.clone()
         };
-        let fields = found.map(|e| developer_fields(e, &target)).unwrap_or_default();
+        let fields = found
+            .map(|e| developer_fields(e, &target))
+            .unwrap_or_default();
         dev_map.insert(d.id, target.id);
         names.developers.insert(target.id, target.key.clone());
         developers.push(decide(target, found, fields, mode));
     }
 
     // Categories.
-    let cat_by_key: HashMap<&str, &Category> = existing.categories.iter().map(|c| (c.key.as_str(), c)).collect();
-    let cat_by_id: HashMap<Uuid, &Category> = existing.categories.iter().map(|c| (c.id, c)).collect();
+    let cat_by_key: HashMap<&str, &Category> = existing
+        .categories
+        .iter()
+        .map(|c| (c.key.as_str(), c))
+        .collect();
+    let cat_by_id: HashMap<Uuid, &Category> =
+        existing.categories.iter().map(|c| (c.id, c)).collect();
     let mut cat_map: HashMap<Uuid, Uuid> = HashMap::new();
     let mut used = HashSet::new();
     let mut categories = Vec::with_capacity(ds.categories.len());
     for c in &ds.categories {
-        let found = cat_by_key.get(c.key.as_str()).or_else(|| cat_by_id.get(&c.id)).copied();
+        let found = cat_by_key
+            .get(c.key.as_str())
+            .or_else(|| cat_by_id.get(&c.id))
+            .copied();
         let found = claim(&mut used, "categories", &c.key, found, |e| e.id)?;
         let target = Category {
             id: found.map(|e| e.id).unwrap_or(c.id),
             ..c.clone()
         };
-        let fields = found.map(|e| category_fields(e, &target)).unwrap_or_default();
+        let fields = found
+            .map(|e| category_fields(e, &target))
+            .unwrap_or_default();
         cat_map.insert(c.id, target.id);
         names.categories.insert(target.id, target.key.clone());
         categories.push(decide(target, found, fields, mode));
     }
     // Existing categories outside the input still name links.
     for c in &existing.categories {
-        names.categories.entry(c.id).or_insert_with(|| c.key.clone());
+        names
+            .categories
+            .entry(c.id)
+            .or_insert_with(|| c.key.clone());
     }
 
     // Apps, with their links and screenshots.
-    let app_by_slug: HashMap<&str, &App> = existing.apps.iter().map(|a| (a.slug.as_str(), a)).collect();
-    let app_by_source: HashMap<&str, &App> = existing.apps.iter().map(|a| (a.source_id.as_str(), a)).collect();
+    let app_by_slug: HashMap<&str, &App> =
+        existing.apps.iter().map(|a| (a.slug.as_str(), a)).collect();
+    let app_by_source: HashMap<&str, &App> = existing
+        .apps
+        .iter()
+        .map(|a| (a.source_id.as_str(), a))
+        .collect();
     let app_by_id: HashMap<Uuid, &App> = existing.apps.iter().map(|a| (a.id, a)).collect();
     let mut links_by_app: HashMap<Uuid, Vec<&AppCategory>> = HashMap::new();
     for l in &existing.app_categories {
@@ -339,7 +381,9 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
                 )));
             }
         }
-        let found = by_slug.or(by_source).or_else(|| app_by_id.get(&a.id).copied());
+        let found = by_slug
+            .or(by_source)
+            .or_else(|| app_by_id.get(&a.id).copied());
         let found = claim(&mut used, "apps", &a.slug, found, |e| e.id)?;
         let developer_id = *dev_map.get(&a.developer_id).ok_or_else(|| {
             PlanError::Conflict(format!(
@@ -389,7 +433,9 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
         let mut links = Vec::new();
         for (cat, want) in &expected {
             let have = current.get(cat).copied();
-            let fields = have.map(|h| differing!(h, want; sort_order)).unwrap_or_default();
+            let fields = have
+                .map(|h| differing!(h, want; sort_order))
+                .unwrap_or_default();
             let mut change = decide(want.clone(), have, fields, mode);
             if frozen && change.action != Action::Unchanged {
                 change.action = Action::Skip;
@@ -490,14 +536,24 @@ impl Plan {
     /// The rows the plan's entities have after the run (what the post-load check expects).
     pub fn final_rows(&self) -> Rows {
         let mut rows = Rows {
-            developers: self.developers.iter().filter_map(|c| c.after().cloned()).collect(),
-            categories: self.categories.iter().filter_map(|c| c.after().cloned()).collect(),
+            developers: self
+                .developers
+                .iter()
+                .filter_map(|c| c.after().cloned())
+                .collect(),
+            categories: self
+                .categories
+                .iter()
+                .filter_map(|c| c.after().cloned())
+                .collect(),
             ..Rows::default()
         };
         for a in &self.apps {
             rows.apps.extend(a.app.after().cloned());
-            rows.app_categories.extend(a.links.iter().filter_map(|c| c.after().cloned()));
-            rows.screenshots.extend(a.screenshots.iter().filter_map(|c| c.after().cloned()));
+            rows.app_categories
+                .extend(a.links.iter().filter_map(|c| c.after().cloned()));
+            rows.screenshots
+                .extend(a.screenshots.iter().filter_map(|c| c.after().cloned()));
         }
         rows
     }
@@ -644,7 +700,10 @@ mod tests {
 
     fn shot(a: &App, lang: Language, order: i32, url: &str) -> Screenshot {
         Screenshot {
-            id: Uuid::new_v5(&Uuid::NAMESPACE_X500, format!("{}{:?}{order}", a.slug, lang).as_bytes()),
+            id: Uuid::new_v5(
+                &Uuid::NAMESPACE_X500,
+                format!("{}{:?}{order}", a.slug, lang).as_bytes(),
+            ),
             app_id: a.id,
             language: lang,
             url: url.into(),
@@ -658,8 +717,16 @@ mod tests {
         let a = app("quran-one", &d);
         Dataset {
             app_categories: vec![
-                AppCategory { app_id: a.id, category_id: c1.id, sort_order: 0 },
-                AppCategory { app_id: a.id, category_id: c2.id, sort_order: 1 },
+                AppCategory {
+                    app_id: a.id,
+                    category_id: c1.id,
+                    sort_order: 0,
+                },
+                AppCategory {
+                    app_id: a.id,
+                    category_id: c2.id,
+                    sort_order: 1,
+                },
             ],
             screenshots: vec![
                 shot(&a, Language::En, 0, "https://x/en0.png"),
@@ -716,8 +783,18 @@ mod tests {
         let c = plan.counts();
         assert_eq!((c.apps.updated, c.apps.unchanged), (1, 0));
         assert_eq!(plan.apps[0].app.fields, vec!["name_en"]);
-        assert_eq!((c.screenshots.updated, c.screenshots.deleted, c.screenshots.unchanged), (1, 1, 1));
-        assert_eq!((c.app_categories.updated, c.app_categories.unchanged), (1, 1));
+        assert_eq!(
+            (
+                c.screenshots.updated,
+                c.screenshots.deleted,
+                c.screenshots.unchanged
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(
+            (c.app_categories.updated, c.app_categories.unchanged),
+            (1, 1)
+        );
         assert_eq!(c.developers.unchanged, 1);
         assert_eq!(plan.final_rows().screenshots.len(), 2);
 

@@ -55,18 +55,25 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
             return Err(Failure::msg(
                 Exit::Usage,
                 "usage",
-                format!("{id:?} is not a run id (like 20250317T101500Z-3fa9c1); see `qa-load history`"),
+                format!(
+                    "{id:?} is not a run id (like 20250317T101500Z-3fa9c1); see `qa-load history`"
+                ),
             ));
         }
     }
     let target = ctx.target()?;
     let own_id = runid::new_run_id();
     let deadline = tokio::time::Instant::now() + ctx.global.timeout;
-    let mut session = session::connect(&target, &runid::application_name(&own_id), deadline).await?;
+    let mut session =
+        session::connect(&target, &runid::application_name(&own_id), deadline).await?;
     let stage = Stage::default();
     let undo_started = std::cell::Cell::new(false);
     let target_id = std::cell::RefCell::new(None::<String>);
-    let session::Session { client, tls, cancel } = &mut session;
+    let session::Session {
+        client,
+        tls,
+        cancel,
+    } = &mut session;
     let result = session::guarded(deadline, ctx.global.timeout, cancel, tls, &stage, async {
         session::acquire_lock(client, args.wait, &stage).await?;
         stage.set("schema");
@@ -168,6 +175,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
         }
         Err(failure) => {
             let settled = session::settle(client).await;
+            let target_run = target_id.borrow().clone();
             if undo_started.get() && settled && failure.exit == Exit::Failed {
                 let r = client
                     .execute(
@@ -177,7 +185,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                             &own_id,
                             &env!("CARGO_PKG_VERSION"),
                             &schema::latest_version(),
-                            &*target_id.borrow(),
+                            &target_run,
                             &failure.stage,
                             &failure.chain().join(" <- "),
                         ],
@@ -204,7 +212,11 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
         )
         .await
         .map_err(read)?
-        .ok_or_else(|| refused("there is no committed load that is not rolled back already: nothing to roll back"))?
+        .ok_or_else(|| {
+            refused(
+                "there is no committed load that is not rolled back already: nothing to roll back",
+            )
+        })?
     } else {
         let id = args.run.clone().unwrap_or_default();
         tx.query_opt(
@@ -232,7 +244,10 @@ fn check_target(run: &TargetRun, schema_version: i32) -> Result<(), Failure> {
         )));
     }
     if let Some(by) = &run.rolled_back_by {
-        return Err(refused(format!("run {} was already rolled back by run {by}", run.id)));
+        return Err(refused(format!(
+            "run {} was already rolled back by run {by}",
+            run.id
+        )));
     }
     match run.status.as_str() {
         "committed" => {}
@@ -341,11 +356,36 @@ async fn drift(tx: &Transaction<'_>, run_id: &str) -> Result<Vec<String>> {
     }
     // (child table, its key, foreign key column, parent table)
     let relations: [(&str, &str, &str, &str); 5] = [
-        ("apps", "jsonb_build_object('id', c.id)", "developer_id", "developers"),
-        ("app_categories", "jsonb_build_object('app_id', c.app_id, 'category_id', c.category_id)", "app_id", "apps"),
-        ("app_categories", "jsonb_build_object('app_id', c.app_id, 'category_id', c.category_id)", "category_id", "categories"),
-        ("screenshots", "jsonb_build_object('id', c.id)", "app_id", "apps"),
-        ("app_features", "jsonb_build_object('app_id', c.app_id, 'feature_id', c.feature_id)", "app_id", "apps"),
+        (
+            "apps",
+            "jsonb_build_object('id', c.id)",
+            "developer_id",
+            "developers",
+        ),
+        (
+            "app_categories",
+            "jsonb_build_object('app_id', c.app_id, 'category_id', c.category_id)",
+            "app_id",
+            "apps",
+        ),
+        (
+            "app_categories",
+            "jsonb_build_object('app_id', c.app_id, 'category_id', c.category_id)",
+            "category_id",
+            "categories",
+        ),
+        (
+            "screenshots",
+            "jsonb_build_object('id', c.id)",
+            "app_id",
+            "apps",
+        ),
+        (
+            "app_features",
+            "jsonb_build_object('app_id', c.app_id, 'feature_id', c.feature_id)",
+            "app_id",
+            "apps",
+        ),
     ];
     for (child, key, fk, parent) in relations {
         let rows = tx
@@ -396,11 +436,17 @@ async fn undo(tx: &Transaction<'_>, run_id: &str) -> Result<BTreeMap<String, Und
     for spec in TABLES.iter().rev() {
         let t = spec.table;
         let cols = columns(tx, t).await?;
-        let non_pk: Vec<&String> = cols.iter().filter(|c| !spec.pk_columns().contains(&c.as_str())).collect();
-        let want = |op: &str| expected.get(&(t.to_string(), op.to_string())).copied().unwrap_or(0) as u64;
-        let mut u = Undone::default();
-
-        u.deleted = tx
+        let non_pk: Vec<&String> = cols
+            .iter()
+            .filter(|c| !spec.pk_columns().contains(&c.as_str()))
+            .collect();
+        let want = |op: &str| {
+            expected
+                .get(&(t.to_string(), op.to_string()))
+                .copied()
+                .unwrap_or(0) as u64
+        };
+        let deleted = tx
             .execute(
                 &format!(
                     "DELETE FROM {t} t USING qa_load_journal j WHERE j.run_id = $1 AND j.table_name = '{t}' \
@@ -411,9 +457,13 @@ async fn undo(tx: &Transaction<'_>, run_id: &str) -> Result<BTreeMap<String, Und
             )
             .await
             .with_context(|| format!("could not delete the {t} rows the run inserted"))?;
+        let mut restored = 0;
         if !non_pk.is_empty() {
-            let set: Vec<String> = non_pk.iter().map(|c| format!("{q} = r.{q}", q = quote_ident(c))).collect();
-            u.restored = tx
+            let set: Vec<String> = non_pk
+                .iter()
+                .map(|c| format!("{q} = r.{q}", q = quote_ident(c)))
+                .collect();
+            restored = tx
                 .execute(
                     &format!(
                         "UPDATE {t} t SET {} FROM (SELECT (jsonb_populate_record(NULL::{t}, j.before)).* \
@@ -427,18 +477,30 @@ async fn undo(tx: &Transaction<'_>, run_id: &str) -> Result<BTreeMap<String, Und
                 .await
                 .with_context(|| format!("could not restore the {t} rows the run updated"))?;
         }
-        u.reinserted = tx
+        let reinserted = tx
             .execute(
                 &format!(
                     "INSERT INTO {t} ({}) {}",
-                    cols.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", "),
+                    cols.iter()
+                        .map(|c| quote_ident(c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     populated(spec, "delete", &cols)
                 ),
                 &[&run_id],
             )
             .await
             .with_context(|| format!("could not re-insert the {t} rows the run deleted"))?;
-        for (op, done) in [("insert", u.deleted), ("update", u.restored), ("delete", u.reinserted)] {
+        let u = Undone {
+            deleted,
+            restored,
+            reinserted,
+        };
+        for (op, done) in [
+            ("insert", u.deleted),
+            ("update", u.restored),
+            ("delete", u.reinserted),
+        ] {
             if done != want(op) {
                 return Err(anyhow!(
                     "{t}: the journal has {} {op}(s) but {done} row(s) were undone",
@@ -474,7 +536,9 @@ async fn verify_restored(tx: &Transaction<'_>, run_id: &str) -> Result<()> {
             .await?;
         let bad: i64 = row.get(0);
         if bad != 0 {
-            return Err(anyhow!("{bad} row(s) of {t} are not back to their prior values after the undo"));
+            return Err(anyhow!(
+                "{bad} row(s) of {t} are not back to their prior values after the undo"
+            ));
         }
     }
     Ok(())
@@ -489,14 +553,27 @@ fn print_summary(s: &RollbackSummary, json: bool) {
         "Rolled back run {} in {} (rollback recorded as run {}).",
         s.rolled_back_run, s.database, s.rollback_run_id
     );
-    println!("{:<16} {:>22} {:>22} {:>22}", "table", "inserted rows deleted", "updated rows restored", "deleted rows restored");
+    println!(
+        "{:<16} {:>22} {:>22} {:>22}",
+        "table", "inserted rows deleted", "updated rows restored", "deleted rows restored"
+    );
     for spec in TABLES {
         if let Some(u) = s.tables.get(spec.table) {
-            println!("{:<16} {:>22} {:>22} {:>22}", spec.table, u.deleted, u.restored, u.reinserted);
+            println!(
+                "{:<16} {:>22} {:>22} {:>22}",
+                spec.table, u.deleted, u.restored, u.reinserted
+            );
         }
     }
-    let total: u64 = s.tables.values().map(|u| u.deleted + u.restored + u.reinserted).sum();
+    let total: u64 = s
+        .tables
+        .values()
+        .map(|u| u.deleted + u.restored + u.reinserted)
+        .sum();
     if total == 0 {
-        println!("Run {} had changed nothing; it is now marked rolled back.", s.rolled_back_run);
+        println!(
+            "Run {} had changed nothing; it is now marked rolled back.",
+            s.rolled_back_run
+        );
     }
 }

@@ -64,10 +64,9 @@ pub fn app(r: &Row) -> Result<App> {
     let rating: Option<String> = r.try_get("avg_rating")?;
     let avg_rating = match rating {
         None => None,
-        Some(text) => Some(
-            Rating::parse_decimal(&text)
-                .ok_or_else(|| anyhow!("apps.avg_rating holds {text:?}, which is not a rating 0.00-5.00"))?,
-        ),
+        Some(text) => Some(Rating::parse_decimal(&text).ok_or_else(|| {
+            anyhow!("apps.avg_rating holds {text:?}, which is not a rating 0.00-5.00")
+        })?),
     };
     Ok(App {
         id: r.try_get("id")?,
@@ -105,7 +104,9 @@ pub fn language(text: &str) -> Result<Language> {
     match text {
         "ar" => Ok(Language::Ar),
         "en" => Ok(Language::En),
-        other => Err(anyhow!("screenshots.language holds {other:?}, expected 'ar' or 'en'")),
+        other => Err(anyhow!(
+            "screenshots.language holds {other:?}, expected 'ar' or 'en'"
+        )),
     }
 }
 
@@ -127,21 +128,30 @@ fn collect<T>(rows: Vec<Row>, f: fn(&Row) -> Result<T>) -> Result<Vec<T>> {
 /// Reads every row of the five tables, in a stable order.
 pub async fn read_all<C: GenericClient>(c: &C) -> Result<Rows> {
     let developers = collect(
-        c.query(&format!("SELECT {DEVELOPER_COLUMNS} FROM developers ORDER BY key"), &[])
-            .await
-            .context("reading developers")?,
+        c.query(
+            &format!("SELECT {DEVELOPER_COLUMNS} FROM developers ORDER BY key"),
+            &[],
+        )
+        .await
+        .context("reading developers")?,
         developer,
     )?;
     let categories = collect(
-        c.query(&format!("SELECT {CATEGORY_COLUMNS} FROM categories ORDER BY sort_order, key"), &[])
-            .await
-            .context("reading categories")?,
+        c.query(
+            &format!("SELECT {CATEGORY_COLUMNS} FROM categories ORDER BY sort_order, key"),
+            &[],
+        )
+        .await
+        .context("reading categories")?,
         category,
     )?;
     let apps = collect(
-        c.query(&format!("SELECT {APP_COLUMNS} FROM apps ORDER BY sort_order, slug"), &[])
-            .await
-            .context("reading apps")?,
+        c.query(
+            &format!("SELECT {APP_COLUMNS} FROM apps ORDER BY sort_order, slug"),
+            &[],
+        )
+        .await
+        .context("reading apps")?,
         app,
     )?;
     let app_categories = collect(
@@ -234,7 +244,10 @@ pub async fn read_scope<C: GenericClient>(c: &C, scope: &Scope) -> Result<Rows> 
 /// resolve).
 pub async fn key_maps<C: GenericClient>(
     c: &C,
-) -> Result<(std::collections::HashMap<Uuid, String>, std::collections::HashMap<Uuid, String>)> {
+) -> Result<(
+    std::collections::HashMap<Uuid, String>,
+    std::collections::HashMap<Uuid, String>,
+)> {
     let devs = c
         .query("SELECT id, key FROM developers", &[])
         .await

@@ -122,14 +122,22 @@ impl Status {
             ));
         }
         for v in &self.pending {
-            let name = MIGRATIONS.iter().find(|m| m.version == *v).map(|m| m.name).unwrap_or("?");
+            let name = MIGRATIONS
+                .iter()
+                .find(|m| m.version == *v)
+                .map(|m| m.name)
+                .unwrap_or("?");
             out.push_str(&format!("  pending  {v:>4}  {name}\n"));
         }
         for (v, was, now) in &self.modified {
-            out.push_str(&format!("  MODIFIED {v:>4}  applied sha256 {was}, file now {now}\n"));
+            out.push_str(&format!(
+                "  MODIFIED {v:>4}  applied sha256 {was}, file now {now}\n"
+            ));
         }
         for v in &self.unknown {
-            out.push_str(&format!("  UNKNOWN  {v:>4}  (applied by a newer qa-load)\n"));
+            out.push_str(&format!(
+                "  UNKNOWN  {v:>4}  (applied by a newer qa-load)\n"
+            ));
         }
         if let Some(r) = self.refusal() {
             out.push_str(&format!("refused: {r}\n"));
@@ -176,7 +184,9 @@ pub async fn status<C: GenericClient>(c: &C) -> Result<Status> {
     let mut unknown = Vec::new();
     for a in &applied {
         match MIGRATIONS.iter().find(|m| m.version == a.version) {
-            Some(m) if m.checksum() != a.checksum => modified.push((a.version, a.checksum.clone(), m.checksum())),
+            Some(m) if m.checksum() != a.checksum => {
+                modified.push((a.version, a.checksum.clone(), m.checksum()))
+            }
             Some(_) => {}
             None => unknown.push(a.version),
         }

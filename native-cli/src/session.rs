@@ -48,7 +48,11 @@ pub struct Session {
 }
 
 /// Connects before the deadline; failures are exit 5 and never show the password.
-pub async fn connect(target: &Target, application_name: &str, deadline: Instant) -> Result<Session, Failure> {
+pub async fn connect(
+    target: &Target,
+    application_name: &str,
+    deadline: Instant,
+) -> Result<Session, Failure> {
     let tls_and_client = tokio::time::timeout_at(deadline, target.connect(application_name)).await;
     match tls_and_client {
         Err(_) => Err(Failure::msg(
@@ -93,15 +97,23 @@ pub async fn guarded<T>(
     let in_tx = stage.is_in_transaction();
     let where_ = stage.name();
     // Cancel the statement in flight so the ROLLBACK runs now, not when it finishes.
-    if let Err(e) = tokio::time::timeout(Duration::from_secs(10), cancel.cancel_query(tls.clone())).await.unwrap_or(Ok(())) {
+    if let Err(e) = tokio::time::timeout(Duration::from_secs(10), cancel.cancel_query(tls.clone()))
+        .await
+        .unwrap_or(Ok(()))
+    {
         tracing::warn!(target: "qa_load::session", error = %e, "could not send the cancel request");
     }
     let why = match interrupted {
-        Interrupted::Timeout => format!("the run timed out after {} (--timeout)", humanize(timeout)),
+        Interrupted::Timeout => {
+            format!("the run timed out after {} (--timeout)", humanize(timeout))
+        }
         Interrupted::Signal => "interrupted (Ctrl-C)".to_string(),
     };
     let (exit, what) = if in_tx {
-        (Exit::Failed, "the statement in flight was cancelled and the transaction rolled back")
+        (
+            Exit::Failed,
+            "the statement in flight was cancelled and the transaction rolled back",
+        )
     } else {
         (Exit::Unavailable, "nothing was written")
     };
@@ -147,7 +159,11 @@ pub async fn acquire_lock(client: &Client, wait: bool, stage: &Stage) -> Result<
         tracing::info!(target: "qa_load::lock", "acquired the migration lock after waiting");
         return Ok(());
     }
-    Err(Failure::msg(Exit::Unavailable, "lock", "the migration lock is changing hands too fast; try again"))
+    Err(Failure::msg(
+        Exit::Unavailable,
+        "lock",
+        "the migration lock is changing hands too fast; try again",
+    ))
 }
 
 pub fn humanize(d: Duration) -> String {
@@ -170,7 +186,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         Some(i) => (&s[..i], s[i..].trim()),
         None => (s, "s"),
     };
-    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration (e.g. 300, 90s, 5m, 1h)"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 300, 90s, 5m, 1h)"))?;
     let d = match unit {
         "ms" => Duration::from_millis(n),
         "s" | "sec" => Duration::from_secs(n),
@@ -192,7 +210,10 @@ mod tests {
     fn durations_parse_and_print() {
         assert_eq!(parse_duration("300").unwrap(), Duration::from_secs(300));
         assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_duration("1500ms").unwrap(), Duration::from_millis(1500));
+        assert_eq!(
+            parse_duration("1500ms").unwrap(),
+            Duration::from_millis(1500)
+        );
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("5 parsecs").is_err());
         assert_eq!(humanize(Duration::from_secs(300)), "5m");

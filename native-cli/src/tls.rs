@@ -16,7 +16,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -47,7 +49,11 @@ where
     fn make_tls_connect(&mut self, hostname: &str) -> Result<Self::TlsConnect, Self::Error> {
         // tokio-postgres asks for a connector even on unix sockets (no host name), where TLS is
         // never negotiated; a placeholder name keeps that from failing.
-        let name = if hostname.is_empty() { "localhost" } else { hostname };
+        let name = if hostname.is_empty() {
+            "localhost"
+        } else {
+            hostname
+        };
         MakeTlsConnect::<S>::make_tls_connect(&mut self.inner, name)
     }
 }
@@ -61,16 +67,26 @@ fn roots(root: &RootCert) -> Result<RootCertStore> {
     match root {
         RootCert::File(path) => {
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-                .with_context(|| format!("could not read root certificate file {}", path.display()))?
+                .with_context(|| {
+                    format!("could not read root certificate file {}", path.display())
+                })?
                 .collect::<Result<_, _>>()
-                .with_context(|| format!("root certificate file {} is not valid PEM", path.display()))?;
+                .with_context(|| {
+                    format!("root certificate file {} is not valid PEM", path.display())
+                })?;
             if certs.is_empty() {
-                bail!("root certificate file {} holds no certificate", path.display());
+                bail!(
+                    "root certificate file {} holds no certificate",
+                    path.display()
+                );
             }
             for cert in certs {
-                store
-                    .add(cert)
-                    .with_context(|| format!("a certificate in {} is not usable as a root", path.display()))?;
+                store.add(cert).with_context(|| {
+                    format!(
+                        "a certificate in {} is not usable as a root",
+                        path.display()
+                    )
+                })?;
             }
         }
         RootCert::System => {
@@ -98,9 +114,12 @@ pub fn make(verify: Verify, client_cert: Option<&(PathBuf, PathBuf)>) -> Result<
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(NoVerification(provider.clone()))),
         Verify::Chain(root) => {
-            let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(root)?), provider.clone())
-                .build()
-                .context("TLS verifier setup")?;
+            let inner = WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots(root)?),
+                provider.clone(),
+            )
+            .build()
+            .context("TLS verifier setup")?;
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(ChainOnly(inner)))
@@ -148,7 +167,12 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -157,7 +181,12 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -42,27 +42,45 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
     let prepared = input::prepare(&args.input, &args.alias, None)?;
     let target = ctx.target()?;
     let deadline = tokio::time::Instant::now() + ctx.global.timeout;
-    let s = session::connect(&target, &runid::application_name(&runid::new_run_id()), deadline).await?;
+    let s = session::connect(
+        &target,
+        &runid::application_name(&runid::new_run_id()),
+        deadline,
+    )
+    .await?;
     let read = |e: anyhow::Error| Failure::new(Exit::Unavailable, "verify", e);
-    let report = tokio::time::timeout_at(deadline, compare_with_database(&s.client, &prepared, &target.describe()))
-        .await
-        .map_err(|_| Failure::msg(Exit::Unavailable, "verify", "timed out (--timeout)"))?
-        .map_err(read)?;
+    let report = tokio::time::timeout_at(
+        deadline,
+        compare_with_database(&s.client, &prepared, &target.describe()),
+    )
+    .await
+    .map_err(|_| Failure::msg(Exit::Unavailable, "verify", "timed out (--timeout)"))?
+    .map_err(read)?;
 
     let stamp = runid::file_timestamp();
-    let md_path = args.report_md.clone().unwrap_or_else(|| PathBuf::from(format!("verify-{stamp}.md")));
-    let json_path = args.report_json.clone().unwrap_or_else(|| PathBuf::from(format!("verify-{stamp}.json")));
+    let md_path = args
+        .report_md
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("verify-{stamp}.md")));
+    let json_path = args
+        .report_json
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("verify-{stamp}.json")));
     let write = |path: &PathBuf, text: String| {
         std::fs::write(path, text).map_err(|e| {
             Failure::new(
                 Exit::Usage,
                 "verify",
-                anyhow::Error::new(e).context(format!("could not write the report {}", path.display())),
+                anyhow::Error::new(e)
+                    .context(format!("could not write the report {}", path.display())),
             )
         })
     };
     write(&md_path, to_markdown(&report))?;
-    write(&json_path, serde_json::to_string_pretty(&report).unwrap_or_default() + "\n")?;
+    write(
+        &json_path,
+        serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+    )?;
 
     println!("{}", summary_line(&report));
     if !report.ok {
@@ -70,12 +88,19 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
             println!("  {} {}", d.kind.as_str(), d.describe());
         }
         if report.differences.len() > 20 {
-            println!("  … and {} more (see the reports)", report.differences.len() - 20);
+            println!(
+                "  … and {} more (see the reports)",
+                report.differences.len() - 20
+            );
         }
     }
     println!("reports: {} and {}", md_path.display(), json_path.display());
     tracing::info!(target: "qa_load::verify", ok = report.ok, differences = report.differences.len(), "verify done");
-    Ok(if report.ok { Exit::Ok } else { Exit::Differences })
+    Ok(if report.ok {
+        Exit::Ok
+    } else {
+        Exit::Differences
+    })
 }
 
 fn summary_line(r: &VerifyReport) -> String {
@@ -110,13 +135,18 @@ pub async fn compare_with_database(
     let ds = &prepared.migration.dataset;
     let status = crate::schema::status(client).await?;
     if status.current() < 1 {
-        anyhow::bail!("the database has no qa-load schema (run `qa-load schema apply` or a load first)");
+        anyhow::bail!(
+            "the database has no qa-load schema (run `qa-load schema apply` or a load first)"
+        );
     }
     let mut notes = vec![
         "Rows are matched by natural key (developer key, category key, app slug, (app, category), (app, language, position)); ids are not compared, since a row found by natural key keeps its id.".to_string(),
     ];
     if !status.is_up_to_date() {
-        notes.push(format!("schema: {}", status.to_text().lines().next().unwrap_or("")));
+        notes.push(format!(
+            "schema: {}",
+            status.to_text().lines().next().unwrap_or("")
+        ));
     }
 
     let actual = rows::read_all(client).await?;
@@ -166,7 +196,9 @@ pub async fn compare_with_database(
             database: db,
         });
         if db > 0 {
-            notes.push(format!("{table} has {db} row(s); the source has no features, so they are not compared"));
+            notes.push(format!(
+                "{table} has {db} row(s); the source has no features, so they are not compared"
+            ));
         }
     }
 
@@ -184,7 +216,10 @@ pub async fn compare_with_database(
         notes,
     };
     if !report.ok {
-        logging::note(&format!("verify: {} difference(s)", report.differences.len()));
+        logging::note(&format!(
+            "verify: {} difference(s)",
+            report.differences.len()
+        ));
     }
     Ok(report)
 }
@@ -222,7 +257,11 @@ async fn orphans(client: &Client) -> anyhow::Result<Vec<Difference>> {
     ];
     let mut out = Vec::new();
     for (table, sql, what) in checks {
-        for r in client.query(sql, &[]).await.with_context(|| format!("orphan check on {table}"))? {
+        for r in client
+            .query(sql, &[])
+            .await
+            .with_context(|| format!("orphan check on {table}"))?
+        {
             out.push(Difference {
                 table: table.into(),
                 record: r.get(0),
@@ -255,10 +294,17 @@ async fn foreign_keys(client: &Client) -> anyhow::Result<Vec<Difference>> {
         )
         .await
         .context("reading foreign keys")?;
-    let have: Vec<(String, String, String)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    let have: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
     Ok(expected
         .iter()
-        .filter(|(t, c, p)| !have.iter().any(|(ht, hc, hp)| ht == t && hc == c && hp == p))
+        .filter(|(t, c, p)| {
+            !have
+                .iter()
+                .any(|(ht, hc, hp)| ht == t && hc == c && hp == p)
+        })
         .map(|(t, c, p)| Difference {
             table: (*t).into(),
             record: format!("{t}.{c}"),
@@ -271,12 +317,18 @@ async fn foreign_keys(client: &Client) -> anyhow::Result<Vec<Difference>> {
 }
 
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 pub fn to_markdown(r: &VerifyReport) -> String {
     let mut out = String::from("# qa-load verify report\n\n");
-    out.push_str(&format!("- Input: `{}` (dataset SHA-256 `{}`)\n", r.input, r.dataset_checksum));
+    out.push_str(&format!(
+        "- Input: `{}` (dataset SHA-256 `{}`)\n",
+        r.input, r.dataset_checksum
+    ));
     out.push_str(&format!("- Database: `{}`\n", r.database));
     out.push_str(&format!("- Checked at: {}\n", r.checked_at));
     out.push_str(&format!(
@@ -290,10 +342,16 @@ pub fn to_markdown(r: &VerifyReport) -> String {
     out.push_str("## Row counts\n\n| table | source | database | |\n| --- | ---: | ---: | --- |\n");
     for c in &r.counts {
         let (src, verdict) = match c.source {
-            Some(n) => (n.to_string(), if n == c.database { "ok" } else { "**differs**" }),
+            Some(n) => (
+                n.to_string(),
+                if n == c.database { "ok" } else { "**differs**" },
+            ),
             None => ("—".to_string(), "not in the source"),
         };
-        out.push_str(&format!("| {} | {} | {} | {} |\n", c.table, src, c.database, verdict));
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            c.table, src, c.database, verdict
+        ));
     }
     out.push('\n');
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();

@@ -96,7 +96,11 @@ pub const APPS: Spec = Spec {
 pub const APP_CATEGORIES: Spec = Spec {
     table: "app_categories",
     pk: &["app_id", "category_id"],
-    cols: &[col("app_id", "uuid[]"), col("category_id", "uuid[]"), col("sort_order", "int4[]")],
+    cols: &[
+        col("app_id", "uuid[]"),
+        col("category_id", "uuid[]"),
+        col("sort_order", "int4[]"),
+    ],
     timestamps: false,
 };
 
@@ -114,7 +118,13 @@ pub const SCREENSHOTS: Spec = Spec {
 };
 
 /// The tables a run writes, in load order (rollback undoes them in reverse).
-pub const TABLES: [&Spec; 5] = [&DEVELOPERS, &CATEGORIES, &APPS, &APP_CATEGORIES, &SCREENSHOTS];
+pub const TABLES: [&Spec; 5] = [
+    &DEVELOPERS,
+    &CATEGORIES,
+    &APPS,
+    &APP_CATEGORIES,
+    &SCREENSHOTS,
+];
 
 impl Spec {
     pub fn pk_columns(&self) -> &'static [&'static str] {
@@ -123,7 +133,11 @@ impl Spec {
 
     /// `jsonb_build_object('id', alias.id)`: the journal's primary key.
     pub fn pk_json(&self, alias: &str) -> String {
-        let parts: Vec<String> = self.pk.iter().map(|k| format!("'{k}', {alias}.{k}")).collect();
+        let parts: Vec<String> = self
+            .pk
+            .iter()
+            .map(|k| format!("'{k}', {alias}.{k}"))
+            .collect();
         format!("jsonb_build_object({})", parts.join(", "))
     }
 
@@ -152,13 +166,20 @@ impl Spec {
             .map(|(i, c)| format!("${}::{}", first_param + i, c.ty))
             .collect();
         let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
-        format!("SELECT * FROM unnest({}) AS s({})", params.join(", "), names.join(", "))
+        format!(
+            "SELECT * FROM unnest({}) AS s({})",
+            params.join(", "),
+            names.join(", ")
+        )
     }
 
     fn insert_sql(&self) -> String {
         let cols: Vec<&Col> = self.cols.iter().collect();
         let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
-        let select: Vec<String> = cols.iter().map(|c| format!("{}{}", c.name, c.cast)).collect();
+        let select: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{}{}", c.name, c.cast))
+            .collect();
         format!(
             "WITH src AS ({src}), \
              ins AS (INSERT INTO {t} ({names}) SELECT {select} FROM src RETURNING *), \
@@ -202,7 +223,11 @@ impl Spec {
     }
 
     fn delete_sql(&self) -> String {
-        let cols: Vec<&Col> = self.cols.iter().filter(|c| self.pk.contains(&c.name)).collect();
+        let cols: Vec<&Col> = self
+            .cols
+            .iter()
+            .filter(|c| self.pk.contains(&c.name))
+            .collect();
         format!(
             "WITH src AS ({src}), \
              del AS (DELETE FROM {t} t USING src WHERE {join} RETURNING t.*), \
@@ -372,11 +397,9 @@ impl<'t, 'c> Writer<'t, 'c> {
             Op::Update => spec.update_sql(),
             Op::Delete => spec.delete_sql(),
         };
-        let stmt = self
-            .tx
-            .prepare(&sql)
-            .await
-            .with_context(|| format!("could not prepare the {op:?} statement for {}", spec.table))?;
+        let stmt = self.tx.prepare(&sql).await.with_context(|| {
+            format!("could not prepare the {op:?} statement for {}", spec.table)
+        })?;
         self.statements.insert((spec.table, op), stmt.clone());
         Ok(stmt)
     }
@@ -397,11 +420,14 @@ impl<'t, 'c> Writer<'t, 'c> {
         for c in &columns {
             params.push(c.as_ref() as &(dyn ToSql + Sync));
         }
-        let row = self
-            .tx
-            .query_one(&stmt, &params)
-            .await
-            .with_context(|| format!("{} of {} {} row(s) failed", op_name(op), rows.len(), spec.table))?;
+        let row = self.tx.query_one(&stmt, &params).await.with_context(|| {
+            format!(
+                "{} of {} {} row(s) failed",
+                op_name(op),
+                rows.len(),
+                spec.table
+            )
+        })?;
         self.statements_executed += 1;
         let n: i64 = row.get(0);
         if n != rows.len() as i64 {
@@ -437,12 +463,17 @@ mod tests {
             for c in spec.cols {
                 assert!(ins.contains(c.name), "{} {}", spec.table, c.name);
                 if !spec.pk.contains(&c.name) {
-                    assert!(upd.contains(&format!("{} = src.{}", c.name, c.name)), "{} {}", spec.table, c.name);
+                    assert!(
+                        upd.contains(&format!("{} = src.{}", c.name, c.name)),
+                        "{} {}",
+                        spec.table,
+                        c.name
+                    );
                 }
             }
             for sql in [&ins, &upd, &del] {
                 assert!(sql.contains("qa_load_journal"), "{sql}");
-                assert_eq!(sql.matches('$').count() > 1, true);
+                assert!(sql.matches('$').count() > 1);
             }
             assert_eq!(spec.timestamps, upd.contains("updated_at = now()"));
         }
