@@ -297,7 +297,8 @@ function loadRuns(o, pg, work, input) {
           } catch {
             /* no JSON summary: keep the wall time only */
           }
-          res[kind].push({ ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms, statements: summary.statements, batches: summary.batches });
+          const stages = logStages(path.join(work, `qa-load-${input.key}-${kind}.log`));
+          res[kind].push({ ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms, statements: summary.statements, batches: summary.batches, stages });
         }
         checkRows(pg, db, input, kind === "copy" ? "psql COPY" : `qa-load ${kind}`);
       } finally {
@@ -307,6 +308,51 @@ function loadRuns(o, pg, work, input) {
     log(`${input.label}: load rep ${rep + 1}/${o.reps}: qa-load b10 ${res.b10.at(-1).ms.toFixed(0)} ms, b1000 ${res.b1000.at(-1).ms.toFixed(0)} ms, COPY tx ${res.copy.at(-1).txMs.toFixed(0)} ms (psql process ${res.copy.at(-1).ms.toFixed(0)} ms)`);
   }
   return res;
+}
+
+// Where qa-load's time goes, from the timestamps of its log file: each stage ends at a marker
+// line; a stage whose markers are missing (the log format changed) is left out.
+const STAGES = [
+  ["start", /qa-load started/],
+  ["read the input", /extract: read the input/],
+  ["decode + transform (core)", /transform: built the dataset/],
+  ["validate + report", /validate: /],
+  ["checksum + connect", /qa_load::session: connected/],
+  ["lock + prefetch + plan", /plan table=/],
+  ["write batches + read-back check", /post-load check passed/],
+  ["entity log + commit", /committed run_id/],
+  ["exit", /qa-load finished/],
+];
+
+/** "2026-11-25T02:23:34.979528Z" -> milliseconds, microseconds kept. */
+function logTime(iso) {
+  const [whole, frac = "0"] = iso.replace("Z", "").split(".");
+  return Date.parse(`${whole}Z`) + Number(`0.${frac}`) * 1000;
+}
+
+function logStages(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+  const at = {};
+  for (const line of text.split("\n")) {
+    const m = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(line);
+    if (!m) continue;
+    for (const [name, re] of STAGES) {
+      if (at[name] === undefined && re.test(line)) at[name] = logTime(m[1]);
+    }
+  }
+  const out = {};
+  let prev = null;
+  for (const [name] of STAGES) {
+    if (at[name] === undefined) continue;
+    if (prev !== null) out[name] = at[name] - at[prev];
+    prev = name;
+  }
+  return out;
 }
 
 function coreRuns(o, input) {
@@ -431,6 +477,17 @@ function report(o, inputs, results, node, note) {
   row("peak RSS qad-migrate validate", (k) => fmtMb(med(k, (r) => r.cli.map((x) => x.rssKb))));
   row("peak RSS qad-migrate validate / applicationsData.ts size", (k) => fmtX((med(k, (r) => r.cli.map((x) => x.rssKb)) * 1024) / byKey[k].moduleBytes));
 
+  // qa-load's stages (median per stage over the repetitions), generated input.
+  let stagesTable = "";
+  if (gen) {
+    const kinds = [["b10", "--batch-size 10"], ["b1000", "--batch-size 1000"]];
+    const names = STAGES.slice(1).map(([n]) => n).filter((n) => kinds.some(([k]) => R("gen").load[k].some((x) => x.stages && x.stages[n] !== undefined)));
+    if (names.length) {
+      const line = (n) => `| ${n} | ${kinds.map(([k]) => fmtMs(median(R("gen").load[k].map((x) => (x.stages ? x.stages[n] : NaN))))).join(" | ")} |`;
+      stagesTable = `\n\n### Where qa-load's time goes (${gen.label}; from its log file's timestamps)\n\n| stage | ${kinds.map(([, l]) => l).join(" | ")} |\n| --- | ---: | ---: |\n${names.map(line).join("\n")}\n| COPY floor, for comparison | ${fmtMs(loadMed("copy", "txMs")("gen"))} | |`;
+    }
+  }
+
   const header = `| median of ${o.reps} run(s) | ${cols.map((k) => byKey[k].label).join(" | ")} |\n| --- | ${cols.map(() => "---:").join(" | ")} |`;
   const table = `${header}\n${rows.join("\n")}`;
 
@@ -465,6 +522,8 @@ ${note}
 ## Medians and ratios
 
 ${table}
+
+${stagesTable}
 
 ## Targets
 
