@@ -26,15 +26,22 @@ COMMENT ON TABLE qa_load_runs IS 'One row per qa-load load or rollback: when, wh
 CREATE INDEX qa_load_runs_started_at_idx ON qa_load_runs (started_at);
 
 CREATE TABLE qa_load_journal (
-    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seq         bigint GENERATED ALWAYS AS IDENTITY,
     run_id      text NOT NULL REFERENCES qa_load_runs (id),
     table_name  text NOT NULL,
     op          text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
-    pk          jsonb NOT NULL,
-    before      jsonb,
-    after       jsonb,
-    CHECK ((op = 'insert') = (before IS NULL)),
-    CHECK ((op = 'delete') = (after IS NULL))
+    -- One entry per statement (batch); the arrays are aligned, one element per row.
+    pks         jsonb[] NOT NULL,
+    befores     jsonb[],
+    after_hashes bigint[],
+    CHECK ((op = 'insert') = (befores IS NULL)),
+    CHECK ((op = 'delete') = (after_hashes IS NULL))
 );
-COMMENT ON TABLE qa_load_journal IS 'Every row a run inserted, updated or deleted, with the row before (JSONB) and after; rollback replays it backwards.';
-CREATE INDEX qa_load_journal_run_idx ON qa_load_journal (run_id, table_name, op);
+COMMENT ON TABLE qa_load_journal IS 'What each run wrote, one entry per statement: primary keys, the rows before (updates, deletes; JSONB) and a hash of each row as the run left it (hash_record_extended; inserts, updates; to detect later changes). Read it through qa_load_journal_rows.';
+CREATE INDEX qa_load_journal_run_idx ON qa_load_journal (run_id);
+
+CREATE VIEW qa_load_journal_rows AS
+SELECT j.seq, u.ord, j.run_id, j.table_name, j.op, u.pk, u.before, u.after_hash
+FROM qa_load_journal j
+CROSS JOIN LATERAL unnest(j.pks, j.befores, j.after_hashes) WITH ORDINALITY AS u (pk, before, after_hash, ord);
+COMMENT ON VIEW qa_load_journal_rows IS 'The journal, one row per written row: pk, before (JSONB) and after_hash, in write order (seq, ord).';

@@ -22,6 +22,9 @@ use tokio_postgres::Client;
 
 use crate::tls::{self, Tls, Verify};
 
+/// PostgreSQL 14: `hash_record_extended`, used by the journal.
+pub const MIN_SERVER_VERSION: u32 = 140_000;
+
 /// libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SslMode {
@@ -368,6 +371,17 @@ impl Target {
             .batch_execute("SET TIME ZONE 'UTC'")
             .await
             .context("could not set the session time zone")?;
+        let version: String = client
+            .query_one("SELECT current_setting('server_version_num')", &[])
+            .await
+            .context("could not read the server version")?
+            .get(0);
+        if version.parse::<u32>().unwrap_or(0) < MIN_SERVER_VERSION {
+            bail!(
+                "{} runs PostgreSQL {version}; qa-load needs PostgreSQL 14 or newer (hash_record_extended)",
+                self.describe()
+            );
+        }
         Ok((client, tls))
     }
 

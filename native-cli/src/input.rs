@@ -3,7 +3,9 @@
 
 use std::io::Read;
 
-use qad_core::{Counts, Migration, Report, Severity, SourceInput};
+use std::collections::BTreeMap;
+
+use qad_core::{Counts, Migration, Report, Severity, SourceInfo};
 use sha2::{Digest, Sha256};
 
 use crate::exit::{Exit, Failure};
@@ -14,8 +16,13 @@ pub struct Prepared {
     pub path: String,
     /// SHA-256 of the file's bytes.
     pub file_sha256: String,
-    pub input: SourceInput,
+    /// Where the extract read the data (from the envelope).
+    pub source: Option<SourceInfo>,
+    /// The category aliases in effect (the input's, then `--alias`).
+    pub aliases: BTreeMap<String, String>,
     pub migration: Migration,
+    /// `Dataset::checksum()`, computed once.
+    pub checksum: String,
 }
 
 /// Parses `--alias from=to` values (usage errors).
@@ -56,7 +63,11 @@ pub fn prepare(
     let file_sha256 = crate::schema::hex(&Sha256::digest(&bytes));
     tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
 
-    let mut input = match qad_core::decode_bytes(&bytes) {
+    let decoded = qad_core::decode_bytes(&bytes);
+    // The raw bytes and, below, the decoded records are let go as soon as the next stage has
+    // what it needs: the input can be large, and the load holds the rows for a while.
+    drop(bytes);
+    let mut input = match decoded {
         Ok(i) => i,
         Err(e) => {
             let report = Report::new(None, Counts::default(), vec![e.diagnostic.clone()]);
@@ -75,6 +86,10 @@ pub fn prepare(
     }
 
     let migration = qad_core::migrate(&input);
+    let source = input.source.clone();
+    let aliases = input.options.category_aliases.clone();
+    drop(input);
+    let checksum = migration.dataset.checksum();
     let report = &migration.report;
     let c = report.counts;
     tracing::info!(
@@ -117,8 +132,10 @@ pub fn prepare(
     Ok(Prepared {
         path: path.to_string(),
         file_sha256,
-        input,
+        source,
+        aliases,
         migration,
+        checksum,
     })
 }
 

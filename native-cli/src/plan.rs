@@ -272,8 +272,15 @@ fn claim<'a, T>(
     Ok(found)
 }
 
-/// Computes the plan.
-pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, PlanError> {
+/// Computes the plan. Takes the dataset by value: its rows move into the plan.
+pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, PlanError> {
+    let Dataset {
+        developers: ds_developers,
+        categories: ds_categories,
+        apps: ds_apps,
+        app_categories: ds_app_categories,
+        screenshots: ds_screenshots,
+    } = ds;
     let mut names = Names::default();
 
     // Developers.
@@ -286,8 +293,8 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
         existing.developers.iter().map(|d| (d.id, d)).collect();
     let mut dev_map: HashMap<Uuid, Uuid> = HashMap::new();
     let mut used = HashSet::new();
-    let mut developers = Vec::with_capacity(ds.developers.len());
-    for d in &ds.developers {
+    let mut developers = Vec::with_capacity(ds_developers.len());
+    for d in ds_developers {
         let found = dev_by_key
             .get(d.key.as_str())
             .or_else(|| dev_by_id.get(&d.id))
@@ -315,8 +322,8 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
         existing.categories.iter().map(|c| (c.id, c)).collect();
     let mut cat_map: HashMap<Uuid, Uuid> = HashMap::new();
     let mut used = HashSet::new();
-    let mut categories = Vec::with_capacity(ds.categories.len());
-    for c in &ds.categories {
+    let mut categories = Vec::with_capacity(ds_categories.len());
+    for c in ds_categories {
         let found = cat_by_key
             .get(c.key.as_str())
             .or_else(|| cat_by_id.get(&c.id))
@@ -358,18 +365,18 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
     for s in &existing.screenshots {
         shots_by_app.entry(s.app_id).or_default().push(s);
     }
-    let mut ds_links: HashMap<Uuid, Vec<&AppCategory>> = HashMap::new();
-    for l in &ds.app_categories {
+    let mut ds_links: HashMap<Uuid, Vec<AppCategory>> = HashMap::new();
+    for l in ds_app_categories {
         ds_links.entry(l.app_id).or_default().push(l);
     }
-    let mut ds_shots: HashMap<Uuid, Vec<&Screenshot>> = HashMap::new();
-    for s in &ds.screenshots {
+    let mut ds_shots: HashMap<Uuid, Vec<Screenshot>> = HashMap::new();
+    for s in ds_screenshots {
         ds_shots.entry(s.app_id).or_default().push(s);
     }
 
     let mut used = HashSet::new();
-    let mut apps = Vec::with_capacity(ds.apps.len());
-    for a in &ds.apps {
+    let mut apps = Vec::with_capacity(ds_apps.len());
+    for a in ds_apps {
         let by_slug = app_by_slug.get(a.slug.as_str()).copied();
         let by_source = app_by_source.get(a.source_id.as_str()).copied();
         if let (Some(s), Some(o)) = (by_slug, by_source) {
@@ -391,10 +398,12 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
                 a.slug, a.developer_id
             ))
         })?;
+        let dataset_id = a.id;
+        let slug = a.slug.clone();
         let target = App {
             id: found.map(|e| e.id).unwrap_or(a.id),
             developer_id,
-            ..a.clone()
+            ..a
         };
         let fields = found.map(|e| app_fields(e, &target)).unwrap_or_default();
         let app_id = target.id;
@@ -406,11 +415,11 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
 
         // Links: by category.
         let mut expected: BTreeMap<Uuid, AppCategory> = BTreeMap::new();
-        for l in ds_links.get(&a.id).map(Vec::as_slice).unwrap_or_default() {
+        for l in ds_links.remove(&dataset_id).unwrap_or_default() {
             let category_id = *cat_map.get(&l.category_id).ok_or_else(|| {
                 PlanError::Conflict(format!(
                     "app {:?} links category id {} which is not in the dataset",
-                    a.slug, l.category_id
+                    slug, l.category_id
                 ))
             })?;
             expected.insert(
@@ -455,14 +464,8 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
 
         // Screenshots: by (language, position).
         let mut expected: BTreeMap<(Language, i32), Screenshot> = BTreeMap::new();
-        for s in ds_shots.get(&a.id).map(Vec::as_slice).unwrap_or_default() {
-            expected.insert(
-                (s.language, s.sort_order),
-                Screenshot {
-                    app_id,
-                    ..(*s).clone()
-                },
-            );
+        for s in ds_shots.remove(&dataset_id).unwrap_or_default() {
+            expected.insert((s.language, s.sort_order), Screenshot { app_id, ..s });
         }
         let current: BTreeMap<(Language, i32), &Screenshot> = if found.is_some() {
             shots_by_app
@@ -473,11 +476,11 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
             BTreeMap::new()
         };
         let mut screenshots = Vec::new();
-        for (k, want) in &expected {
-            let have = current.get(k).copied();
+        for (k, want) in expected {
+            let have = current.get(&k).copied();
             let want = Screenshot {
                 id: have.map(|h| h.id).unwrap_or(want.id),
-                ..want.clone()
+                ..want
             };
             let fields = have.map(|h| differing!(h, want; url)).unwrap_or_default();
             let mut change = decide(want, have, fields, mode);
@@ -487,7 +490,10 @@ pub fn build(ds: &Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pl
             screenshots.push(change);
         }
         for (k, have) in &current {
-            if !expected.contains_key(k) {
+            if !screenshots
+                .iter()
+                .any(|c: &Change<Screenshot>| (c.row.language, c.row.sort_order) == *k)
+            {
                 screenshots.push(Change {
                     action: if frozen { Action::Skip } else { Action::Delete },
                     row: (*have).clone(),
@@ -751,7 +757,7 @@ mod tests {
     #[test]
     fn empty_database_inserts_everything() {
         let ds = dataset();
-        let plan = build(&ds, &Rows::default(), OnExisting::Update).unwrap();
+        let plan = build(ds.clone(), &Rows::default(), OnExisting::Update).unwrap();
         let c = plan.counts();
         assert_eq!(c.developers.inserted, 1);
         assert_eq!(c.apps.inserted, 1);
@@ -764,7 +770,7 @@ mod tests {
     #[test]
     fn identical_database_changes_nothing() {
         let ds = dataset();
-        let plan = build(&ds, &as_rows(&ds), OnExisting::Update).unwrap();
+        let plan = build(ds.clone(), &as_rows(&ds), OnExisting::Update).unwrap();
         assert_eq!(plan.counts().writes(), 0);
         assert_eq!(plan.counts().screenshots.unchanged, 2);
     }
@@ -779,7 +785,7 @@ mod tests {
         let extra = shot(&ds.apps[0], Language::Ar, 0, "https://x/ar0.png");
         db.screenshots.push(extra.clone());
         db.app_categories[1].sort_order = 5;
-        let plan = build(&ds, &db, OnExisting::Update).unwrap();
+        let plan = build(ds.clone(), &db, OnExisting::Update).unwrap();
         let c = plan.counts();
         assert_eq!((c.apps.updated, c.apps.unchanged), (1, 0));
         assert_eq!(plan.apps[0].app.fields, vec!["name_en"]);
@@ -799,7 +805,7 @@ mod tests {
         assert_eq!(plan.final_rows().screenshots.len(), 2);
 
         // Skip mode leaves the existing app and everything under it alone.
-        let plan = build(&ds, &db, OnExisting::Skip).unwrap();
+        let plan = build(ds.clone(), &db, OnExisting::Skip).unwrap();
         let c = plan.counts();
         assert_eq!(c.writes(), 0);
         assert_eq!(c.apps.skipped, 1);
@@ -822,7 +828,7 @@ mod tests {
         for s in &mut db.screenshots {
             s.app_id = other_app;
         }
-        let plan = build(&ds, &db, OnExisting::Update).unwrap();
+        let plan = build(ds.clone(), &db, OnExisting::Update).unwrap();
         assert_eq!(plan.counts().writes(), 0, "{:?}", plan.describe(false));
         assert_eq!(plan.apps[0].app.row.id, other_app);
         assert_eq!(plan.apps[0].app.row.developer_id, other_dev);
@@ -833,7 +839,7 @@ mod tests {
         let ds = dataset();
         let mut db = as_rows(&ds);
         db.apps[0].slug = "old-slug".into();
-        let plan = build(&ds, &db, OnExisting::Update).unwrap();
+        let plan = build(ds.clone(), &db, OnExisting::Update).unwrap();
         assert_eq!(plan.apps[0].app.action, Action::Update);
         assert_eq!(plan.apps[0].app.fields, vec!["slug"]);
 
@@ -845,7 +851,7 @@ mod tests {
         db.apps[0].source_id = "different".into();
         other.source_id = ds.apps[0].source_id.clone();
         db.apps.push(other);
-        let err = build(&ds, &db, OnExisting::Update).unwrap_err();
+        let err = build(ds.clone(), &db, OnExisting::Update).unwrap_err();
         assert!(err.to_string().contains("someone-else"), "{err}");
     }
 }

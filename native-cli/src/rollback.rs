@@ -276,19 +276,37 @@ fn check_target(run: &TargetRun, schema_version: i32) -> Result<(), Failure> {
 /// Refuses when a later run that is still in effect touched the same rows or refers to rows
 /// this run inserted: rolling this one back first would break that one.
 async fn check_later_runs(tx: &Transaction<'_>, run_id: &str) -> Result<(), Failure> {
+    let later =
+        "r.kind = 'load' AND r.status = 'committed' AND r.rolled_back_by IS NULL AND r.id <> $1 \
+                 AND r.started_at > (SELECT started_at FROM qa_load_runs WHERE id = $1)";
+    // Rows both runs wrote, and rows the later run wrote or removed whose references (in the key
+    // or the prior value) lead to rows this run inserted.
+    let mut sql = format!(
+        "WITH mine AS (SELECT table_name, pk, op FROM qa_load_journal_rows WHERE run_id = $1), \
+              ins AS (SELECT table_name, pk->>'id' AS id FROM mine WHERE op = 'insert') \
+         SELECT l.run_id FROM qa_load_runs r JOIN qa_load_journal_rows l ON l.run_id = r.id \
+         WHERE {later} \
+           AND (EXISTS (SELECT 1 FROM mine m WHERE m.table_name = l.table_name AND m.pk = l.pk) \
+                OR coalesce(l.pk->>'app_id', l.before->>'app_id') IN (SELECT id FROM ins WHERE table_name = 'apps') \
+                OR coalesce(l.pk->>'category_id', l.before->>'category_id') IN (SELECT id FROM ins WHERE table_name = 'categories') \
+                OR l.before->>'developer_id' IN (SELECT id FROM ins WHERE table_name = 'developers'))"
+    );
+    // Rows the later run inserted or updated that now refer to rows this run inserted.
+    for (child, key, fk, parent) in RELATIONS {
+        sql.push_str(&format!(
+            " UNION ALL SELECT k.run_id FROM {child} c \
+              JOIN qa_load_journal_rows p ON p.run_id = $1 AND p.table_name = '{parent}' AND p.op = 'insert' \
+               AND c.{fk} = (p.pk->>'id')::uuid \
+              JOIN qa_load_journal_rows k ON k.table_name = '{child}' AND k.pk = ({key}) AND k.op <> 'delete' \
+              JOIN qa_load_runs r ON r.id = k.run_id WHERE {later}"
+        ));
+    }
     let rows = tx
         .query(
-            "WITH mine AS (SELECT table_name, pk, op FROM qa_load_journal WHERE run_id = $1), \
-                  ins AS (SELECT table_name, pk->>'id' AS id FROM mine WHERE op = 'insert') \
-             SELECT r.id, count(*) \
-             FROM qa_load_runs r JOIN qa_load_journal l ON l.run_id = r.id \
-             WHERE r.kind = 'load' AND r.status = 'committed' AND r.rolled_back_by IS NULL AND r.id <> $1 \
-               AND r.started_at > (SELECT started_at FROM qa_load_runs WHERE id = $1) \
-               AND (EXISTS (SELECT 1 FROM mine m WHERE m.table_name = l.table_name AND m.pk = l.pk) \
-                    OR coalesce(l.after, l.before)->>'developer_id' IN (SELECT id FROM ins WHERE table_name = 'developers') \
-                    OR coalesce(l.after, l.before)->>'app_id' IN (SELECT id FROM ins WHERE table_name = 'apps') \
-                    OR coalesce(l.after, l.before)->>'category_id' IN (SELECT id FROM ins WHERE table_name = 'categories')) \
-             GROUP BY r.id, r.started_at ORDER BY r.started_at",
+            &format!(
+                "SELECT d.run_id, count(*) FROM ({sql}) d JOIN qa_load_runs r ON r.id = d.run_id \
+                 GROUP BY d.run_id, r.started_at ORDER BY r.started_at"
+            ),
             &[&run_id],
         )
         .await
@@ -306,6 +324,40 @@ async fn check_later_runs(tx: &Transaction<'_>, run_id: &str) -> Result<(), Fail
     ))
     .with_hint("roll those back first (newest first: `qa-load rollback --last`), then this one"))
 }
+
+/// (child table, its primary key as JSONB, foreign key column, parent table)
+const RELATIONS: [(&str, &str, &str, &str); 5] = [
+    (
+        "apps",
+        "jsonb_build_object('id', c.id)",
+        "developer_id",
+        "developers",
+    ),
+    (
+        "app_categories",
+        "jsonb_build_object('app_id', c.app_id, 'category_id', c.category_id)",
+        "app_id",
+        "apps",
+    ),
+    (
+        "app_categories",
+        "jsonb_build_object('app_id', c.app_id, 'category_id', c.category_id)",
+        "category_id",
+        "categories",
+    ),
+    (
+        "screenshots",
+        "jsonb_build_object('id', c.id)",
+        "app_id",
+        "apps",
+    ),
+    (
+        "app_features",
+        "jsonb_build_object('app_id', c.app_id, 'feature_id', c.feature_id)",
+        "app_id",
+        "apps",
+    ),
+];
 
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -333,11 +385,12 @@ async fn drift(tx: &Transaction<'_>, run_id: &str) -> Result<Vec<String>> {
         let rows = tx
             .query(
                 &format!(
-                    "SELECT j.op, j.pk::text FROM qa_load_journal j LEFT JOIN {t} t ON {on} \
+                    "SELECT j.op, j.pk::text FROM qa_load_journal_rows j LEFT JOIN {t} t ON {on} \
                      WHERE j.run_id = $1 AND j.table_name = '{t}' AND ( \
-                       (j.op IN ('insert', 'update') AND (t.{pk0} IS NULL OR to_jsonb(t) <> j.after)) \
+                       (j.op IN ('insert', 'update') \
+                        AND (t.{pk0} IS NULL OR hash_record_extended(t, 0) <> j.after_hash)) \
                        OR (j.op = 'delete' AND t.{pk0} IS NOT NULL)) \
-                     ORDER BY j.seq LIMIT 50",
+                     ORDER BY j.seq, j.ord LIMIT 50",
                     on = spec.pk_from_journal("t", "j"),
                 ),
                 &[&run_id],
@@ -354,47 +407,14 @@ async fn drift(tx: &Transaction<'_>, run_id: &str) -> Result<Vec<String>> {
             out.push(format!("{t} {pk} ({op}: {what})"));
         }
     }
-    // (child table, its key, foreign key column, parent table)
-    let relations: [(&str, &str, &str, &str); 5] = [
-        (
-            "apps",
-            "jsonb_build_object('id', c.id)",
-            "developer_id",
-            "developers",
-        ),
-        (
-            "app_categories",
-            "jsonb_build_object('app_id', c.app_id, 'category_id', c.category_id)",
-            "app_id",
-            "apps",
-        ),
-        (
-            "app_categories",
-            "jsonb_build_object('app_id', c.app_id, 'category_id', c.category_id)",
-            "category_id",
-            "categories",
-        ),
-        (
-            "screenshots",
-            "jsonb_build_object('id', c.id)",
-            "app_id",
-            "apps",
-        ),
-        (
-            "app_features",
-            "jsonb_build_object('app_id', c.app_id, 'feature_id', c.feature_id)",
-            "app_id",
-            "apps",
-        ),
-    ];
-    for (child, key, fk, parent) in relations {
+    for (child, key, fk, parent) in RELATIONS {
         let rows = tx
             .query(
                 &format!(
                     "SELECT ({key})::text FROM {child} c \
-                     JOIN qa_load_journal p ON p.run_id = $1 AND p.table_name = '{parent}' AND p.op = 'insert' \
+                     JOIN qa_load_journal_rows p ON p.run_id = $1 AND p.table_name = '{parent}' AND p.op = 'insert' \
                       AND c.{fk} = (p.pk->>'id')::uuid \
-                     WHERE NOT EXISTS (SELECT 1 FROM qa_load_journal k WHERE k.run_id = $1 \
+                     WHERE NOT EXISTS (SELECT 1 FROM qa_load_journal_rows k WHERE k.run_id = $1 \
                        AND k.table_name = '{child}' AND k.pk = ({key})) \
                      LIMIT 50"
                 ),
@@ -414,8 +434,8 @@ async fn drift(tx: &Transaction<'_>, run_id: &str) -> Result<Vec<String>> {
 
 fn populated(spec: &Spec, op: &str, cols: &[String]) -> String {
     format!(
-        "SELECT {} FROM (SELECT (jsonb_populate_record(NULL::{t}, j.before)).* FROM qa_load_journal j \
-         WHERE j.run_id = $1 AND j.table_name = '{t}' AND j.op = '{op}' ORDER BY j.seq) r",
+        "SELECT {} FROM (SELECT (jsonb_populate_record(NULL::{t}, j.before)).* FROM qa_load_journal_rows j \
+         WHERE j.run_id = $1 AND j.table_name = '{t}' AND j.op = '{op}' ORDER BY j.seq, j.ord) r",
         cols.iter().map(|c| format!("r.{}", quote_ident(c))).collect::<Vec<_>>().join(", "),
         t = spec.table
     )
@@ -425,7 +445,8 @@ async fn undo(tx: &Transaction<'_>, run_id: &str) -> Result<BTreeMap<String, Und
     let mut expected: BTreeMap<(String, String), i64> = BTreeMap::new();
     for r in tx
         .query(
-            "SELECT table_name, op, count(*) FROM qa_load_journal WHERE run_id = $1 GROUP BY 1, 2",
+            "SELECT table_name, op, sum(cardinality(pks))::bigint FROM qa_load_journal \
+             WHERE run_id = $1 GROUP BY 1, 2",
             &[&run_id],
         )
         .await?
@@ -449,7 +470,7 @@ async fn undo(tx: &Transaction<'_>, run_id: &str) -> Result<BTreeMap<String, Und
         let deleted = tx
             .execute(
                 &format!(
-                    "DELETE FROM {t} t USING qa_load_journal j WHERE j.run_id = $1 AND j.table_name = '{t}' \
+                    "DELETE FROM {t} t USING qa_load_journal_rows j WHERE j.run_id = $1 AND j.table_name = '{t}' \
                      AND j.op = 'insert' AND {}",
                     spec.pk_from_journal("t", "j")
                 ),
@@ -467,7 +488,7 @@ async fn undo(tx: &Transaction<'_>, run_id: &str) -> Result<BTreeMap<String, Und
                 .execute(
                     &format!(
                         "UPDATE {t} t SET {} FROM (SELECT (jsonb_populate_record(NULL::{t}, j.before)).* \
-                         FROM qa_load_journal j WHERE j.run_id = $1 AND j.table_name = '{t}' AND j.op = 'update') r \
+                         FROM qa_load_journal_rows j WHERE j.run_id = $1 AND j.table_name = '{t}' AND j.op = 'update') r \
                          WHERE {}",
                         set.join(", "),
                         spec.pk_join("t", "r")
@@ -525,7 +546,7 @@ async fn verify_restored(tx: &Transaction<'_>, run_id: &str) -> Result<()> {
         let row = tx
             .query_one(
                 &format!(
-                    "SELECT count(*) FROM qa_load_journal j LEFT JOIN {t} t ON {on} \
+                    "SELECT count(*) FROM qa_load_journal_rows j LEFT JOIN {t} t ON {on} \
                      WHERE j.run_id = $1 AND j.table_name = '{t}' AND ( \
                        (j.op = 'insert' AND t.{pk0} IS NOT NULL) \
                        OR (j.op IN ('update', 'delete') AND (t.{pk0} IS NULL OR to_jsonb(t) <> j.before)))",

@@ -208,7 +208,7 @@ pub async fn compare_with_database(
     let report = VerifyReport {
         ok: differences.is_empty(),
         input: prepared.path.clone(),
-        dataset_checksum: ds.checksum(),
+        dataset_checksum: prepared.checksum.clone(),
         database: database.to_string(),
         checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         counts,

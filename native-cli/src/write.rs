@@ -1,8 +1,9 @@
 //! The bulk statements of a load: one statement per table, operation and batch.
 //!
 //! Each statement takes the batch as arrays (`unnest`), writes the rows and, in the same
-//! statement, journals them: the primary key, the row before (updates, deletes) and the row after
-//! (inserts, updates) as JSONB. Statements are prepared once per run.
+//! statement, journals them in one journal entry: the primary keys, the rows before (updates,
+//! deletes) as JSONB, and a hash of each row as written (inserts, updates; `hash_record_extended`). Statements are
+//! prepared once per run.
 
 use std::collections::HashMap;
 
@@ -183,9 +184,10 @@ impl Spec {
         format!(
             "WITH src AS ({src}), \
              ins AS (INSERT INTO {t} ({names}) SELECT {select} FROM src RETURNING *), \
-             j AS (INSERT INTO qa_load_journal (run_id, table_name, op, pk, after) \
-                   SELECT $1, '{t}', 'insert', {pk}, to_jsonb(ins) FROM ins RETURNING 1) \
-             SELECT count(*) FROM j",
+             j AS (INSERT INTO qa_load_journal (run_id, table_name, op, pks, after_hashes) \
+                   SELECT $1, '{t}', 'insert', array_agg({pk}), array_agg(hash_record_extended(ins, 0)) \
+                   FROM ins HAVING count(*) > 0) \
+             SELECT count(*) FROM ins",
             src = self.src(2, &cols),
             t = self.table,
             names = names.join(", "),
@@ -208,10 +210,11 @@ impl Spec {
             "WITH src AS ({src}), \
              prev AS (SELECT t.* FROM {t} t JOIN src ON {join_prev}), \
              upd AS (UPDATE {t} t SET {set} FROM src WHERE {join_upd} RETURNING t.*), \
-             j AS (INSERT INTO qa_load_journal (run_id, table_name, op, pk, before, after) \
-                   SELECT $1, '{t}', 'update', {pk}, to_jsonb(prev), to_jsonb(upd) \
-                   FROM upd JOIN prev ON {join_j} RETURNING 1) \
-             SELECT count(*) FROM j",
+             j AS (INSERT INTO qa_load_journal (run_id, table_name, op, pks, befores, after_hashes) \
+                   SELECT $1, '{t}', 'update', array_agg({pk}), array_agg(to_jsonb(prev)), \
+                          array_agg(hash_record_extended(upd, 0)) \
+                   FROM upd JOIN prev ON {join_j} HAVING count(*) > 0) \
+             SELECT count(*) FROM upd",
             src = self.src(2, &cols),
             t = self.table,
             join_prev = self.pk_join("t", "src"),
@@ -231,9 +234,10 @@ impl Spec {
         format!(
             "WITH src AS ({src}), \
              del AS (DELETE FROM {t} t USING src WHERE {join} RETURNING t.*), \
-             j AS (INSERT INTO qa_load_journal (run_id, table_name, op, pk, before) \
-                   SELECT $1, '{t}', 'delete', {pk}, to_jsonb(del) FROM del RETURNING 1) \
-             SELECT count(*) FROM j",
+             j AS (INSERT INTO qa_load_journal (run_id, table_name, op, pks, befores) \
+                   SELECT $1, '{t}', 'delete', array_agg({pk}), array_agg(to_jsonb(del)) \
+                   FROM del HAVING count(*) > 0) \
+             SELECT count(*) FROM del",
             src = self.src(2, &cols),
             t = self.table,
             join = self.pk_join("t", "src"),

@@ -364,7 +364,7 @@ fn own_fixtures_load_edit_and_roll_back_step_by_step() {
     let journal = scalar(
         &db.url,
         &format!(
-            "SELECT count(*) FROM qa_load_journal WHERE run_id = '{}'",
+            "SELECT count(*) FROM qa_load_journal_rows WHERE run_id = '{}'",
             e["run_id"].as_str().unwrap()
         ),
     );
@@ -372,7 +372,7 @@ fn own_fixtures_load_edit_and_roll_back_step_by_step() {
     let prior = scalar(
         &db.url,
         &format!(
-            "SELECT before->>'avg_rating' FROM qa_load_journal WHERE run_id = '{}' AND table_name = 'apps' AND after->>'slug' = 'verse-tools'",
+            "SELECT before->>'avg_rating' FROM qa_load_journal_rows WHERE run_id = '{}' AND table_name = 'apps' AND before->>'slug' = 'verse-tools'",
             e["run_id"].as_str().unwrap()
         ),
     );
