@@ -189,6 +189,10 @@ pub struct RollbackArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Do the whole rollback, checks included, in a transaction that is rolled back; print what it would restore
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// Wait for the migration lock instead of failing
     #[arg(long)]
     pub wait: bool,

@@ -163,6 +163,8 @@ impl Progress {
             .progress_chars("=> ");
             bar.set_style(style);
             bar.set_prefix(label.to_string());
+            // Keeps the elapsed time moving during a long statement.
+            bar.enable_steady_tick(std::time::Duration::from_millis(250));
             if let Ok(mut b) = BAR.lock() {
                 *b = Some(bar.clone());
             }

@@ -33,6 +33,7 @@ pub struct RollbackSummary {
     pub database: String,
     pub tables: BTreeMap<String, Undone>,
     pub forced: bool,
+    pub dry_run: bool,
     pub duration_ms: u128,
 }
 
@@ -151,8 +152,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
         )
         .await
         .map_err(|e| fail(e.into()))?;
-        stage.set("commit");
-        tx.commit().await.context("the commit failed").map_err(fail)?;
+        if args.dry_run {
+            stage.set("rollback (dry run)");
+            tx.rollback().await.context("could not roll back the dry run").map_err(fail)?;
+        } else {
+            stage.set("commit");
+            tx.commit().await.context("the commit failed").map_err(fail)?;
+        }
         stage.in_transaction(false);
         Ok((run.id, tables))
     })
@@ -167,6 +173,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                 database: target.describe(),
                 tables,
                 forced: args.force,
+                dry_run: args.dry_run,
                 duration_ms: started.elapsed().as_millis(),
             };
             tracing::info!(target: "qa_load::rollback", run = %summary.rolled_back_run, rollback_run = %own_id, "rolled back");
@@ -176,7 +183,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
         Err(failure) => {
             let settled = session::settle(client).await;
             let target_run = target_id.borrow().clone();
-            if undo_started.get() && settled && failure.exit == Exit::Failed {
+            if undo_started.get() && settled && failure.exit == Exit::Failed && !args.dry_run {
                 let r = client
                     .execute(
                         "INSERT INTO qa_load_runs (id, kind, status, tool_version, schema_version, target_run, \
@@ -570,10 +577,17 @@ fn print_summary(s: &RollbackSummary, json: bool) {
         println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
         return;
     }
-    println!(
-        "Rolled back run {} in {} (rollback recorded as run {}).",
-        s.rolled_back_run, s.database, s.rollback_run_id
-    );
+    if s.dry_run {
+        println!(
+            "DRY RUN: rolling back run {} in {} would restore the following; nothing was changed.",
+            s.rolled_back_run, s.database
+        );
+    } else {
+        println!(
+            "Rolled back run {} in {} (rollback recorded as run {}).",
+            s.rolled_back_run, s.database, s.rollback_run_id
+        );
+    }
     println!(
         "{:<16} {:>22} {:>22} {:>22}",
         "table", "inserted rows deleted", "updated rows restored", "deleted rows restored"

@@ -400,6 +400,29 @@ fn own_fixtures_load_edit_and_roll_back_step_by_step() {
     )
     .expect(4);
 
+    // A rollback dry run says what it would restore and changes nothing.
+    let edited_state = dump(&db.url);
+    let d = run(
+        dir,
+        &[
+            "rollback",
+            "--last",
+            "--dry-run",
+            "--json",
+            "--database",
+            &db.url,
+            "--no-log-file",
+        ],
+    )
+    .expect(0);
+    let d = d.json();
+    assert_eq!(d["dry_run"], true);
+    assert_eq!(d["rolled_back_run"], e["run_id"]);
+    assert_eq!(d["tables"]["apps"]["deleted"], 1);
+    assert_eq!(d["tables"]["apps"]["restored"], 2);
+    assert_eq!(d["tables"]["screenshots"]["reinserted"], 1);
+    assert_eq!(dump(&db.url), edited_state);
+
     // Roll back the edit, then the first load: byte-identical dumps each time.
     run(
         dir,
@@ -596,7 +619,8 @@ fn a_concurrent_run_is_refused_naming_the_holder_and_wait_queues_behind_it() {
     let holder = loop {
         let rows = sql(
             &db.url,
-            "SELECT application_name, pid FROM pg_stat_activity WHERE application_name LIKE 'qa-load/%' AND query LIKE '%pg_sleep%'",
+            "SELECT application_name, pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name LIKE 'qa-load/%' AND query LIKE '%pg_sleep%'",
         );
         if let Some(r) = rows.into_iter().next() {
             break (r[0].clone().unwrap(), r[1].clone().unwrap());
@@ -666,7 +690,11 @@ fn a_concurrent_run_is_refused_naming_the_holder_and_wait_queues_behind_it() {
         "C saw the state A left: unchanged"
     );
     assert_eq!(
-        scalar(&db.url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3600)%' AND pid <> pg_backend_pid()"),
+        scalar(
+            &db.url,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND query LIKE '%pg_sleep(3600)%' AND pid <> pg_backend_pid()"
+        ),
         "0",
         "A's statement was cancelled on the server"
     );
@@ -1465,4 +1493,58 @@ fn tls_modes_mean_what_libpq_means() {
     )
     .expect(0);
     assert!(r.stdout.contains("qad_test_tls@localhost"), "{}", r.stdout);
+}
+
+#[test]
+fn ctrl_c_cancels_the_statement_in_flight_and_rolls_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = fresh_db();
+    small_then(dir, &db.url);
+    let before = dump(&db.url);
+    let edited = fixtures().join("small-edited.json");
+    let child = qa_load(dir)
+        .args([
+            "--input",
+            edited.to_str().unwrap(),
+            "--database",
+            &db.url,
+            "--batch-size",
+            "2",
+            "--no-log-file",
+        ])
+        .env("QA_LOAD_FAIL_AT", "stall:batch:2")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while scalar(
+        &db.url,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(3600)%'",
+    ) != "1"
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the run never reached its stall"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r: Run = child.wait_with_output().unwrap().into();
+    let r = r.expect(3);
+    assert!(r.stderr.contains("interrupted (Ctrl-C)"), "{}", r.stderr);
+    assert!(r.stderr.contains("load apps (batch 2/3)"), "{}", r.stderr);
+    assert_eq!(dump(&db.url), before);
+    assert_eq!(
+        scalar(
+            &db.url,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(3600)%'"
+        ),
+        "0"
+    );
 }
