@@ -177,7 +177,8 @@ pub enum SchemaCommand {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("which").required(true).multiple(false).args(["last", "run"])))]
 pub struct RollbackArgs {
-    /// Roll back the most recent load that is committed and not yet rolled back
+    /// Roll back the most recent committed load that changed something and is not yet rolled back
+    /// (a re-run that changed nothing has nothing to undo, so it is passed over)
     #[arg(long)]
     pub last: bool,
 

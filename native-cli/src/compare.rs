@@ -1,8 +1,8 @@
 //! Field-by-field comparison of two sets of rows, keyed by natural keys.
 //!
-//! Used by `verify` (input vs the whole database; ids not compared, since a row found by
-//! natural key keeps its id) and by the post-load check inside the load transaction (the plan's
-//! expected rows vs the rows read back; ids compared too).
+//! Used by `verify`: the input's rows against the whole database. Ids are not compared, since
+//! a row found by natural key keeps its id; references are compared by the natural key they
+//! lead to. Only differing rows are rendered as JSON, so a large comparison stays light.
 
 use std::collections::BTreeMap;
 
@@ -100,8 +100,6 @@ pub fn short(v: &Value) -> String {
     }
 }
 
-type Table = BTreeMap<String, Map<String, Value>>;
-
 fn object<T: Serialize>(row: &T) -> Map<String, Value> {
     match serde_json::to_value(row) {
         Ok(Value::Object(m)) => m,
@@ -109,123 +107,172 @@ fn object<T: Serialize>(row: &T) -> Map<String, Value> {
     }
 }
 
-/// The rows of each table keyed by natural key, with references replaced by natural keys.
-pub fn normalize(rows: &Rows, names: &Names, with_ids: bool) -> BTreeMap<&'static str, Table> {
-    let mut out: BTreeMap<&'static str, Table> = BTreeMap::new();
-    let strip = |mut m: Map<String, Value>, ids: &[&str]| {
-        if !with_ids {
-            for k in ids {
-                m.remove(*k);
-            }
-        }
-        m
-    };
-    let t = out.entry("developers").or_default();
-    for d in &rows.developers {
-        t.insert(d.key.clone(), strip(object(d), &["id"]));
-    }
-    let t = out.entry("categories").or_default();
-    for c in &rows.categories {
-        t.insert(c.key.clone(), strip(object(c), &["id"]));
-    }
-    let t = out.entry("apps").or_default();
-    for a in &rows.apps {
-        let mut m = strip(object(a), &["id", "developer_id"]);
-        m.insert(
-            "developer".into(),
-            Value::String(names.developer(&a.developer_id)),
-        );
-        t.insert(a.slug.clone(), m);
-    }
-    let t = out.entry("app_categories").or_default();
-    for l in &rows.app_categories {
-        let m = strip(object(l), &["app_id", "category_id"]);
-        t.insert(
-            format!(
-                "{} -> {}",
-                names.app(&l.app_id),
-                names.category(&l.category_id)
-            ),
-            m,
-        );
-    }
-    let t = out.entry("screenshots").or_default();
-    for s in &rows.screenshots {
-        let m = strip(object(s), &["id", "app_id", "language", "sort_order"]);
-        t.insert(
-            format!(
-                "{} {} #{}",
-                names.app(&s.app_id),
-                s.language.as_str(),
-                s.sort_order
-            ),
-            m,
-        );
-    }
-    out
+fn field<T: Serialize>(row: &T, name: &str) -> Value {
+    object(row).remove(name).unwrap_or(Value::Null)
 }
 
-/// Every difference between `expected` and `actual`, table by table in load order.
-pub fn diff(
-    expected: &BTreeMap<&'static str, Table>,
-    actual: &BTreeMap<&'static str, Table>,
-) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let empty = Table::new();
-    for table in [
-        "developers",
-        "categories",
-        "apps",
-        "app_categories",
-        "screenshots",
-    ] {
-        let e = expected.get(table).unwrap_or(&empty);
-        let a = actual.get(table).unwrap_or(&empty);
-        for (key, want) in e {
-            match a.get(key) {
-                None => out.push(Difference {
-                    table: table.into(),
-                    record: key.clone(),
-                    kind: DiffKind::Missing,
-                    field: None,
-                    expected: Value::Object(want.clone()),
-                    actual: Value::Null,
-                }),
-                Some(have) => {
-                    let mut fields: Vec<&String> = want.keys().chain(have.keys()).collect();
-                    fields.sort();
-                    fields.dedup();
-                    for f in fields {
-                        let (w, h) = (
-                            want.get(f).unwrap_or(&Value::Null),
-                            have.get(f).unwrap_or(&Value::Null),
-                        );
-                        if w != h {
-                            out.push(Difference {
-                                table: table.into(),
-                                record: key.clone(),
-                                kind: DiffKind::Field,
-                                field: Some(f.clone()),
-                                expected: w.clone(),
-                                actual: h.clone(),
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        for (key, have) in a {
-            if !e.contains_key(key) {
-                out.push(Difference {
-                    table: table.into(),
-                    record: key.clone(),
-                    kind: DiffKind::Unexpected,
-                    field: None,
-                    expected: Value::Null,
-                    actual: Value::Object(have.clone()),
-                });
-            }
+fn missing<T: Serialize>(table: &str, record: String, row: &T) -> Difference {
+    Difference {
+        table: table.into(),
+        record,
+        kind: DiffKind::Missing,
+        field: None,
+        expected: Value::Object(object(row)),
+        actual: Value::Null,
+    }
+}
+
+fn unexpected<T: Serialize>(table: &str, record: String, row: &T) -> Difference {
+    Difference {
+        table: table.into(),
+        record,
+        kind: DiffKind::Unexpected,
+        field: None,
+        expected: Value::Null,
+        actual: Value::Object(object(row)),
+    }
+}
+
+/// Matches two keyed row sets; calls `same` on pairs, reports the rest as missing / unexpected.
+fn match_rows<'a, T: Serialize + 'a>(
+    table: &str,
+    expected: impl Iterator<Item = (String, &'a T)>,
+    actual: impl Iterator<Item = (String, &'a T)>,
+    out: &mut Vec<Difference>,
+    mut same: impl FnMut(&str, &'a T, &'a T, &mut Vec<Difference>),
+) {
+    let mut actual: BTreeMap<String, &T> = actual.collect();
+    let expected: BTreeMap<String, &T> = expected.collect();
+    for (key, e) in &expected {
+        match actual.remove(key) {
+            None => out.push(missing(table, key.clone(), *e)),
+            Some(a) => same(key, e, a, out),
         }
     }
+    for (key, a) in actual {
+        out.push(unexpected(table, key, a));
+    }
+}
+
+fn field_diffs<T: Serialize>(
+    table: &str,
+    key: &str,
+    fields: &[&str],
+    e: &T,
+    a: &T,
+    out: &mut Vec<Difference>,
+) {
+    for f in fields {
+        out.push(Difference {
+            table: table.into(),
+            record: key.to_string(),
+            kind: DiffKind::Field,
+            field: Some((*f).to_string()),
+            expected: field(e, f),
+            actual: field(a, f),
+        });
+    }
+}
+
+/// Every difference between the source rows and the database rows, matched by natural key, in
+/// load order. Ids are not compared; references are compared by the natural key they lead to.
+pub fn diff(
+    expected: &Rows,
+    expected_names: &Names,
+    actual: &Rows,
+    actual_names: &Names,
+) -> Vec<Difference> {
+    use crate::plan::{app_fields, category_fields, developer_fields};
+    let mut out = Vec::new();
+    match_rows(
+        "developers",
+        expected.developers.iter().map(|d| (d.key.clone(), d)),
+        actual.developers.iter().map(|d| (d.key.clone(), d)),
+        &mut out,
+        |key, e, a, out| field_diffs("developers", key, &developer_fields(e, a), e, a, out),
+    );
+    match_rows(
+        "categories",
+        expected.categories.iter().map(|c| (c.key.clone(), c)),
+        actual.categories.iter().map(|c| (c.key.clone(), c)),
+        &mut out,
+        |key, e, a, out| field_diffs("categories", key, &category_fields(e, a), e, a, out),
+    );
+    match_rows(
+        "apps",
+        expected.apps.iter().map(|x| (x.slug.clone(), x)),
+        actual.apps.iter().map(|x| (x.slug.clone(), x)),
+        &mut out,
+        |key, e, a, out| {
+            let fields: Vec<&str> = app_fields(e, a)
+                .into_iter()
+                .filter(|f| *f != "developer_id")
+                .collect();
+            field_diffs("apps", key, &fields, e, a, out);
+            let (de, da) = (
+                expected_names.developer(&e.developer_id),
+                actual_names.developer(&a.developer_id),
+            );
+            if de != da {
+                out.push(Difference {
+                    table: "apps".into(),
+                    record: key.to_string(),
+                    kind: DiffKind::Field,
+                    field: Some("developer".into()),
+                    expected: Value::String(de),
+                    actual: Value::String(da),
+                });
+            }
+        },
+    );
+    let link_key = |names: &Names, l: &qad_core::AppCategory| {
+        format!(
+            "{} -> {}",
+            names.app(&l.app_id),
+            names.category(&l.category_id)
+        )
+    };
+    match_rows(
+        "app_categories",
+        expected
+            .app_categories
+            .iter()
+            .map(|l| (link_key(expected_names, l), l)),
+        actual
+            .app_categories
+            .iter()
+            .map(|l| (link_key(actual_names, l), l)),
+        &mut out,
+        |key, e, a, out| {
+            if e.sort_order != a.sort_order {
+                field_diffs("app_categories", key, &["sort_order"], e, a, out);
+            }
+        },
+    );
+    let shot_key = |names: &Names, s: &qad_core::Screenshot| {
+        format!(
+            "{} {} #{}",
+            names.app(&s.app_id),
+            s.language.as_str(),
+            s.sort_order
+        )
+    };
+    match_rows(
+        "screenshots",
+        expected
+            .screenshots
+            .iter()
+            .map(|s| (shot_key(expected_names, s), s)),
+        actual
+            .screenshots
+            .iter()
+            .map(|s| (shot_key(actual_names, s), s)),
+        &mut out,
+        |key, e, a, out| {
+            if e.url != a.url {
+                field_diffs("screenshots", key, &["url"], e, a, out);
+            }
+        },
+    );
     out
 }

@@ -214,6 +214,7 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
         tx.query_opt(
             "SELECT id, kind, status, rolled_back_by, schema_version FROM qa_load_runs \
              WHERE kind = 'load' AND status = 'committed' AND rolled_back_by IS NULL \
+             AND EXISTS (SELECT 1 FROM qa_load_journal j WHERE j.run_id = qa_load_runs.id) \
              ORDER BY started_at DESC, id DESC LIMIT 1",
             &[],
         )
@@ -221,7 +222,7 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
         .map_err(read)?
         .ok_or_else(|| {
             refused(
-                "there is no committed load that is not rolled back already: nothing to roll back",
+                "there is no committed load that changed something and is not rolled back already: nothing to roll back",
             )
         })?
     } else {

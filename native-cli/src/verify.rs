@@ -39,7 +39,15 @@ pub struct VerifyReport {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
-    let prepared = input::prepare(&args.input, &args.alias, None)?;
+    let mut prepared = input::prepare(&args.input, &args.alias, None)?;
+    let ds = std::mem::take(&mut prepared.migration.dataset);
+    let source = Rows {
+        developers: ds.developers,
+        categories: ds.categories,
+        apps: ds.apps,
+        app_categories: ds.app_categories,
+        screenshots: ds.screenshots,
+    };
     let target = ctx.target()?;
     let deadline = tokio::time::Instant::now() + ctx.global.timeout;
     let s = session::connect(
@@ -51,7 +59,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
     let read = |e: anyhow::Error| Failure::new(Exit::Unavailable, "verify", e);
     let report = tokio::time::timeout_at(
         deadline,
-        compare_with_database(&s.client, &prepared, &target.describe()),
+        compare_with_database(&s.client, &prepared, source, &target.describe()),
     )
     .await
     .map_err(|_| Failure::msg(Exit::Unavailable, "verify", "timed out (--timeout)"))?
@@ -130,9 +138,9 @@ async fn count(client: &Client, table: &str) -> anyhow::Result<i64> {
 pub async fn compare_with_database(
     client: &Client,
     prepared: &input::Prepared,
+    source: Rows,
     database: &str,
 ) -> anyhow::Result<VerifyReport> {
-    let ds = &prepared.migration.dataset;
     let status = crate::schema::status(client).await?;
     if status.current() < 1 {
         anyhow::bail!(
@@ -150,26 +158,20 @@ pub async fn compare_with_database(
     }
 
     let actual = rows::read_all(client).await?;
-    let source = Rows {
-        developers: ds.developers.clone(),
-        categories: ds.categories.clone(),
-        apps: ds.apps.clone(),
-        app_categories: ds.app_categories.clone(),
-        screenshots: ds.screenshots.clone(),
-    };
     let mut differences = compare::diff(
-        &compare::normalize(&source, &Names::of_rows(&source), false),
-        &compare::normalize(&actual, &Names::of_rows(&actual), false),
+        &source,
+        &Names::of_rows(&source),
+        &actual,
+        &Names::of_rows(&actual),
     );
 
-    let c = ds.counts();
     let mut counts = Vec::new();
     for (table, n) in [
-        ("developers", c.developers),
-        ("categories", c.categories),
-        ("apps", c.apps),
-        ("app_categories", c.app_categories),
-        ("screenshots", c.screenshots),
+        ("developers", source.developers.len()),
+        ("categories", source.categories.len()),
+        ("apps", source.apps.len()),
+        ("app_categories", source.app_categories.len()),
+        ("screenshots", source.screenshots.len()),
     ] {
         let db = count(client, table).await?;
         if db != n as i64 {
