@@ -130,7 +130,11 @@ pub fn prepare(
         ));
     }
     Ok(Prepared {
-        path: path.to_string(),
+        path: if path == "-" {
+            "(stdin)".to_string()
+        } else {
+            path.to_string()
+        },
         file_sha256,
         source,
         aliases,
