@@ -105,8 +105,8 @@ Exit: 0 written, 1 validation errors (nothing written), 2 usage, 3 module cannot
   preview: `Usage: qad-migrate preview [options]
 
 Starts a local web server that shows the migrated data as the new directory would (apps,
-categories, developers, screenshots) with the validation report beside it, reloading the module
-on every page load. Stop it with Ctrl+C.
+categories, developers, screenshots) with the validation report beside it, refreshing by itself
+when the module or the i18n files change. Stop it with Ctrl+C.
 
 Options:
   -p, --port N        the port to listen on (default 0: any free port; the URL is printed)
