@@ -4,8 +4,9 @@
 use serde_json::{Map, Value};
 
 use crate::envelope::json_type;
-use crate::report::Diagnostic;
+use crate::report::{Diagnostic, MAX_LISTED_PER_FIELD};
 use crate::rules::Rule;
+use crate::validate::{excerpt, LIMIT_SOURCE_ID};
 
 /// The fields of an app record, as the frontend's module spells them.
 pub const APP_FIELDS: [&str; 23] = [
@@ -99,11 +100,25 @@ impl FieldReader<'_> {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
+                // One finding per bad item, up to the report's quota; then one count.
+                let (mut listed, mut unlisted) = (0usize, 0usize);
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         Value::String(s) => out.push((i, s.clone())),
-                        other => self.wrong_type(&format!("{field}[{i}]"), "a string", other),
+                        _ if listed >= MAX_LISTED_PER_FIELD => unlisted += 1,
+                        other => {
+                            listed += 1;
+                            self.wrong_type(&format!("{field}[{i}]"), "a string", other);
+                        }
                     }
+                }
+                if unlisted > 0 {
+                    self.diags.push(Diagnostic::new(
+                        Rule::WrongType,
+                        Some(self.record.to_string()),
+                        Some(field.to_string()),
+                        format!("{unlisted} more item(s) are not strings (not listed one by one)"),
+                    ));
                 }
                 out
             }
@@ -167,8 +182,14 @@ pub fn decode_app(index: usize, value: &Value, diags: &mut Vec<Diagnostic>) -> O
         ));
         return None;
     };
+    // Every finding repeats the record's name: an id longer than its column (itself an error)
+    // would be copied into each, so such a record is named by its position.
     let record = match map.get("id") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::String(s))
+            if !s.trim().is_empty() && s.chars().nth(LIMIT_SOURCE_ID).is_none() =>
+        {
+            s.clone()
+        }
         _ => format!("applicationsData[{index}]"),
     };
     let mut r = FieldReader {
@@ -203,16 +224,7 @@ pub fn decode_app(index: usize, value: &Value, diags: &mut Vec<Diagnostic>) -> O
         app_gallery: r.string("App_Gallery_Link"),
         record: String::new(),
     };
-    for key in map.keys() {
-        if !APP_FIELDS.contains(&key.as_str()) {
-            diags.push(Diagnostic::new(
-                Rule::UnknownField,
-                Some(record.clone()),
-                Some(key.clone()),
-                format!("unknown field {key:?} is not loaded"),
-            ));
-        }
-    }
+    unknown_fields(map, |k| APP_FIELDS.contains(&k), &record, diags);
     app.record = record;
     Some(app)
 }
@@ -251,20 +263,38 @@ pub fn decode_category(
     };
     let name = r.string("name");
     let icon = r.string("icon");
-    for key in map.keys() {
-        if key != "name" && key != "icon" {
-            diags.push(Diagnostic::new(
-                Rule::UnknownField,
-                Some(record.clone()),
-                Some(key.clone()),
-                format!("unknown field {key:?} is not loaded"),
-            ));
-        }
-    }
+    unknown_fields(map, |k| k == "name" || k == "icon", &record, diags);
     Some(SourceCategory {
         index,
         record,
         name,
         icon,
     })
+}
+
+/// W105 for each field that is not `known`, up to the report's quota; then one count.
+fn unknown_fields(
+    map: &Map<String, Value>,
+    known: impl Fn(&str) -> bool,
+    record: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut unknown = map.keys().filter(|k| !known(k));
+    for key in unknown.by_ref().take(MAX_LISTED_PER_FIELD) {
+        diags.push(Diagnostic::new(
+            Rule::UnknownField,
+            Some(record.to_string()),
+            Some(key.clone()),
+            format!("unknown field {:?} is not loaded", excerpt(key)),
+        ));
+    }
+    let more = unknown.count();
+    if more > 0 {
+        diags.push(Diagnostic::new(
+            Rule::UnknownField,
+            Some(record.to_string()),
+            None,
+            format!("{more} more unknown field(s) are not loaded (not listed one by one)"),
+        ));
+    }
 }

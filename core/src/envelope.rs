@@ -174,7 +174,7 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<SourceInput, InputError> {
 /// Decodes the text of an input file.
 pub fn decode_str(text: &str) -> Result<SourceInput, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    let value = serde_json::from_str::<StrictValue>(text).map_err(|e| {
         input_error(
             Rule::InputJson,
             format!(
@@ -185,7 +185,77 @@ pub fn decode_str(text: &str) -> Result<SourceInput, InputError> {
             ),
         )
     })?;
-    decode_value(value)
+    decode_value(value.0)
+}
+
+/// A JSON value parsed like `serde_json::Value`, with one more rule: an object may not repeat a
+/// key. `serde_json` keeps the last of repeated keys, so `{"Name_En": "Alpha", "Name_En": "<b>"}`
+/// would silently lose "Alpha"; here it is an input error at the second key's position.
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // As serde_json::Value does (JSON text has no non-finite numbers anyway).
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        StrictValue::deserialize(d).map(|v| v.0)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate key {:?} in one object (only one of the values could be kept)",
+                    crate::validate::excerpt(&key)
+                )));
+            }
+            let StrictValue(value) = map.next_value()?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 /// Decodes an already parsed JSON value (what the wasm bindings receive from JavaScript).
@@ -200,7 +270,10 @@ pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
             if format != FORMAT_NAME {
                 return Err(input_error(
                     Rule::InputShape,
-                    format!("unknown format {format:?}; expected {FORMAT_NAME:?}"),
+                    format!(
+                        "unknown format {:?}; expected {FORMAT_NAME:?}",
+                        crate::validate::excerpt(format)
+                    ),
                 ));
             }
             let version = map.get("version").and_then(Value::as_u64);
@@ -209,7 +282,7 @@ pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
                     Rule::InputShape,
                     format!(
                         "unsupported {FORMAT_NAME} version {}; this build reads version {FORMAT_VERSION}",
-                        map.get("version").map(Value::to_string).unwrap_or_else(|| "(none)".into())
+                        map.get("version").map(|v| crate::validate::excerpt(&v.to_string())).unwrap_or_else(|| "(none)".into())
                     ),
                 ));
             }

@@ -8,11 +8,12 @@ use uuid::Uuid;
 /// The project's namespace: UUID v5 of the URL namespace and the project's name. Never change it:
 /// every ID already loaded anywhere derives from it.
 pub fn namespace() -> Uuid {
-    Uuid::new_v5(
-        &Uuid::NAMESPACE_URL,
-        b"https://github.com/Itqan-community/qad-migrate",
-    )
+    NAMESPACE
 }
+
+/// [`namespace`], computed once (a test recomputes it): hashing it again for every row doubled
+/// the cost of each ID, which a million screenshots feel.
+const NAMESPACE: Uuid = Uuid::from_u128(0xd621_9008_821d_51d9_878a_9430_71a6_3e93);
 
 fn id(kind: &str, key: &str) -> Uuid {
     Uuid::new_v5(&namespace(), format!("{kind}:{key}").as_bytes())
@@ -46,6 +47,13 @@ mod tests {
         assert_ne!(app_id("x"), developer_id("x"));
         assert_ne!(screenshot_id("a", "en", 0), screenshot_id("a", "ar", 0));
         assert_eq!(namespace().to_string(), NAMESPACE_PIN);
+        assert_eq!(
+            namespace(),
+            Uuid::new_v5(
+                &Uuid::NAMESPACE_URL,
+                b"https://github.com/Itqan-community/qad-migrate"
+            )
+        );
     }
 
     const NAMESPACE_PIN: &str = "d6219008-821d-51d9-878a-943071a63e93";

@@ -3,7 +3,8 @@
 //! Node (`qad-migrate validate`) and `qa-load` both print these renderings, so the same input
 //! gives the same report byte for byte on both sides.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -213,7 +214,7 @@ impl Report {
             let errors = diags.iter().filter(|d| d.is_error()).count();
             out.push_str(&format!(
                 "{} ({} error(s), {} warning(s))\n",
-                record.unwrap_or("(whole input)"),
+                visible(record.unwrap_or("(whole input)")),
                 errors,
                 diags.len() - errors
             ));
@@ -221,7 +222,7 @@ impl Report {
                 let field = d
                     .field
                     .as_deref()
-                    .map(|f| format!(" {f}:"))
+                    .map(|f| format!(" {}:", visible(f)))
                     .unwrap_or_default();
                 out.push_str(&format!(
                     "  {} {} [{}]{} {}\n",
@@ -229,10 +230,10 @@ impl Report {
                     d.code,
                     d.rule,
                     field,
-                    d.message
+                    visible(&d.message)
                 ));
                 if d.is_error() {
-                    out.push_str(&format!("      hint: {}\n", d.hint));
+                    out.push_str(&format!("      hint: {}\n", visible(&d.hint)));
                 }
             }
         }
@@ -257,6 +258,88 @@ impl Report {
     }
 }
 
+/// At most this many findings of one rule are listed in a report; the rest are counted in one
+/// closing finding of the same rule (so a report never loses its errors, and a hostile input of
+/// millions of bad items cannot make a report of gigabytes).
+pub(crate) const MAX_LISTED_PER_RULE: usize = 1000;
+
+/// At most this many findings are listed one by one for the items of one list field, or the
+/// unknown fields of one record; then one finding counts the rest. Lower than
+/// [`MAX_LISTED_PER_RULE`], so that the count itself is listed.
+pub(crate) const MAX_LISTED_PER_FIELD: usize = 100;
+
+/// Applies [`MAX_LISTED_PER_RULE`] to a growing list of findings: call [`Listing::settle`] after
+/// each step that may add findings, and [`Listing::finish`] once at the end.
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    listed: HashMap<String, usize>,
+    unlisted: BTreeMap<String, usize>,
+    settled: usize,
+}
+
+impl Listing {
+    /// Drops the findings added since the last call that are over their rule's quota, keeping
+    /// the order of the others.
+    pub(crate) fn settle(&mut self, diags: &mut Vec<Diagnostic>) {
+        let start = self.settled.min(diags.len());
+        let mut keep = start;
+        for i in start..diags.len() {
+            let listed = match self.listed.get_mut(&diags[i].code) {
+                Some(n) => n,
+                None => self.listed.entry(diags[i].code.clone()).or_insert(0),
+            };
+            if *listed < MAX_LISTED_PER_RULE {
+                *listed += 1;
+                diags.swap(keep, i);
+                keep += 1;
+            } else {
+                *self.unlisted.entry(diags[i].code.clone()).or_insert(0) += 1;
+            }
+        }
+        diags.truncate(keep);
+        self.settled = keep;
+    }
+
+    /// Settles the last findings and adds one closing finding per rule that went over its quota.
+    pub(crate) fn finish(mut self, diags: &mut Vec<Diagnostic>) {
+        self.settle(diags);
+        for (code, count) in self.unlisted {
+            if let Some(rule) = Rule::from_code(&code) {
+                diags.push(Diagnostic::new(
+                    rule,
+                    None,
+                    None,
+                    format!(
+                        "{count} more {code} finding(s) are not listed: a report lists the first {MAX_LISTED_PER_RULE} of each rule"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Control characters and bidirectional controls are shown escaped (`\u{1b}`) in the text and
+/// Markdown renderings: a record id or field name from the input must not move the console's
+/// cursor, recolour it, forge a line, or reorder what the reader sees.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || crate::text::is_bidi_control(c)
+}
+
+fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Escapes text for a Markdown table cell: pipes, newlines and HTML-significant characters.
 fn md_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -264,6 +347,7 @@ fn md_escape(text: &str) -> String {
         match ch {
             '|' => out.push_str("\\|"),
             '\n' | '\r' => out.push(' '),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),

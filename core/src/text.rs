@@ -3,10 +3,11 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-/// Arabic script blocks (Arabic, Supplement, Extended-A/B, Presentation Forms A/B).
+/// Arabic script blocks (Arabic, Supplement, Extended-A/B, Presentation Forms A/B). U+FEFF, the
+/// last code point of Presentation Forms-B, is the zero-width no-break space (BOM), not Arabic.
 pub fn is_arabic_char(c: char) -> bool {
     matches!(c as u32,
-        0x0600..=0x06FF | 0x0750..=0x077F | 0x0870..=0x089F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+        0x0600..=0x06FF | 0x0750..=0x077F | 0x0870..=0x089F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFC)
 }
 
 pub fn has_arabic(text: &str) -> bool {
@@ -16,8 +17,12 @@ pub fn has_arabic(text: &str) -> bool {
 /// Bidirectional embedding, override and isolate controls: the "Trojan Source" characters.
 /// (Marks such as U+200F RLM and joiners such as U+200C ZWNJ are ordinary in Arabic text.)
 pub fn has_bidi_control(text: &str) -> bool {
-    text.chars()
-        .any(|c| matches!(c as u32, 0x202A..=0x202E | 0x2066..=0x2069))
+    text.chars().any(is_bidi_control)
+}
+
+/// One of the characters [`has_bidi_control`] looks for.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c as u32, 0x202A..=0x202E | 0x2066..=0x2069)
 }
 
 /// A URL-safe slug: accents folded, letters and digits kept (any script), lower-cased,
@@ -135,6 +140,32 @@ pub fn normalize_url(raw: &str) -> UrlOutcome {
     }
     if trimmed.chars().any(|c| c.is_control()) {
         return UrlOutcome::Invalid("it contains control characters (tab, newline, ...)".into());
+    }
+    // A scheme other than http(s) is refused before parsing: parsing costs time and a copy in
+    // proportion to the URL, and a `javascript:` URL may be megabytes long. (The scheme is what
+    // the URL standard reads before the first `:`: a letter, then letters, digits, `+-.`.)
+    if let Some((scheme, rest)) = trimmed.split_once(':') {
+        let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if is_scheme
+            && !scheme.eq_ignore_ascii_case("http")
+            && !scheme.eq_ignore_ascii_case("https")
+        {
+            return UrlOutcome::Invalid(format!(
+                "its scheme is {:?}; only http and https are allowed",
+                scheme.to_ascii_lowercase()
+            ));
+        }
+        // `https:example.org` and `https:/x` parse here (the URL standard reads a host
+        // anyway), but a browser resolves them against the page as paths on its own site, and
+        // the stored text is what the browser gets: the host checked must be the host used.
+        if is_scheme && !rest.starts_with("//") {
+            return UrlOutcome::Invalid(format!(
+                "`{scheme}:` is not followed by `//`, so the URL is not absolute (a browser would read it as a path on its own site)"
+            ));
+        }
     }
     let had_spaces = trimmed.contains(' ');
     let url = if had_spaces {

@@ -1,7 +1,7 @@
 //! Source records → rows: categories mapped, developers deduplicated, apps with slugs and
 //! ratings, links and screenshots in order, every row with its deterministic ID.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -10,12 +10,12 @@ use crate::decode::{decode_app, decode_category, SourceApp};
 use crate::envelope::SourceInput;
 use crate::ids;
 use crate::model::{App, AppCategory, Category, Dataset, Developer, Language, Rating, Screenshot};
-use crate::report::{Diagnostic, Report};
+use crate::report::{Diagnostic, Listing, Report};
 use crate::rules::Rule;
 use crate::text::{id_key, name_key, points_at_arabic_file, slugify, website_key};
 use crate::validate::{
-    Checks, Store, LIMIT_DESCRIPTION, LIMIT_NAME, LIMIT_SHORT_DESCRIPTION, LIMIT_SOURCE_ID,
-    LIMIT_STATUS,
+    excerpt, Checks, Store, LIMIT_DESCRIPTION, LIMIT_NAME, LIMIT_SHORT_DESCRIPTION,
+    LIMIT_SOURCE_ID, LIMIT_STATUS,
 };
 use crate::Migration;
 
@@ -31,19 +31,44 @@ pub struct DeveloperVariants {
     pub websites: Vec<String>,
 }
 
+/// At most this many app records are migrated. The directory has tens; every record becomes two
+/// structs of some twenty fields, so a file of millions of `{}` would need hundreds of times its
+/// size in memory.
+const MAX_APPS: usize = 100_000;
+
 /// The transform's full result (the crate root re-exports it as [`Migration`]).
 pub fn run(input: &SourceInput) -> Migration {
     let mut diags = Vec::new();
+    let mut listing = Listing::default();
 
-    let sources: Vec<SourceApp> = input
-        .applications
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| decode_app(i, v, &mut diags))
-        .collect();
+    if input.applications.len() > MAX_APPS {
+        diags.push(Diagnostic::new(
+            Rule::InputShape,
+            None,
+            Some("applicationsData".into()),
+            format!(
+                "the input has {} app records; at most {MAX_APPS} are migrated",
+                input.applications.len()
+            ),
+        ));
+        let dataset = Dataset::default();
+        return Migration {
+            report: Report::new(input.source.clone(), dataset.counts(), diags),
+            dataset,
+            developer_variants: Vec::new(),
+        };
+    }
 
-    let catalogue = CategoryCatalogue::build(input, &sources, &mut diags);
-    let developers = group_developers(&sources, &mut diags);
+    let mut sources: Vec<SourceApp> = Vec::with_capacity(input.applications.len());
+    for (i, v) in input.applications.iter().enumerate() {
+        if let Some(app) = decode_app(i, v, &mut diags) {
+            sources.push(app);
+        }
+        listing.settle(&mut diags);
+    }
+
+    let catalogue = CategoryCatalogue::build(input, &sources, &mut diags, &mut listing);
+    let developers = group_developers(&sources, &mut diags, &mut listing);
 
     let mut dataset = Dataset {
         categories: catalogue.rows.clone(),
@@ -228,6 +253,7 @@ pub fn run(input: &SourceInput) -> Migration {
                     });
                     order += 1;
                 }
+                listing.settle(c.diags);
             }
             if !spaced.is_empty() {
                 c.diags.push(
@@ -280,7 +306,7 @@ pub fn run(input: &SourceInput) -> Migration {
                 "the app has no category; at least one is required".into(),
             ));
         }
-        let mut linked: Vec<Uuid> = Vec::new();
+        let mut linked: HashSet<Uuid> = HashSet::new();
         for (i, raw) in &src.categories {
             let field = format!("categories[{i}]");
             match catalogue.resolve(raw) {
@@ -289,7 +315,10 @@ pub fn run(input: &SourceInput) -> Migration {
                         Rule::DuplicateLink,
                         Some(record.to_string()),
                         Some(field),
-                        format!("category {raw:?} is listed more than once; linked once"),
+                        format!(
+                            "category {:?} is listed more than once; linked once",
+                            excerpt(raw)
+                        ),
                     ));
                 }
                 Some(category_id) => {
@@ -298,7 +327,7 @@ pub fn run(input: &SourceInput) -> Migration {
                         category_id,
                         sort_order: linked.len() as i32,
                     });
-                    linked.push(category_id);
+                    linked.insert(category_id);
                 }
                 None => {
                     let hint = catalogue.unknown_hint(raw);
@@ -307,12 +336,13 @@ pub fn run(input: &SourceInput) -> Migration {
                             Rule::UnknownCategory,
                             Some(record.to_string()),
                             Some(field),
-                            format!("category {raw:?} is not a known category key"),
+                            format!("category {:?} is not a known category key", excerpt(raw)),
                         )
                         .with_hint(hint),
                     );
                 }
             }
+            listing.settle(c.diags);
         }
 
         dataset.apps.push(App {
@@ -342,8 +372,10 @@ pub fn run(input: &SourceInput) -> Migration {
             app_gallery_url: gallery,
             developer_logo_url: logo,
         });
+        listing.settle(&mut diags);
     }
 
+    listing.finish(&mut diags);
     let report = Report::new(input.source.clone(), dataset.counts(), diags);
     Migration {
         dataset,
@@ -361,10 +393,18 @@ struct CategoryCatalogue {
     by_display_name: HashMap<String, Uuid>,
     /// alias key → id
     by_alias: HashMap<String, Uuid>,
+    /// What hints show: the known keys, and the key an alias example points at.
+    hint_keys: String,
+    hint_example: String,
 }
 
 impl CategoryCatalogue {
-    fn build(input: &SourceInput, apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> Self {
+    fn build(
+        input: &SourceInput,
+        apps: &[SourceApp],
+        diags: &mut Vec<Diagnostic>,
+        listing: &mut Listing,
+    ) -> Self {
         let empty = BTreeMap::new();
         let (i18n_en, i18n_ar) = match &input.i18n {
             Some(i) => (&i.en, &i.ar),
@@ -375,13 +415,24 @@ impl CategoryCatalogue {
             by_key: HashMap::new(),
             by_display_name: HashMap::new(),
             by_alias: HashMap::new(),
+            hint_keys: String::new(),
+            hint_example: String::new(),
         };
+
+        // Lower-cased English display name -> the first key (in key order) that shows it.
+        let mut key_of_shown: HashMap<String, &String> = HashMap::new();
+        for (key, shown) in i18n_en {
+            key_of_shown
+                .entry(shown.trim().to_lowercase())
+                .or_insert(key);
+        }
 
         // (record, key, export name, icon)
         let mut entries: Vec<(String, String, String, Option<String>)> = Vec::new();
         match &input.categories {
             Some(export) => {
                 for (i, value) in export.iter().enumerate() {
+                    listing.settle(diags);
                     let Some(src) = decode_category(i, value, diags) else {
                         continue;
                     };
@@ -398,10 +449,9 @@ impl CategoryCatalogue {
                     let key = if i18n_en.is_empty() || i18n_en.contains_key(&direct) {
                         direct
                     } else {
-                        i18n_en
-                            .iter()
-                            .find(|(_, shown)| shown.trim().to_lowercase() == direct)
-                            .map(|(k, _)| k.clone())
+                        key_of_shown
+                            .get(&direct)
+                            .map(|k| (*k).clone())
                             .unwrap_or(direct)
                     };
                     if let Some(icon) = &src.icon {
@@ -412,35 +462,78 @@ impl CategoryCatalogue {
             }
             None => {
                 // A bare array of records: derive the categories from the keys apps use.
-                let mut seen = Vec::<String>::new();
+                let mut seen = HashSet::<String>::new();
                 for app in apps {
                     for (_, raw) in &app.categories {
                         let key = raw.trim().to_lowercase();
                         if !key.is_empty() && !seen.contains(&key) {
-                            seen.push(key.clone());
+                            seen.insert(key.clone());
                             diags.push(Diagnostic::new(
                                 Rule::CategoryDerived,
                                 Some(format!("category:{key}")),
                                 None,
-                                format!("category {key:?} derived from app records (no categories export)"),
+                                format!(
+                                    "category {:?} derived from app records (no categories export)",
+                                    excerpt(&key)
+                                ),
                             ));
                             entries.push((format!("category:{key}"), key.clone(), key, None));
                         }
                     }
+                    listing.settle(diags);
                 }
             }
         }
 
+        // Keys that differ only in Unicode normalisation or case look the same to every reader:
+        // NFKC- and case-folded key -> the key first seen.
+        let mut folded_keys: HashMap<String, String> = HashMap::new();
         for (record, key, export_name, icon) in entries {
+            listing.settle(diags);
             if cat.by_key.contains_key(&key) {
                 diags.push(Diagnostic::new(
                     Rule::DuplicateCategory,
                     Some(record),
                     Some("name".into()),
-                    format!("category key {key:?} is exported more than once"),
+                    format!(
+                        "category key {:?} is exported more than once",
+                        excerpt(&key)
+                    ),
                 ));
                 continue;
             }
+            if let Some(first) = folded_keys.get(&id_key(&key)) {
+                diags.push(Diagnostic::new(
+                    Rule::DuplicateCategory,
+                    Some(record),
+                    Some("name".into()),
+                    format!(
+                        "category key {:?} is the key {:?} in another Unicode normal form or case",
+                        excerpt(&key),
+                        excerpt(first)
+                    ),
+                ));
+                continue;
+            }
+            folded_keys.insert(id_key(&key), key.clone());
+            // A key taken from the i18n files is not checked anywhere else; the table's key
+            // column refuses an empty key, and PostgreSQL refuses NUL.
+            if key.trim().is_empty() {
+                diags.push(Diagnostic::new(
+                    Rule::MissingField,
+                    Some(record.clone()),
+                    Some("key".into()),
+                    format!(
+                        "the key of category {:?} is empty (an empty key in the i18n files shows its name)",
+                        excerpt(&export_name)
+                    ),
+                ));
+            }
+            Checks {
+                diags,
+                record: &record,
+            }
+            .text("key", &key, None);
             let id = ids::category_id(&key);
             let name_en = match i18n_en.get(&key) {
                 Some(n) if !n.trim().is_empty() => n.clone(),
@@ -450,7 +543,8 @@ impl CategoryCatalogue {
                         Some(record.clone()),
                         Some(format!("i18n.en.{key}")),
                         format!(
-                            "no English display name; the export's name {export_name:?} is used"
+                            "no English display name; the export's name {:?} is used",
+                            excerpt(&export_name)
                         ),
                     ));
                     export_name.clone()
@@ -491,7 +585,17 @@ impl CategoryCatalogue {
             });
         }
 
+        cat.hint_keys = cat.known_keys();
+        // Suggest the catch-all category when there is one ("Other"), else the first.
+        cat.hint_example = excerpt(
+            cat.rows
+                .iter()
+                .find(|c| c.name_en.eq_ignore_ascii_case("other"))
+                .or(cat.rows.first())
+                .map_or("KEY", |c| c.key.as_str()),
+        );
         for (from, to) in &input.options.category_aliases {
+            listing.settle(diags);
             let (from, to) = (from.trim().to_lowercase(), to.trim().to_lowercase());
             match cat.by_key.get(&to) {
                 Some(id) => {
@@ -502,12 +606,18 @@ impl CategoryCatalogue {
                         Rule::BadAlias,
                         Some(format!("alias:{from}")),
                         None,
-                        format!("alias {from}={to} maps to {to:?}, which is not a category key"),
+                        format!(
+                            "alias {}={} maps to {:?}, which is not a category key",
+                            excerpt(&from),
+                            excerpt(&to),
+                            excerpt(&to)
+                        ),
                     )
-                    .with_hint(format!("Known category keys: {}.", cat.known_keys())),
+                    .with_hint(format!("Known category keys: {}.", cat.hint_keys)),
                 ),
             }
         }
+        listing.settle(diags);
         cat
     }
 
@@ -520,30 +630,34 @@ impl CategoryCatalogue {
             .copied()
     }
 
+    /// The keys for a hint: the first [`HINT_KEYS`], then how many more (a hint per unknown
+    /// category must not grow with the number of categories).
     fn known_keys(&self) -> String {
-        self.rows
+        let mut keys = self
+            .rows
             .iter()
-            .map(|c| c.key.as_str())
+            .take(HINT_KEYS)
+            .map(|c| excerpt(&c.key))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if self.rows.len() > HINT_KEYS {
+            keys.push_str(&format!(" and {} more", self.rows.len() - HINT_KEYS));
+        }
+        keys
     }
 
     fn unknown_hint(&self, raw: &str) -> String {
-        // Suggest the catch-all category when there is one ("Other"), else the first.
-        let example = self
-            .rows
-            .iter()
-            .find(|c| c.name_en.eq_ignore_ascii_case("other"))
-            .or(self.rows.first())
-            .map_or("KEY", |c| c.key.as_str());
         format!(
             "Known category keys: {}. Fix the key in the record, add the category to the `categories` export, or map it with an alias: `--alias {}={}`.",
-            self.known_keys(),
-            raw.trim().to_lowercase(),
-            example
+            self.hint_keys,
+            excerpt(&raw.trim().to_lowercase()),
+            self.hint_example
         )
     }
 }
+
+/// How many category keys a hint lists.
+const HINT_KEYS: usize = 30;
 
 struct DeveloperGroups {
     rows: Vec<Developer>,
@@ -554,7 +668,11 @@ struct DeveloperGroups {
 
 /// Deduplicates developers: one developer per normalised English name, and records that share
 /// a (non-shared) website host are the same developer too. The first variant seen is kept.
-fn group_developers(apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> DeveloperGroups {
+fn group_developers(
+    apps: &[SourceApp],
+    diags: &mut Vec<Diagnostic>,
+    listing: &mut Listing,
+) -> DeveloperGroups {
     // Union-find over app positions.
     let mut parent: Vec<usize> = (0..apps.len()).collect();
     fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -569,6 +687,7 @@ fn group_developers(apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> Develope
     let mut websites: Vec<Option<String>> = Vec::with_capacity(apps.len());
 
     for (pos, app) in apps.iter().enumerate() {
+        listing.settle(diags);
         // The website as it will be loaded; its findings are reported once, here.
         let mut c = Checks {
             diags,
@@ -601,6 +720,21 @@ fn group_developers(apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> Develope
             c.script("Developer_Name_Ar", Some(ar), Language::Ar);
         }
         let key = name_key(name);
+        if key.is_empty() {
+            // The key would be empty (the table refuses it), and every such name would share it.
+            c.diags.push(
+                Diagnostic::new(
+                    Rule::EmptySlug,
+                    Some(app.record.clone()),
+                    Some("Developer_Name_En".into()),
+                    format!(
+                        "{:?} has no letter or digit to build the developer's key from",
+                        excerpt(name)
+                    ),
+                )
+                .with_hint("Give the developer an English name with letters or digits.".into()),
+            );
+        }
         if let Some(&first) = by_name.get(&key) {
             let (a, b) = (find(&mut parent, first), find(&mut parent, pos));
             parent[b.max(a)] = b.min(a);
@@ -642,6 +776,7 @@ fn group_developers(apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> Develope
     let mut by_app = vec![None; apps.len()];
     let mut variants = Vec::with_capacity(members.len());
     for group in members {
+        listing.settle(diags);
         let first = &apps[group[0]];
         let name_en = first
             .developer_name_en
@@ -662,17 +797,21 @@ fn group_developers(apps: &[SourceApp], diags: &mut Vec<Diagnostic>) -> Develope
             websites: Vec::new(),
         };
         let mut logo = None;
+        let mut seen: [HashSet<String>; 3] = Default::default();
         for &pos in &group {
             let app = &apps[pos];
             by_app[pos] = Some(id);
             v.apps.push(app.record.clone());
-            for (list, value) in [
+            for ((list, value), seen) in [
                 (&mut v.names_en, nonblank(app.developer_name_en.as_deref())),
                 (&mut v.names_ar, nonblank(app.developer_name_ar.as_deref())),
                 (&mut v.websites, websites[pos].clone()),
-            ] {
+            ]
+            .into_iter()
+            .zip(seen.iter_mut())
+            {
                 if let Some(value) = value {
-                    if !list.contains(&value) {
+                    if seen.insert(value.clone()) {
                         list.push(value);
                     }
                 }

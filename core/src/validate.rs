@@ -167,7 +167,7 @@ impl Checks<'_> {
                 field,
                 format!(
                     "{:?} is the frontend's missing-image placeholder; loaded as null",
-                    raw.trim()
+                    excerpt(raw.trim())
                 ),
             );
             return None;
