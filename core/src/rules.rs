@@ -98,7 +98,7 @@ impl Rule {
         use Severity::{Error as E, Warning as W};
         match self {
             Rule::InputJson => ("E001", "input-json", E, "The input is not valid UTF-8 JSON.", "Fix the syntax at the reported line and column; regenerate the file with `qad-migrate extract`."),
-            Rule::InputShape => ("E002", "input-shape", E, "The input is JSON but neither an apps.json envelope of a known version nor an array of app records.", "Produce the file with `qad-migrate extract`, or pass a JSON array of app records."),
+            Rule::InputShape => ("E002", "input-shape", E, "The input is JSON but neither an apps.json envelope of a known version nor an array of app records, or it has more than 100,000 app records.", "Produce the file with `qad-migrate extract`, or pass a JSON array of app records."),
             Rule::MissingField => ("E010", "missing-field", E, "A required field is missing, null or empty (id, Name_En, Name_Ar, Developer_Name_En, at least one category; a category's name).", "Fill in the field in applicationsData.ts."),
             Rule::WrongType => ("E011", "wrong-type", E, "A field has the wrong JSON type (e.g. a number where text is expected, or a sort that is not a whole number).", "Give the field the type the data dictionary lists."),
             Rule::RatingRange => ("E012", "rating-range", E, "Apps_Avg_Rating is not a number from 0 to 5.", "Use a number such as 4.5; leave the field out when there is no rating."),
@@ -111,7 +111,7 @@ impl Rule {
             Rule::NulCharacter => ("E019", "nul-character", E, "A text contains a NUL character, which PostgreSQL cannot store.", "Remove the NUL (\\u0000) from the source text."),
             Rule::DuplicateCategory => ("E020", "duplicate-category", E, "Two exported categories resolve to the same key.", "Remove or rename one of them."),
             Rule::BadAlias => ("E021", "bad-alias", E, "A category alias maps to a key that is not an exported category.", "Use `--alias from=to` with `to` one of the known category keys."),
-            Rule::EmptySlug => ("E022", "empty-slug", E, "The English name has no letter or digit to build a slug from.", "Give the app an English name with letters or digits."),
+            Rule::EmptySlug => ("E022", "empty-slug", E, "An English app name has no letter or digit to build a slug from, or an English developer name none to build the developer's key from.", "Give the app (or developer) an English name with letters or digits."),
             Rule::NotFoundSentinel => ("W101", "not-found-sentinel", W, "An image URL ends in `.Not Found` (the frontend's placeholder for a missing file); it is loaded as null.", "Upload the image and put its real URL in the source."),
             Rule::EnglishImageIsArabic => ("W102", "english-image-is-arabic", W, "An English cover image or screenshot points at an `_ar` file.", "Upload the English image and point the `_en` field at it."),
             Rule::ScriptMismatch => ("W103", "script-mismatch", W, "An `_En` field contains Arabic script, or an `_Ar` field contains none.", "Move the text to the field of its language."),
