@@ -107,6 +107,48 @@ function codeFrame(d) {
   return `\n\n${gutter} | ${d.sourceLine}\n${" ".repeat(gutter.length)} | ${caretPad}^`;
 }
 
+/**
+ * An object literal that names a property twice keeps only the last value when evaluated, so
+ * the first would be lost without a word. TypeScript's checker reports it (TS1117), but
+ * transpileModule only parses: walk the syntax tree and refuse it with its position.
+ */
+function rejectDuplicateProperties(ts, root, file, sourceText) {
+  const sf = ts.createSourceFile(file, sourceText, ts.ScriptTarget.Latest, true);
+  const found = [];
+  const visit = (node) => {
+    if (ts.isObjectLiteralExpression(node)) {
+      const seen = new Set();
+      for (const prop of node.properties) {
+        if (!(ts.isPropertyAssignment(prop) || ts.isShorthandPropertyAssignment(prop))) continue;
+        const name = prop.name;
+        if (!(ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name))) continue;
+        if (seen.has(name.text)) found.push({ node: name, text: name.text });
+        seen.add(name.text);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  if (found.length === 0) return;
+  const diags = found.map(({ node, text }) =>
+    formatDiagnostic(ts, root, {
+      file: sf,
+      start: node.getStart(sf),
+      code: 1117,
+      messageText: `An object literal cannot have multiple properties with the same name: '${text}' (only the last value would be kept).`,
+    }),
+  );
+  const first = diags[0];
+  const more = diags.length > 1 ? `\n(${diags.length - 1} more:\n  ${diags.slice(1).map((d) => d.text).join("\n  ")})` : "";
+  throw new LoadError(`duplicate property in ${first.text.replace(/ - error /, ": error ")}${codeFrame(first)}${more}`, {
+    kind: "syntax",
+    file: first.file ?? file,
+    line: first.line,
+    column: first.column,
+    diagnostics: diags.map(({ sourceLine, ...rest }) => rest),
+  });
+}
+
 /** Transpiles one TS/JS file to CommonJS; syntax errors become a LoadError with positions. */
 function transpile(ts, root, file, sourceText) {
   const result = ts.transpileModule(sourceText, {
@@ -134,6 +176,7 @@ function transpile(ts, root, file, sourceText) {
       diagnostics: diags.map(({ sourceLine, ...rest }) => rest),
     });
   }
+  rejectDuplicateProperties(ts, root, file, sourceText);
   // The emitted JS ends with a sourceMappingURL comment to a file that does not exist: drop it.
   const js = result.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
   let map = null;
