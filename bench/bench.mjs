@@ -484,7 +484,7 @@ function report(o, inputs, results, node, note) {
     const names = STAGES.slice(1).map(([n]) => n).filter((n) => kinds.some(([k]) => R("gen").load[k].some((x) => x.stages && x.stages[n] !== undefined)));
     if (names.length) {
       const line = (n) => `| ${n} | ${kinds.map(([k]) => fmtMs(median(R("gen").load[k].map((x) => (x.stages ? x.stages[n] : NaN))))).join(" | ")} |`;
-      stagesTable = `\n\n### Where qa-load's time goes (${gen.label}; from its log file's timestamps)\n\n| stage | ${kinds.map(([, l]) => l).join(" | ")} |\n| --- | ---: | ---: |\n${names.map(line).join("\n")}\n| COPY floor, for comparison | ${fmtMs(loadMed("copy", "txMs")("gen"))} | |`;
+      stagesTable = `\n### Where qa-load's time goes (${gen.label}; from its log file's timestamps)\n\n| stage | ${kinds.map(([, l]) => l).join(" | ")} |\n| --- | ---: | ---: |\n${names.map(line).join("\n")}\n| COPY floor, for comparison | ${fmtMs(loadMed("copy", "txMs")("gen"))} | |`;
     }
   }
 
@@ -522,7 +522,6 @@ ${note}
 ## Medians and ratios
 
 ${table}
-
 ${stagesTable}
 
 ## Targets
