@@ -382,6 +382,16 @@ impl Target {
                 self.describe()
             );
         }
+        // If qa-load dies (SIGKILL, OOM, a closed terminal) while a statement runs, the server
+        // would otherwise notice only when that statement ends, holding the migration lock and
+        // the transaction's row locks until then. With this, it checks every second and rolls
+        // back at once. Not available on every platform (the server refuses it): then skipped.
+        if let Err(e) = client
+            .batch_execute("SET client_connection_check_interval = '1s'")
+            .await
+        {
+            tracing::debug!(target: "qa_load::conn", error = %e, "client_connection_check_interval not set");
+        }
         Ok((client, tls))
     }
 

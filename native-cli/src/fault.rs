@@ -4,6 +4,9 @@
 //! `QA_LOAD_FAIL_AT` holds comma-separated points:
 //! - `batch:N`: fail right after app batch N was written (inside the transaction);
 //! - `stall:batch:N`: after app batch N, run `pg_sleep` until the run's timeout cancels it;
+//! - `stall:stage:developers|links|screenshots|post-check|commit`: the same stall, after the
+//!   stage's first batch was written (developers, links, screenshots) or on entering it
+//!   (post-check, commit), so that a test can kill the connection or the process there;
 //! - `stage:links`, `stage:screenshots`, `stage:post-check`, `stage:commit`: fail on entering
 //!   that stage;
 //! - `tamper`: alter one written row just before the post-load check, which must catch it.
@@ -15,11 +18,13 @@ pub struct Faults {
     pub fail_after_batch: Option<usize>,
     pub stall_after_batch: Option<usize>,
     pub fail_stages: Vec<String>,
+    pub stall_stages: Vec<String>,
     pub tamper: bool,
 }
 
 pub const ENV: &str = "QA_LOAD_FAIL_AT";
 const STAGES: &[&str] = &["links", "screenshots", "post-check", "commit"];
+const STALL_STAGES: &[&str] = &["developers", "links", "screenshots", "post-check", "commit"];
 
 impl Faults {
     pub fn from_env() -> Result<Faults> {
@@ -34,6 +39,14 @@ impl Faults {
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             if let Some(n) = part.strip_prefix("stall:batch:") {
                 f.stall_after_batch = Some(n.parse()?);
+            } else if let Some(s) = part.strip_prefix("stall:stage:") {
+                if !STALL_STAGES.contains(&s) {
+                    bail!(
+                        "{ENV}: unknown stall stage {s:?} (known: {})",
+                        STALL_STAGES.join(", ")
+                    );
+                }
+                f.stall_stages.push(s.to_string());
             } else if let Some(n) = part.strip_prefix("batch:") {
                 f.fail_after_batch = Some(n.parse()?);
             } else if let Some(s) = part.strip_prefix("stage:") {
@@ -60,6 +73,10 @@ impl Faults {
         }
         Ok(())
     }
+
+    pub fn stalls_at(&self, stage: &str) -> bool {
+        self.stall_stages.iter().any(|s| s == stage)
+    }
 }
 
 #[cfg(test)]
@@ -75,6 +92,9 @@ mod tests {
         assert!(f.tamper && f.active());
         assert!(Faults::parse("batch:x").is_err());
         assert!(Faults::parse("stage:nowhere").is_err());
+        let f = Faults::parse("stall:stage:developers,stall:stage:post-check").unwrap();
+        assert!(f.stalls_at("developers") && f.stalls_at("post-check") && !f.stalls_at("links"));
+        assert!(Faults::parse("stall:stage:apps").is_err());
         assert!(!Faults::parse("").unwrap().active());
     }
 }

@@ -105,9 +105,21 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
         Err(failure) => {
             // A transaction dropped mid-way queued its ROLLBACK; make sure it ran before saying so.
             let settled = session::settle(client).await;
-            if recorded.get() && settled {
+            // A connection that was lost (terminated by the server, a restart, the network) took
+            // its transaction with it; the run is recorded as failed over a new one.
+            let fresh = if recorded.get() && !settled {
+                session::reconnect(&target, &runid::application_name(&run_id)).await
+            } else {
+                None
+            };
+            let recorder = if settled {
+                Some(&*client)
+            } else {
+                fresh.as_ref()
+            };
+            if let (true, Some(recorder)) = (recorded.get(), recorder) {
                 let counts = serde_json::Value::Null;
-                let r = client
+                let r = recorder
                     .execute(
                         "UPDATE qa_load_runs SET status = 'failed', finished_at = clock_timestamp(), \
                          failed_stage = $2, error = $3, counts = $4 WHERE id = $1 AND status = 'running'",
@@ -233,6 +245,9 @@ impl Job<'_> {
                     self.faults
                         .check_stage("commit")
                         .map_err(failed(self.stage))?;
+                    if self.faults.stalls_at("commit") {
+                        self.stall(&tx).await?;
+                    }
                     tx.commit()
                         .await
                         .context("the commit failed")
@@ -270,6 +285,17 @@ impl Job<'_> {
                 Err(f)
             }
         }
+    }
+
+    /// TEST-ONLY (`QA_LOAD_FAIL_AT=stall:...`): sleeps in the database, inside the transaction,
+    /// until the timeout, Ctrl-C or a killed connection or process ends the run.
+    async fn stall(&self, tx: &Transaction<'_>) -> Result<(), Failure> {
+        tracing::warn!(target: "qa_load::fault", stage = %self.stage.name(), "injected stall ({}, test only)", crate::fault::ENV);
+        tx.execute("SELECT pg_sleep(3600)", &[])
+            .await
+            .context("injected stall")
+            .map_err(failed(self.stage))?;
+        Ok(())
     }
 
     async fn insert_run_row<C: tokio_postgres::GenericClient>(&self, c: &C) -> anyhow::Result<()> {
@@ -364,6 +390,9 @@ impl Job<'_> {
                 (i * bs + chunk.len()),
                 plan.developers.len()
             ));
+            if i == 0 && self.faults.stalls_at("developers") {
+                self.stall(tx).await?;
+            }
         }
         for (i, chunk) in plan.categories.chunks(bs).enumerate() {
             self.stage
@@ -415,10 +444,7 @@ impl Job<'_> {
                 )));
             }
             if self.faults.stall_after_batch == Some(n) {
-                tx.execute("SELECT pg_sleep(3600)", &[])
-                    .await
-                    .context("injected stall")
-                    .map_err(&fail)?;
+                self.stall(tx).await?;
             }
         }
 
@@ -450,6 +476,9 @@ impl Job<'_> {
                 (i * bs + chunk.len()),
                 plan.apps.len()
             ));
+            if i == 0 && self.faults.stalls_at("links") {
+                self.stall(tx).await?;
+            }
         }
 
         self.stage.set("load screenshots");
@@ -478,6 +507,9 @@ impl Job<'_> {
                 (i * bs + chunk.len()),
                 plan.apps.len()
             ));
+            if i == 0 && self.faults.stalls_at("screenshots") {
+                self.stall(tx).await?;
+            }
         }
         progress.finish();
 
@@ -494,6 +526,9 @@ impl Job<'_> {
             }
         }
         self.faults.check_stage("post-check").map_err(&fail)?;
+        if self.faults.stalls_at("post-check") {
+            self.stall(tx).await?;
+        }
         post_check(tx, &plan, self.run_id).await.map_err(&fail)?;
 
         if !self.args.dry_run {

@@ -183,8 +183,20 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
         Err(failure) => {
             let settled = session::settle(client).await;
             let target_run = target_id.borrow().clone();
-            if undo_started.get() && settled && failure.exit == Exit::Failed && !args.dry_run {
-                let r = client
+            let record = undo_started.get() && failure.exit == Exit::Failed && !args.dry_run;
+            // A lost connection took its transaction with it; record over a new one.
+            let fresh = if record && !settled {
+                session::reconnect(&target, &runid::application_name(&own_id)).await
+            } else {
+                None
+            };
+            let recorder = if settled {
+                Some(&*client)
+            } else {
+                fresh.as_ref()
+            };
+            if let (true, Some(recorder)) = (record, recorder) {
+                let r = recorder
                     .execute(
                         "INSERT INTO qa_load_runs (id, kind, status, tool_version, schema_version, target_run, \
                          finished_at, failed_stage, error) VALUES ($1, 'rollback', 'failed', $2, $3, $4, clock_timestamp(), $5, $6)",

@@ -60,13 +60,60 @@ pub async fn connect(
             "connect",
             format!("timed out connecting to {}", target.describe()),
         )),
-        Ok(Err(e)) => Err(Failure::new(Exit::Unavailable, "connect", e).with_hint(
-            "check --database / DATABASE_URL / PG* variables, that the server is up, and sslmode (require for hosted servers with self-signed certificates)",
-        )),
+        Ok(Err(e)) => {
+            let hint = connect_hint(target, &e);
+            Err(Failure::new(Exit::Unavailable, "connect", e).with_hint(hint))
+        }
         Ok(Ok((client, tls))) => {
             let cancel = client.cancel_token();
             tracing::info!(target: "qa_load::session", database = %target.describe(), application_name, "connected");
-            Ok(Session { client, tls, cancel })
+            Ok(Session {
+                client,
+                tls,
+                cancel,
+            })
+        }
+    }
+}
+
+/// What to do about a failed connection; a rejected server certificate gets its own advice.
+fn connect_hint(target: &Target, e: &anyhow::Error) -> String {
+    use rustls::CertificateError as C;
+    let cert = e.chain().find_map(|c| {
+        c.downcast_ref::<rustls::Error>().or_else(|| {
+            c.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        })
+    });
+    let roots = match &target.root_cert {
+        Some(crate::conn::RootCert::File(p)) => p.display().to_string(),
+        Some(crate::conn::RootCert::System) => "the system trust store".to_string(),
+        None => "(none)".to_string(),
+    };
+    match cert {
+        Some(rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature)) => format!(
+            "the server's certificate is not signed by the root certificate(s) in {roots} \
+             (sslmode={}): give the CA that issued it with --root-cert or sslrootcert",
+            target.sslmode.as_str()
+        ),
+        Some(rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        )) => "the server's certificate does not name the host connected to: sslmode=verify-full \
+             checks the host name, so connect by a name the certificate lists (or use \
+             sslmode=verify-ca to check the chain only)"
+            .to_string(),
+        Some(rustls::Error::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        )) => "the server's certificate is expired or not yet valid (check the clocks)".to_string(),
+        Some(_) => format!(
+            "the TLS handshake failed (sslmode={}, root certificates {roots})",
+            target.sslmode.as_str()
+        ),
+        None => {
+            "check --database / DATABASE_URL / PG* variables, that the server is up, and sslmode \
+             (require for hosted servers with self-signed certificates)"
+                .to_string()
         }
     }
 }
@@ -126,6 +173,23 @@ pub async fn settle(client: &Client) -> bool {
         tokio::time::timeout(Duration::from_secs(15), client.simple_query("SELECT 1")).await,
         Ok(Ok(_))
     )
+}
+
+/// A new connection to record a failure on when the session's own was lost (terminated by
+/// `pg_terminate_backend`, a server restart or the network): at most 10 seconds, else `None`.
+pub async fn reconnect(target: &Target, application_name: &str) -> Option<Client> {
+    tracing::warn!(target: "qa_load::session", "the connection was lost; reconnecting to record the outcome");
+    match tokio::time::timeout(Duration::from_secs(10), target.connect(application_name)).await {
+        Ok(Ok((client, _))) => Some(client),
+        Ok(Err(e)) => {
+            tracing::warn!(target: "qa_load::session", error = %format!("{e:#}"), "could not reconnect to record the outcome");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(target: "qa_load::session", "timed out reconnecting to record the outcome");
+            None
+        }
+    }
 }
 
 /// Takes the migration lock, or fails fast naming the holder; with `wait`, queues behind it.
