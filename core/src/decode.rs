@@ -68,116 +68,115 @@ pub struct SourceApp {
     pub app_gallery: Option<String>,
 }
 
+/// Reads fields out of a record it owns: strings are moved out, not copied.
 struct FieldReader<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a mut Map<String, Value>,
     record: &'a str,
     diags: &'a mut Vec<Diagnostic>,
 }
 
 impl FieldReader<'_> {
-    fn wrong_type(&mut self, field: &str, expected: &str, got: &Value) {
+    fn wrong_type(&mut self, field: &str, expected: &str, got: &'static str) {
         self.diags.push(Diagnostic::new(
             Rule::WrongType,
             Some(self.record.to_string()),
             Some(field.to_string()),
-            format!("expected {expected}, got {}", json_type(got)),
+            format!("expected {expected}, got {got}"),
         ));
     }
 
     fn string(&mut self, field: &str) -> Option<String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => {
-                self.wrong_type(field, "a string", other);
-                None
-            }
-        }
+        let got = match self.map.get_mut(field) {
+            None | Some(Value::Null) => return None,
+            Some(Value::String(s)) => return Some(std::mem::take(s)),
+            Some(other) => json_type(other),
+        };
+        self.wrong_type(field, "a string", got);
+        None
     }
 
     fn string_list(&mut self, field: &str) -> Vec<(usize, String)> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => {
-                let mut out = Vec::with_capacity(items.len());
-                // One finding per bad item, up to the report's quota; then one count.
-                let (mut listed, mut unlisted) = (0usize, 0usize);
-                for (i, item) in items.iter().enumerate() {
-                    match item {
-                        Value::String(s) => out.push((i, s.clone())),
-                        _ if listed >= MAX_LISTED_PER_FIELD => unlisted += 1,
-                        other => {
-                            listed += 1;
-                            self.wrong_type(&format!("{field}[{i}]"), "a string", other);
-                        }
-                    }
-                }
-                if unlisted > 0 {
-                    self.diags.push(Diagnostic::new(
-                        Rule::WrongType,
-                        Some(self.record.to_string()),
-                        Some(field.to_string()),
-                        format!("{unlisted} more item(s) are not strings (not listed one by one)"),
-                    ));
-                }
-                out
-            }
+        let items = match self.map.get_mut(field) {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::Array(items)) => std::mem::take(items),
             Some(other) => {
-                self.wrong_type(field, "an array of strings", other);
-                Vec::new()
+                let got = json_type(other);
+                self.wrong_type(field, "an array of strings", got);
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        // One finding per bad item, up to the report's quota; then one count.
+        let (mut listed, mut unlisted) = (0usize, 0usize);
+        for (i, item) in items.into_iter().enumerate() {
+            match item {
+                Value::String(s) => out.push((i, s)),
+                _ if listed >= MAX_LISTED_PER_FIELD => unlisted += 1,
+                other => {
+                    listed += 1;
+                    self.wrong_type(&format!("{field}[{i}]"), "a string", json_type(&other));
+                }
             }
         }
+        if unlisted > 0 {
+            self.diags.push(Diagnostic::new(
+                Rule::WrongType,
+                Some(self.record.to_string()),
+                Some(field.to_string()),
+                format!("{unlisted} more item(s) are not strings (not listed one by one)"),
+            ));
+        }
+        out
     }
 
     fn sort(&mut self) -> Option<i32> {
-        match self.map.get("sort") {
-            None | Some(Value::Null) => None,
-            Some(v @ Value::Number(n)) => {
+        let (value, got) = match self.map.get("sort") {
+            None | Some(Value::Null) => return None,
+            Some(Value::Number(n)) => {
                 let as_int = n
                     .as_i64()
                     .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
-                match as_int.and_then(|i| i32::try_from(i).ok()) {
-                    Some(i) => Some(i),
-                    None => {
-                        self.wrong_type("sort", "a whole number within ±2147483647", v);
-                        None
-                    }
-                }
+                (as_int.and_then(|i| i32::try_from(i).ok()), "a number")
             }
-            Some(other) => {
-                self.wrong_type("sort", "a whole number", other);
-                None
-            }
+            Some(other) => (None, json_type(other)),
+        };
+        if value.is_none() {
+            let expected = if got == "a number" {
+                "a whole number within ±2147483647"
+            } else {
+                "a whole number"
+            };
+            self.wrong_type("sort", expected, got);
         }
+        value
     }
 
     fn rating(&mut self) -> Option<f64> {
-        match self.map.get("Apps_Avg_Rating") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(other) => {
-                self.diags.push(Diagnostic::new(
-                    Rule::RatingRange,
-                    Some(self.record.to_string()),
-                    Some("Apps_Avg_Rating".into()),
-                    format!("expected a number from 0 to 5, got {}", json_type(other)),
-                ));
-                None
-            }
-        }
+        let got = match self.map.get("Apps_Avg_Rating") {
+            None | Some(Value::Null) => return None,
+            Some(Value::Number(n)) => return n.as_f64(),
+            Some(other) => json_type(other),
+        };
+        self.diags.push(Diagnostic::new(
+            Rule::RatingRange,
+            Some(self.record.to_string()),
+            Some("Apps_Avg_Rating".into()),
+            format!("expected a number from 0 to 5, got {got}"),
+        ));
+        None
     }
 }
 
 /// Types one record. `value` that is not an object gives a wrong-type error and None.
-pub fn decode_app(index: usize, value: &Value, diags: &mut Vec<Diagnostic>) -> Option<SourceApp> {
-    let Value::Object(map) = value else {
+pub fn decode_app(index: usize, value: Value, diags: &mut Vec<Diagnostic>) -> Option<SourceApp> {
+    let Value::Object(mut map) = value else {
         diags.push(Diagnostic::new(
             Rule::WrongType,
             Some(format!("applicationsData[{index}]")),
             None,
             format!(
                 "expected an app record (an object), got {}",
-                json_type(value)
+                json_type(&value)
             ),
         ));
         return None;
@@ -193,7 +192,7 @@ pub fn decode_app(index: usize, value: &Value, diags: &mut Vec<Diagnostic>) -> O
         _ => format!("applicationsData[{index}]"),
     };
     let mut r = FieldReader {
-        map,
+        map: &mut map,
         record: &record,
         diags,
     };
@@ -224,7 +223,7 @@ pub fn decode_app(index: usize, value: &Value, diags: &mut Vec<Diagnostic>) -> O
         app_gallery: r.string("App_Gallery_Link"),
         record: String::new(),
     };
-    unknown_fields(map, |k| APP_FIELDS.contains(&k), &record, diags);
+    unknown_fields(&map, |k| APP_FIELDS.contains(&k), &record, diags);
     app.record = record;
     Some(app)
 }
@@ -256,14 +255,16 @@ pub fn decode_category(
         ));
         return None;
     };
+    // Category entries are few and small: read a copy, leave the input as it is.
+    let mut map = map.clone();
     let mut r = FieldReader {
-        map,
+        map: &mut map,
         record: &record,
         diags,
     };
     let name = r.string("name");
     let icon = r.string("icon");
-    unknown_fields(map, |k| k == "name" || k == "icon", &record, diags);
+    unknown_fields(&map, |k| k == "name" || k == "icon", &record, diags);
     Some(SourceCategory {
         index,
         record,

@@ -286,13 +286,35 @@ pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
                     ),
                 ));
             }
+            // The records are taken out first and kept as they are: converting them through
+            // serde again would rebuild every object of a large file for nothing.
+            let mut map = map;
+            let applications = match map.remove("applicationsData") {
+                Some(Value::Array(a)) => a,
+                Some(other) => {
+                    return Err(input_error(
+                        Rule::InputShape,
+                        format!(
+                            "malformed {FORMAT_NAME} envelope: `applicationsData` is {}, not an array",
+                            json_type(&other)
+                        ),
+                    ))
+                }
+                None => {
+                    return Err(input_error(
+                        Rule::InputShape,
+                        format!("malformed {FORMAT_NAME} envelope: missing field `applicationsData`"),
+                    ))
+                }
+            };
+            map.insert("applicationsData".into(), Value::Array(Vec::new()));
             let envelope: Envelope = serde_json::from_value(Value::Object(map)).map_err(|e| {
                 input_error(Rule::InputShape, format!("malformed {FORMAT_NAME} envelope: {e}"))
             })?;
             Ok(SourceInput {
                 source: envelope.source,
                 options: envelope.options,
-                applications: envelope.applications_data,
+                applications,
                 categories: envelope.categories,
                 i18n: envelope.i18n,
             })

@@ -181,10 +181,26 @@ impl Dataset {
     /// reformats the source does not count as a change.
     pub fn checksum(&self) -> String {
         use sha2::{Digest, Sha256};
-        // Serialising plain structs, strings and integers cannot fail.
-        let canonical = serde_json::to_vec(self).unwrap_or_default();
-        let digest = Sha256::digest(&canonical);
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        /// Feeds the canonical JSON straight into the hash: no copy of the whole dataset.
+        struct HashWriter(Sha256);
+        impl std::io::Write for HashWriter {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut writer = HashWriter(Sha256::new());
+        // Serialising plain structs, strings and integers into a hash cannot fail.
+        let _ = serde_json::to_writer(&mut writer, self);
+        writer
+            .0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 

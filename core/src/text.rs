@@ -11,13 +11,24 @@ pub fn is_arabic_char(c: char) -> bool {
 }
 
 pub fn has_arabic(text: &str) -> bool {
-    text.chars().any(is_arabic_char)
+    // ASCII text (most English fields) is answered by one fast scan.
+    !text.is_ascii() && text.chars().any(is_arabic_char)
 }
 
 /// Bidirectional embedding, override and isolate controls: the "Trojan Source" characters.
 /// (Marks such as U+200F RLM and joiners such as U+200C ZWNJ are ordinary in Arabic text.)
 pub fn has_bidi_control(text: &str) -> bool {
-    text.chars().any(is_bidi_control)
+    // In UTF-8 these are E2 80 AA..AE and E2 81 A6..A9: scan bytes, not characters.
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&x| x == 0xE2) {
+        let at = i + off;
+        match (b.get(at + 1), b.get(at + 2)) {
+            (Some(0x80), Some(0xAA..=0xAE)) | (Some(0x81), Some(0xA6..=0xA9)) => return true,
+            _ => i = at + 1,
+        }
+    }
+    false
 }
 
 /// One of the characters [`has_bidi_control`] looks for.

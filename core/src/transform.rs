@@ -37,7 +37,7 @@ pub struct DeveloperVariants {
 const MAX_APPS: usize = 100_000;
 
 /// The transform's full result (the crate root re-exports it as [`Migration`]).
-pub fn run(input: &SourceInput) -> Migration {
+pub fn run(mut input: SourceInput) -> Migration {
     let mut diags = Vec::new();
     let mut listing = Listing::default();
 
@@ -59,15 +59,18 @@ pub fn run(input: &SourceInput) -> Migration {
         };
     }
 
-    let mut sources: Vec<SourceApp> = Vec::with_capacity(input.applications.len());
-    for (i, v) in input.applications.iter().enumerate() {
+    // The records are consumed as they are typed: their text moves into the rows instead of
+    // being copied, so the input's size is held about once, not three times.
+    let applications = std::mem::take(&mut input.applications);
+    let mut sources: Vec<SourceApp> = Vec::with_capacity(applications.len());
+    for (i, v) in applications.into_iter().enumerate() {
         if let Some(app) = decode_app(i, v, &mut diags) {
             sources.push(app);
         }
         listing.settle(&mut diags);
     }
 
-    let catalogue = CategoryCatalogue::build(input, &sources, &mut diags, &mut listing);
+    let catalogue = CategoryCatalogue::build(&input, &sources, &mut diags, &mut listing);
     let developers = group_developers(&sources, &mut diags, &mut listing);
 
     let mut dataset = Dataset {
@@ -76,10 +79,10 @@ pub fn run(input: &SourceInput) -> Migration {
         ..Dataset::default()
     };
 
-    let mut seen_ids: HashMap<String, &str> = HashMap::new();
-    let mut seen_slugs: HashMap<String, &str> = HashMap::new();
+    let mut seen_ids: HashMap<String, String> = HashMap::new();
+    let mut seen_slugs: HashMap<String, String> = HashMap::new();
 
-    for (pos, src) in sources.iter().enumerate() {
+    for (pos, src) in sources.iter_mut().enumerate() {
         let record = src.record.as_str();
         let mut c = Checks {
             diags: &mut diags,
@@ -87,7 +90,7 @@ pub fn run(input: &SourceInput) -> Migration {
         };
 
         // Identity.
-        let source_id = c.required("id", &src.id, LIMIT_SOURCE_ID);
+        let source_id = c.required_owned("id", std::mem::take(&mut src.id), LIMIT_SOURCE_ID);
         if let Some(id) = &source_id {
             let key = id_key(id);
             if let Some(first) = seen_ids.get(&key) {
@@ -98,11 +101,11 @@ pub fn run(input: &SourceInput) -> Migration {
                     format!("id {id:?} duplicates the id of record {first:?}"),
                 ));
             } else {
-                seen_ids.insert(key, record);
+                seen_ids.insert(key, record.to_string());
             }
         }
-        let name_en = c.required("Name_En", &src.name_en, LIMIT_NAME);
-        let name_ar = c.required("Name_Ar", &src.name_ar, LIMIT_NAME);
+        let name_en = c.required_owned("Name_En", std::mem::take(&mut src.name_en), LIMIT_NAME);
+        let name_ar = c.required_owned("Name_Ar", std::mem::take(&mut src.name_ar), LIMIT_NAME);
         let slug = name_en.as_deref().map(slugify).unwrap_or_default();
         if name_en.is_some() {
             if slug.is_empty() {
@@ -120,24 +123,32 @@ pub fn run(input: &SourceInput) -> Migration {
                     format!("slug {slug:?} is already taken by record {first:?}"),
                 ));
             } else {
-                seen_slugs.insert(slug.clone(), record);
+                seen_slugs.insert(slug.clone(), record.to_string());
             }
         }
 
         // Texts, with their language checks.
-        let short_en = c.optional(
+        let short_en = c.optional_owned(
             "Short_Description_En",
-            &src.short_description_en,
+            std::mem::take(&mut src.short_description_en),
             LIMIT_SHORT_DESCRIPTION,
         );
-        let short_ar = c.optional(
+        let short_ar = c.optional_owned(
             "Short_Description_Ar",
-            &src.short_description_ar,
+            std::mem::take(&mut src.short_description_ar),
             LIMIT_SHORT_DESCRIPTION,
         );
-        let desc_en = c.optional("Description_En", &src.description_en, LIMIT_DESCRIPTION);
-        let desc_ar = c.optional("Description_Ar", &src.description_ar, LIMIT_DESCRIPTION);
-        let status = c.optional("status", &src.status, LIMIT_STATUS);
+        let desc_en = c.optional_owned(
+            "Description_En",
+            std::mem::take(&mut src.description_en),
+            LIMIT_DESCRIPTION,
+        );
+        let desc_ar = c.optional_owned(
+            "Description_Ar",
+            std::mem::take(&mut src.description_ar),
+            LIMIT_DESCRIPTION,
+        );
+        let status = c.optional_owned("status", std::mem::take(&mut src.status), LIMIT_STATUS);
         for (field, value, lang) in [
             ("Name_En", &name_en, Language::En),
             ("Name_Ar", &name_ar, Language::Ar),

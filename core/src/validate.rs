@@ -56,8 +56,9 @@ impl Checks<'_> {
     pub fn text(&mut self, field: &str, value: &str, limit: Option<usize>) -> bool {
         let mut ok = true;
         if let Some(limit) = limit {
-            // Count only as far as needed: a 100 MB string costs no more than the limit.
-            let over = value.chars().nth(limit).is_some();
+            // A text of at most `limit` bytes has at most `limit` characters; longer ones are
+            // counted only as far as needed, so a 100 MB string costs no more than the limit.
+            let over = value.len() > limit && value.chars().nth(limit).is_some();
             if over {
                 let len = value.chars().count();
                 self.push(
@@ -68,7 +69,7 @@ impl Checks<'_> {
                 ok = false;
             }
         }
-        if value.contains('\0') {
+        if value.as_bytes().contains(&0) {
             self.push(
                 Rule::NulCharacter,
                 field,
@@ -103,6 +104,39 @@ impl Checks<'_> {
                 self.push(Rule::MissingField, field, "is missing".into());
                 None
             }
+        }
+    }
+
+    /// [`Checks::required`] for a value the caller gives up: it is moved, not copied.
+    pub fn required_owned(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        limit: usize,
+    ) -> Option<String> {
+        match value {
+            Some(v) if !v.trim().is_empty() => self.text(field, &v, Some(limit)).then_some(v),
+            Some(_) => {
+                self.push(Rule::MissingField, field, "is empty".into());
+                None
+            }
+            None => {
+                self.push(Rule::MissingField, field, "is missing".into());
+                None
+            }
+        }
+    }
+
+    /// [`Checks::optional`] for a value the caller gives up: it is moved, not copied.
+    pub fn optional_owned(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        limit: usize,
+    ) -> Option<String> {
+        match value {
+            Some(v) if !v.trim().is_empty() => self.text(field, &v, Some(limit)).then_some(v),
+            _ => None,
         }
     }
 

@@ -85,10 +85,10 @@ pub fn prepare(
         input.options.category_aliases.insert(from, to);
     }
 
-    let migration = qad_core::migrate(&input);
     let source = input.source.clone();
     let aliases = input.options.category_aliases.clone();
-    drop(input);
+    // The input is consumed: its text moves into the rows rather than being copied.
+    let migration = qad_core::migrate_owned(input);
     let checksum = migration.dataset.checksum();
     let report = &migration.report;
     let c = report.counts;

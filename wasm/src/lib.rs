@@ -39,7 +39,7 @@ pub fn error_report(error: InputError) -> Report {
 /// The migration, or for an undecodable input an empty dataset with a one-error report.
 pub fn migration_of(decoded: Result<SourceInput, InputError>) -> Migration {
     match decoded {
-        Ok(input) => qad_core::migrate(&input),
+        Ok(input) => qad_core::migrate_owned(input),
         Err(e) => Migration {
             dataset: qad_core::Dataset::default(),
             report: error_report(e),
@@ -51,7 +51,7 @@ pub fn migration_of(decoded: Result<SourceInput, InputError>) -> Migration {
 /// The report alone.
 pub fn report_of(decoded: Result<SourceInput, InputError>) -> Report {
     match decoded {
-        Ok(input) => qad_core::migrate(&input).report,
+        Ok(input) => qad_core::migrate_owned(input).report,
         Err(e) => error_report(e),
     }
 }
