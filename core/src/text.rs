@@ -122,8 +122,7 @@ const SHARED_HOSTS: &[&str] = &[
 /// The developer-identity key of a website: its host, lower-cased, without `www.`; the path
 /// (`/ar`, `/`) is ignored. None for shared hosts and unparseable URLs.
 pub fn website_key(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?.to_ascii_lowercase();
+    let host = url_host(url)?;
     let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
     let shared = SHARED_HOSTS
         .iter()
@@ -184,6 +183,9 @@ pub fn normalize_url(raw: &str) -> UrlOutcome {
     } else {
         trimmed.to_string()
     };
+    if fast_http_host(&url).is_some() {
+        return UrlOutcome::Valid { url, had_spaces };
+    }
     match url::Url::parse(&url) {
         Err(e) => UrlOutcome::Invalid(format!("it does not parse as a URL ({e})")),
         Ok(parsed) if !matches!(parsed.scheme(), "http" | "https") => UrlOutcome::Invalid(format!(
@@ -199,10 +201,110 @@ pub fn normalize_url(raw: &str) -> UrlOutcome {
 
 /// The host of a normalised URL, lower-cased.
 pub fn url_host(url: &str) -> Option<String> {
+    if let Some(host) = fast_http_host(url) {
+        return Some(host.to_ascii_lowercase());
+    }
     url::Url::parse(url)
         .ok()?
         .host_str()
         .map(str::to_ascii_lowercase)
+}
+
+/// The common case without the URL parser: `http(s)://host[:port][/path][?query][#fragment]`
+/// made only of characters every URL parser takes as they are, and a plain ASCII domain name.
+/// Returns the host when the URL is of that form; None sends it to the full parser. It accepts
+/// only what the full parser also accepts, with the same host (a test compares them), and it is
+/// about ten times faster: a directory has a dozen URLs per app.
+pub fn fast_http_host(url: &str) -> Option<&str> {
+    let starts = |prefix: &str| {
+        url.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    let rest = if starts("https://") {
+        &url[8..]
+    } else if starts("http://") {
+        &url[7..]
+    } else {
+        return None;
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    if let Some(port) = port {
+        // The full parser takes an empty port too, but that is rare enough to leave to it.
+        if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if port.parse::<u32>().ok()? > 65535 {
+            return None;
+        }
+    }
+    // Labels of letters, digits and hyphens; none empty, none punycode (the parser checks
+    // those); the last not numeric or hex, which the URL standard reads as an IPv4 address.
+    let mut labels = 0;
+    let mut last = "";
+    for label in host.split('.') {
+        if label.is_empty()
+            || label.len() > 63
+            || !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            || (label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--"))
+        {
+            return None;
+        }
+        labels += 1;
+        last = label;
+    }
+    if labels == 0
+        || last.bytes().all(|b| b.is_ascii_digit())
+        || (last.len() >= 2 && last[..2].eq_ignore_ascii_case("0x"))
+    {
+        return None;
+    }
+    // Path, query and fragment: unreserved, sub-delimiters, `:@/?#` and percent-escapes.
+    let plain = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+                    | b'?'
+                    | b'#'
+                    | b'%'
+            )
+    };
+    if !tail.bytes().all(plain) {
+        return None;
+    }
+    let bytes = tail.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        {
+            return None;
+        }
+    }
+    Some(host)
 }
 
 /// True when a URL's file name marks it as the Arabic variant: `cover_photo_ar.png`,
@@ -217,6 +319,81 @@ pub fn points_at_arabic_file(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_url_path_agrees_with_the_parser() {
+        let hosts = [
+            "example.org",
+            "EXAMPLE.org",
+            "a-b.example.co",
+            "x.y.z",
+            "localhost",
+            "a1.b2",
+            "1.2.3.4",
+            "1.2.3.999",
+            "0x7f.1",
+            "a..b",
+            "a.b.",
+            ".a",
+            "xn--mgba3a4f16a.com",
+            "xn--.com",
+            "a_b.com",
+            "-a-.com",
+            "ex%41mple.org",
+            "ب.com",
+            "a@b.com",
+            "user:pw@b.com",
+            "",
+        ];
+        let ports = [
+            "", ":", ":0", ":443", ":8080", ":65535", ":65536", ":123456", ":x",
+        ];
+        let tails = [
+            "",
+            "/",
+            "/a b",
+            "/a/b.png",
+            "/a%20b/c.png",
+            "/%zz",
+            "/%4",
+            "?q=1&r=2",
+            "#f",
+            "/p?q#f",
+            "/a\\b",
+            "/a|b",
+            "/a[b]",
+            "/é",
+            "/\"x\"",
+            "/a^b",
+            "/a{b}",
+            "/~user/(1)*,;=:@",
+        ];
+        let mut fast = 0;
+        for scheme in [
+            "https://", "http://", "HTTPS://", "ftp://", "https:/", "https:",
+        ] {
+            for host in hosts {
+                for port in ports {
+                    for tail in tails {
+                        let url = format!("{scheme}{host}{port}{tail}");
+                        if let Some(h) = fast_http_host(&url) {
+                            fast += 1;
+                            let parsed = url::Url::parse(&url).unwrap_or_else(|e| {
+                                panic!("{url}: fast path accepts, parser says {e}")
+                            });
+                            assert!(matches!(parsed.scheme(), "http" | "https"), "{url}");
+                            assert_eq!(
+                                parsed.host_str(),
+                                Some(h.to_ascii_lowercase().as_str()),
+                                "{url}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(fast > 500, "the fast path took {fast} URLs");
+    }
 
     #[test]
     fn slugs() {

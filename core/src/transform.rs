@@ -14,7 +14,7 @@ use crate::report::{Diagnostic, Listing, Report};
 use crate::rules::Rule;
 use crate::text::{id_key, name_key, points_at_arabic_file, slugify, website_key};
 use crate::validate::{
-    excerpt, Checks, Store, LIMIT_DESCRIPTION, LIMIT_NAME, LIMIT_SHORT_DESCRIPTION,
+    excerpt, Checks, Item, Store, LIMIT_DESCRIPTION, LIMIT_NAME, LIMIT_SHORT_DESCRIPTION,
     LIMIT_SOURCE_ID, LIMIT_STATUS,
 };
 use crate::Migration;
@@ -236,13 +236,13 @@ pub fn run(mut input: SourceInput) -> Migration {
             let mut spaced = Vec::new();
             let mut order = 0i32;
             for (i, raw) in list {
-                let item_field = format!("{field}[{i}]");
+                let item_field = Item(field, *i);
                 let mut item_diags = Vec::new();
                 let url = Checks {
                     diags: &mut item_diags,
                     record,
                 }
-                .url(&item_field, Some(raw), false, None);
+                .url(item_field, Some(raw), false, None);
                 // One url-spaces finding per list, not per screenshot: the list is the defect.
                 for d in item_diags {
                     if d.code == Rule::UrlSpaces.code() {

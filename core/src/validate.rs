@@ -3,6 +3,8 @@
 //! Each check pushes diagnostics and returns the value to load (or None), so the transform
 //! reads as a list of fields with their rules.
 
+use std::fmt::Display;
+
 use crate::model::Language;
 use crate::report::Diagnostic;
 use crate::rules::Rule;
@@ -34,6 +36,16 @@ impl Store {
     }
 }
 
+/// A list item's field name, `screenshots_en[3]`, formatted only when a finding needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'a>(pub &'a str, pub usize);
+
+impl Display for Item<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
 /// Checks that apply to every loaded text: length, NUL, bidi controls.
 pub struct Checks<'a> {
     pub diags: &'a mut Vec<Diagnostic>,
@@ -41,7 +53,7 @@ pub struct Checks<'a> {
 }
 
 impl Checks<'_> {
-    fn push(&mut self, rule: Rule, field: &str, message: String) -> &mut Diagnostic {
+    fn push(&mut self, rule: Rule, field: impl Display, message: String) -> &mut Diagnostic {
         self.diags.push(Diagnostic::new(
             rule,
             Some(self.record.to_string()),
@@ -53,7 +65,7 @@ impl Checks<'_> {
     }
 
     /// Length (never truncated), NUL and bidi controls. Returns whether the text is loadable.
-    pub fn text(&mut self, field: &str, value: &str, limit: Option<usize>) -> bool {
+    pub fn text(&mut self, field: impl Display + Copy, value: &str, limit: Option<usize>) -> bool {
         let mut ok = true;
         if let Some(limit) = limit {
             // A text of at most `limit` bytes has at most `limit` characters; longer ones are
@@ -186,7 +198,7 @@ impl Checks<'_> {
     /// store links must point at their store.
     pub fn url(
         &mut self,
-        field: &str,
+        field: impl Display + Copy,
         raw: Option<&str>,
         sentinel: bool,
         store: Option<Store>,
