@@ -99,6 +99,23 @@ impl Checks<'_> {
         ok
     }
 
+    /// Whether a text may be loaded: blank is missing (an error when `required`, else null),
+    /// then the checks of [`Checks::text`].
+    fn accept(&mut self, field: &str, value: Option<&str>, limit: usize, required: bool) -> bool {
+        match value {
+            Some(v) if !v.trim().is_empty() => self.text(field, v, Some(limit)),
+            Some(_) if required => {
+                self.push(Rule::MissingField, field, "is empty".into());
+                false
+            }
+            None if required => {
+                self.push(Rule::MissingField, field, "is missing".into());
+                false
+            }
+            _ => false,
+        }
+    }
+
     /// A required text: missing, null or blank is an error.
     pub fn required(
         &mut self,
@@ -106,17 +123,9 @@ impl Checks<'_> {
         value: &Option<String>,
         limit: usize,
     ) -> Option<String> {
-        match value {
-            Some(v) if !v.trim().is_empty() => self.text(field, v, Some(limit)).then(|| v.clone()),
-            Some(_) => {
-                self.push(Rule::MissingField, field, "is empty".into());
-                None
-            }
-            None => {
-                self.push(Rule::MissingField, field, "is missing".into());
-                None
-            }
-        }
+        self.accept(field, value.as_deref(), limit, true)
+            .then(|| value.clone())
+            .flatten()
     }
 
     /// [`Checks::required`] for a value the caller gives up: it is moved, not copied.
@@ -126,29 +135,10 @@ impl Checks<'_> {
         value: Option<String>,
         limit: usize,
     ) -> Option<String> {
-        match value {
-            Some(v) if !v.trim().is_empty() => self.text(field, &v, Some(limit)).then_some(v),
-            Some(_) => {
-                self.push(Rule::MissingField, field, "is empty".into());
-                None
-            }
-            None => {
-                self.push(Rule::MissingField, field, "is missing".into());
-                None
-            }
-        }
-    }
-
-    /// [`Checks::optional`] for a value the caller gives up: it is moved, not copied.
-    pub fn optional_owned(
-        &mut self,
-        field: &str,
-        value: Option<String>,
-        limit: usize,
-    ) -> Option<String> {
-        match value {
-            Some(v) if !v.trim().is_empty() => self.text(field, &v, Some(limit)).then_some(v),
-            _ => None,
+        if self.accept(field, value.as_deref(), limit, true) {
+            value
+        } else {
+            None
         }
     }
 
@@ -159,9 +149,22 @@ impl Checks<'_> {
         value: &Option<String>,
         limit: usize,
     ) -> Option<String> {
-        match value {
-            Some(v) if !v.trim().is_empty() => self.text(field, v, Some(limit)).then(|| v.clone()),
-            _ => None,
+        self.accept(field, value.as_deref(), limit, false)
+            .then(|| value.clone())
+            .flatten()
+    }
+
+    /// [`Checks::optional`] for a value the caller gives up: it is moved, not copied.
+    pub fn optional_owned(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        limit: usize,
+    ) -> Option<String> {
+        if self.accept(field, value.as_deref(), limit, false) {
+            value
+        } else {
+            None
         }
     }
 
