@@ -294,31 +294,7 @@ fn wild_field(name: &'static str) -> BoxedStrategy<Value> {
     }
 }
 
-const FIELDS: [&str; 23] = [
-    "id",
-    "Name_En",
-    "Name_Ar",
-    "Short_Description_En",
-    "Short_Description_Ar",
-    "Description_En",
-    "Description_Ar",
-    "status",
-    "sort",
-    "Apps_Avg_Rating",
-    "categories",
-    "screenshots_ar",
-    "screenshots_en",
-    "mainImage_ar",
-    "mainImage_en",
-    "applicationIcon",
-    "Developer_Logo",
-    "Developer_Name_En",
-    "Developer_Name_Ar",
-    "Developer_Website",
-    "Google_Play_Link",
-    "AppStore_Link",
-    "App_Gallery_Link",
-];
+const FIELDS: [&str; 23] = qad_core::decode::APP_FIELDS;
 
 /// Record `i` of an input: each of the 23 fields present or not, of its loadable kind or (one
 /// time in `1 + clean` when `wild > 0`) anything; sometimes an unknown field.
