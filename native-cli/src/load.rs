@@ -959,13 +959,21 @@ fn print_offline_plan(p: &Prepared, json: bool) {
     for cat in &ds.categories {
         println!("  category  {} ({}) id {}", cat.key, cat.name_en, cat.id);
     }
+    // Counted once per table, not once per app: 10,000 apps would otherwise mean billions of
+    // comparisons.
+    let mut links_of: std::collections::HashMap<uuid::Uuid, usize> =
+        std::collections::HashMap::new();
+    for l in &ds.app_categories {
+        *links_of.entry(l.app_id).or_default() += 1;
+    }
+    let mut shots_of: std::collections::HashMap<uuid::Uuid, usize> =
+        std::collections::HashMap::new();
+    for s in &ds.screenshots {
+        *shots_of.entry(s.app_id).or_default() += 1;
+    }
     for a in &ds.apps {
-        let links = ds
-            .app_categories
-            .iter()
-            .filter(|l| l.app_id == a.id)
-            .count();
-        let shots = ds.screenshots.iter().filter(|s| s.app_id == a.id).count();
+        let links = links_of.get(&a.id).copied().unwrap_or(0);
+        let shots = shots_of.get(&a.id).copied().unwrap_or(0);
         println!(
             "  app       {} (source {}) id {}: {links} categories, {shots} screenshots",
             a.slug, a.source_id, a.id
