@@ -9,7 +9,8 @@
 //!   (post-check, commit), so that a test can kill the connection or the process there;
 //! - `stage:links`, `stage:screenshots`, `stage:post-check`, `stage:commit`: fail on entering
 //!   that stage;
-//! - `tamper`: alter one written row just before the post-load check, which must catch it.
+//! - `tamper`: alter written rows (the first app, a screenshot of the last) just before the
+//!   post-load check, which must catch them.
 
 use anyhow::{bail, Result};
 

@@ -524,6 +524,18 @@ impl Job<'_> {
                 .context("injected tamper")
                 .map_err(&fail)?;
             }
+            // And a screenshot of the last app: the check reads links and screenshots back a
+            // slice of apps at a time, and the last slice must be checked as well as the first.
+            if let Some(last) = plan.apps.last() {
+                tx.execute(
+                    "UPDATE screenshots SET url = url || '#tampered' \
+                     WHERE id = (SELECT id FROM screenshots WHERE app_id = $1 ORDER BY id LIMIT 1)",
+                    &[&last.app.row.id],
+                )
+                .await
+                .context("injected tamper")
+                .map_err(&fail)?;
+            }
         }
         self.faults.check_stage("post-check").map_err(&fail)?;
         if self.faults.stalls_at("post-check") {
@@ -550,6 +562,9 @@ impl Job<'_> {
 /// compares them with what the plan says they must be now (counts included), and checks that
 /// the journal holds exactly the plan's writes. (Long texts are not read back here; `qa-load
 /// verify` compares every field.)
+/// Apps whose links and screenshots the post-load check reads back per query.
+const POST_CHECK_APPS_PER_QUERY: usize = 1000;
+
 pub async fn post_check(tx: &Transaction<'_>, plan: &Plan, run_id: &str) -> anyhow::Result<()> {
     use std::collections::BTreeSet;
     let names = &plan.names;
@@ -664,66 +679,69 @@ pub async fn post_check(tx: &Transaction<'_>, plan: &Plan, run_id: &str) -> anyh
         &mut problems,
     );
 
-    let expected: BTreeSet<(uuid::Uuid, uuid::Uuid, i32)> = plan
-        .apps
-        .iter()
-        .flat_map(|a| a.links.iter().filter_map(|c| c.after()))
-        .map(|l| (l.app_id, l.category_id, l.sort_order))
-        .collect();
-    let actual = tx
-        .query(
-            "SELECT app_id, category_id, sort_order FROM app_categories WHERE app_id = ANY($1)",
-            &[&scope.app_ids],
-        )
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
-    compare(
-        "app_categories",
-        expected,
-        actual,
-        |l| {
-            format!(
-                "{} -> {} (position {})",
-                names.app(&l.0),
-                names.category(&l.1),
-                l.2
+    // Links and screenshots are most of the rows: read back and compared a slice of apps at a
+    // time, so the check holds a slice's rows, not the whole run's, at once.
+    for chunk in plan.apps.chunks(POST_CHECK_APPS_PER_QUERY) {
+        let app_ids: Vec<uuid::Uuid> = chunk.iter().map(|a| a.app.row.id).collect();
+        let expected: BTreeSet<(uuid::Uuid, uuid::Uuid, i32)> = chunk
+            .iter()
+            .flat_map(|a| a.links.iter().filter_map(|c| c.after()))
+            .map(|l| (l.app_id, l.category_id, l.sort_order))
+            .collect();
+        let actual = tx
+            .query(
+                "SELECT app_id, category_id, sort_order FROM app_categories WHERE app_id = ANY($1)",
+                &[&app_ids],
             )
-        },
-        &mut problems,
-    );
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        compare(
+            "app_categories",
+            expected,
+            actual,
+            |l| {
+                format!(
+                    "{} -> {} (position {})",
+                    names.app(&l.0),
+                    names.category(&l.1),
+                    l.2
+                )
+            },
+            &mut problems,
+        );
 
-    let expected: BTreeSet<(uuid::Uuid, uuid::Uuid, String, i32, String)> = plan
-        .apps
-        .iter()
-        .flat_map(|a| a.screenshots.iter().filter_map(|c| c.after()))
-        .map(|s| {
-            (
-                s.id,
-                s.app_id,
-                s.language.as_str().to_string(),
-                s.sort_order,
-                s.url.clone(),
+        let expected: BTreeSet<(uuid::Uuid, uuid::Uuid, String, i32, String)> = chunk
+            .iter()
+            .flat_map(|a| a.screenshots.iter().filter_map(|c| c.after()))
+            .map(|s| {
+                (
+                    s.id,
+                    s.app_id,
+                    s.language.as_str().to_string(),
+                    s.sort_order,
+                    s.url.clone(),
+                )
+            })
+            .collect();
+        let actual = tx
+            .query(
+                "SELECT id, app_id, language::text, sort_order, url::text FROM screenshots WHERE app_id = ANY($1)",
+                &[&app_ids],
             )
-        })
-        .collect();
-    let actual = tx
-        .query(
-            "SELECT id, app_id, language::text, sort_order, url::text FROM screenshots WHERE app_id = ANY($1)",
-            &[&scope.app_ids],
-        )
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
-        .collect();
-    compare(
-        "screenshots",
-        expected,
-        actual,
-        |s| format!("{} {} #{} {}", names.app(&s.1), s.2, s.3, s.4),
-        &mut problems,
-    );
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+            .collect();
+        compare(
+            "screenshots",
+            expected,
+            actual,
+            |s| format!("{} {} #{} {}", names.app(&s.1), s.2, s.3, s.4),
+            &mut problems,
+        );
+    }
 
     if !problems.is_empty() {
         let n = problems.len();

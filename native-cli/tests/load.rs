@@ -549,6 +549,14 @@ fn an_injected_failure_in_a_late_batch_leaves_the_database_exactly_as_before() {
             r.stderr
         );
         assert_eq!(dump(&db.url), before, "{fault} left changes behind");
+        if fault == "tamper" {
+            // Both the first app's row and a screenshot of the last app are caught.
+            assert!(
+                r.stderr.contains("-tampered") && r.stderr.contains("#tampered"),
+                "{}",
+                r.stderr
+            );
+        }
     }
     let log = std::fs::read_to_string(dir.join("fail.log")).unwrap();
     assert!(
