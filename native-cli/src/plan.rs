@@ -439,7 +439,7 @@ pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pla
         } else {
             BTreeMap::new()
         };
-        let mut links = Vec::new();
+        let mut links = Vec::with_capacity(expected.len());
         for (cat, want) in &expected {
             let have = current.get(cat).copied();
             let fields = have
@@ -475,7 +475,7 @@ pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pla
         } else {
             BTreeMap::new()
         };
-        let mut screenshots = Vec::new();
+        let mut screenshots = Vec::with_capacity(expected.len());
         for (k, want) in expected {
             let have = current.get(&k).copied();
             let want = Screenshot {
