@@ -130,25 +130,21 @@ impl FieldReader<'_> {
     }
 
     fn sort(&mut self) -> Option<i32> {
-        let (value, got) = match self.map.get("sort") {
+        let (expected, got) = match self.map.get("sort") {
             None | Some(Value::Null) => return None,
             Some(Value::Number(n)) => {
-                let as_int = n
+                let whole = n
                     .as_i64()
                     .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
-                (as_int.and_then(|i| i32::try_from(i).ok()), "a number")
+                if let Some(i) = whole.and_then(|i| i32::try_from(i).ok()) {
+                    return Some(i);
+                }
+                ("a whole number within ±2147483647", "a number")
             }
-            Some(other) => (None, json_type(other)),
+            Some(other) => ("a whole number", json_type(other)),
         };
-        if value.is_none() {
-            let expected = if got == "a number" {
-                "a whole number within ±2147483647"
-            } else {
-                "a whole number"
-            };
-            self.wrong_type("sort", expected, got);
-        }
-        value
+        self.wrong_type("sort", expected, got);
+        None
     }
 
     fn rating(&mut self) -> Option<f64> {
