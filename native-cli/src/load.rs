@@ -13,7 +13,7 @@ use crate::exit::{Exit, Failure};
 use crate::fault::Faults;
 use crate::input::{self, Prepared};
 use crate::logging::{self, Progress};
-use crate::plan::{self, Action, Counts, Plan};
+use crate::plan::{self, rows_with, Action, Counts, Plan};
 use crate::rows::{self, Scope};
 use crate::runid;
 use crate::schema;
@@ -373,16 +373,8 @@ impl Job<'_> {
         for (i, chunk) in plan.developers.chunks(bs).enumerate() {
             self.stage
                 .set(format!("load developers (batch {}/{dev_batches})", i + 1));
-            let upd: Vec<_> = chunk
-                .iter()
-                .filter(|c| c.action == Action::Update)
-                .map(|c| &c.row)
-                .collect();
-            let ins: Vec<_> = chunk
-                .iter()
-                .filter(|c| c.action == Action::Insert)
-                .map(|c| &c.row)
-                .collect();
+            let upd = rows_with(chunk, Action::Update);
+            let ins = rows_with(chunk, Action::Insert);
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
             progress.step(&format!(
@@ -397,16 +389,8 @@ impl Job<'_> {
         for (i, chunk) in plan.categories.chunks(bs).enumerate() {
             self.stage
                 .set(format!("load categories (batch {}/{cat_batches})", i + 1));
-            let upd: Vec<_> = chunk
-                .iter()
-                .filter(|c| c.action == Action::Update)
-                .map(|c| &c.row)
-                .collect();
-            let ins: Vec<_> = chunk
-                .iter()
-                .filter(|c| c.action == Action::Insert)
-                .map(|c| &c.row)
-                .collect();
+            let upd = rows_with(chunk, Action::Update);
+            let ins = rows_with(chunk, Action::Insert);
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
             progress.step(&format!(
@@ -419,16 +403,8 @@ impl Job<'_> {
             let n = i + 1;
             self.stage
                 .set(format!("load apps (batch {n}/{app_batches})"));
-            let upd: Vec<_> = chunk
-                .iter()
-                .filter(|a| a.app.action == Action::Update)
-                .map(|a| &a.app.row)
-                .collect();
-            let ins: Vec<_> = chunk
-                .iter()
-                .filter(|a| a.app.action == Action::Insert)
-                .map(|a| &a.app.row)
-                .collect();
+            let upd = rows_with(chunk.iter().map(|a| &a.app), Action::Update);
+            let ins = rows_with(chunk.iter().map(|a| &a.app), Action::Insert);
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
             tracing::debug!(target: "qa_load::load", batch = n, inserted = ins.len(), updated = upd.len(), "apps batch written");
@@ -456,18 +432,9 @@ impl Job<'_> {
                 i + 1
             ));
             let links = || chunk.iter().flat_map(|a| a.links.iter());
-            let del: Vec<_> = links()
-                .filter(|c| c.action == Action::Delete)
-                .map(|c| &c.row)
-                .collect();
-            let upd: Vec<_> = links()
-                .filter(|c| c.action == Action::Update)
-                .map(|c| &c.row)
-                .collect();
-            let ins: Vec<_> = links()
-                .filter(|c| c.action == Action::Insert)
-                .map(|c| &c.row)
-                .collect();
+            let del = rows_with(links(), Action::Delete);
+            let upd = rows_with(links(), Action::Update);
+            let ins = rows_with(links(), Action::Insert);
             w.write(Op::Delete, &del).await.map_err(&fail)?;
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;
@@ -487,18 +454,9 @@ impl Job<'_> {
             self.stage
                 .set(format!("load screenshots (batch {}/{app_batches})", i + 1));
             let shots = || chunk.iter().flat_map(|a| a.screenshots.iter());
-            let del: Vec<_> = shots()
-                .filter(|c| c.action == Action::Delete)
-                .map(|c| &c.row)
-                .collect();
-            let upd: Vec<_> = shots()
-                .filter(|c| c.action == Action::Update)
-                .map(|c| &c.row)
-                .collect();
-            let ins: Vec<_> = shots()
-                .filter(|c| c.action == Action::Insert)
-                .map(|c| &c.row)
-                .collect();
+            let del = rows_with(shots(), Action::Delete);
+            let upd = rows_with(shots(), Action::Update);
+            let ins = rows_with(shots(), Action::Insert);
             w.write(Op::Delete, &del).await.map_err(&fail)?;
             w.write(Op::Update, &upd).await.map_err(&fail)?;
             w.write(Op::Insert, &ins).await.map_err(&fail)?;

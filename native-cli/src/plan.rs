@@ -64,6 +64,18 @@ pub struct Change<T> {
     pub fields: Vec<&'static str>,
 }
 
+/// The rows of `changes` whose action is `action`, in order: what one write statement takes.
+pub fn rows_with<'a, T: 'a>(
+    changes: impl IntoIterator<Item = &'a Change<T>>,
+    action: Action,
+) -> Vec<&'a T> {
+    changes
+        .into_iter()
+        .filter(|c| c.action == action)
+        .map(|c| &c.row)
+        .collect()
+}
+
 impl<T> Change<T> {
     /// The row after the run; None when the run leaves no such row.
     pub fn after(&self) -> Option<&T> {
