@@ -110,30 +110,36 @@ function codeFrame(d) {
 /**
  * An object literal that names a property twice keeps only the last value when evaluated, so
  * the first would be lost without a word. TypeScript's checker reports it (TS1117), but
- * transpileModule only parses: walk the syntax tree and refuse it with its position.
+ * transpileModule only parses. This "before" transformer walks the tree transpileModule has
+ * already parsed (no second parse of a large module) and collects the repeated names into
+ * `found`; `transpile` refuses the module with their positions.
  */
-function rejectDuplicateProperties(ts, root, file, sourceText) {
-  const sf = ts.createSourceFile(file, sourceText, ts.ScriptTarget.Latest, true);
-  const found = [];
-  const visit = (node) => {
-    if (ts.isObjectLiteralExpression(node)) {
-      const seen = new Set();
-      for (const prop of node.properties) {
-        if (!(ts.isPropertyAssignment(prop) || ts.isShorthandPropertyAssignment(prop))) continue;
-        const name = prop.name;
-        if (!(ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name))) continue;
-        if (seen.has(name.text)) found.push({ node: name, text: name.text });
-        seen.add(name.text);
+function duplicatePropertyFinder(ts, found) {
+  return () => (sf) => {
+    const visit = (node) => {
+      if (ts.isObjectLiteralExpression(node)) {
+        const seen = new Set();
+        for (const prop of node.properties) {
+          if (!(ts.isPropertyAssignment(prop) || ts.isShorthandPropertyAssignment(prop))) continue;
+          const name = prop.name;
+          if (!(ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name))) continue;
+          if (seen.has(name.text)) found.push({ sf, start: name.getStart(sf), text: name.text });
+          seen.add(name.text);
+        }
       }
-    }
-    ts.forEachChild(node, visit);
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+    return sf;
   };
-  visit(sf);
+}
+
+function rejectDuplicateProperties(ts, root, file, found) {
   if (found.length === 0) return;
-  const diags = found.map(({ node, text }) =>
+  const diags = found.map(({ sf, start, text }) =>
     formatDiagnostic(ts, root, {
       file: sf,
-      start: node.getStart(sf),
+      start,
       code: 1117,
       messageText: `An object literal cannot have multiple properties with the same name: '${text}' (only the last value would be kept).`,
     }),
@@ -151,9 +157,11 @@ function rejectDuplicateProperties(ts, root, file, sourceText) {
 
 /** Transpiles one TS/JS file to CommonJS; syntax errors become a LoadError with positions. */
 function transpile(ts, root, file, sourceText) {
+  const duplicates = [];
   const result = ts.transpileModule(sourceText, {
     fileName: file,
     reportDiagnostics: true,
+    transformers: { before: [duplicatePropertyFinder(ts, duplicates)] },
     compilerOptions: {
       module: ts.ModuleKind.CommonJS,
       target: ts.ScriptTarget.ES2020,
@@ -176,7 +184,7 @@ function transpile(ts, root, file, sourceText) {
       diagnostics: diags.map(({ sourceLine, ...rest }) => rest),
     });
   }
-  rejectDuplicateProperties(ts, root, file, sourceText);
+  rejectDuplicateProperties(ts, root, file, duplicates);
   // The emitted JS ends with a sourceMappingURL comment to a file that does not exist: drop it.
   const js = result.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
   let map = null;
