@@ -18,7 +18,7 @@ fn main() {
     };
     for _ in 0..reps {
         let t0 = Instant::now();
-        let input = match qad_core::decode_bytes(&bytes) {
+        let input = match qad_core::decode_bytes_typed(&bytes) {
             Ok(i) => i,
             Err(e) => {
                 eprintln!("{e}");
@@ -26,7 +26,7 @@ fn main() {
             }
         };
         let t1 = Instant::now();
-        let m = qad_core::migrate_owned(input);
+        let m = qad_core::migrate_typed(input);
         let t2 = Instant::now();
         let sum = m.dataset.checksum();
         let t3 = Instant::now();

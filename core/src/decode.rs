@@ -1,7 +1,7 @@
 //! Typing the raw records field by field: a wrong type becomes a diagnostic naming the record
 //! and the field, and decoding goes on so that one run reports every problem.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::envelope::json_type;
 use crate::report::{Diagnostic, MAX_LISTED_PER_FIELD};
@@ -68,9 +68,139 @@ pub struct SourceApp {
     pub app_gallery: Option<String>,
 }
 
-/// Reads fields out of a record it owns: strings are moved out, not copied.
+/// One field of an app record as the JSON had it, before typing: only what typing needs is
+/// kept (a string's text, a number, an array's items; of anything else, its type).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawField {
+    Null,
+    Str(String),
+    Number(serde_json::Number),
+    Array(Vec<RawItem>),
+    /// A boolean or an object: its JSON type, as messages name it.
+    Other(&'static str),
+}
+
+/// One item of an array field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawItem {
+    Str(String),
+    /// Anything else: its JSON type.
+    Other(&'static str),
+}
+
+/// One element of `applicationsData` before typing. Built either from a parsed JSON value
+/// ([`RawRecord::from_value`]) or straight from the JSON text while it is parsed
+/// ([`crate::envelope::decode_bytes_typed`]), without a JSON tree: both give the same records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawRecord {
+    App(RawApp),
+    /// Not an object: its JSON type.
+    NotObject(&'static str),
+}
+
+/// An app record's fields, sparse: a record holds only what it has (a million `{}` records
+/// cost a million empty vectors, not a million arrays of 23 slots).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawApp {
+    /// The known fields present, by position in [`APP_FIELDS`], then the unknown field names in
+    /// the order a JSON object map sorts them (byte order).
+    pub entries: Vec<RawEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawEntry {
+    Field(u8, RawField),
+    Unknown(String),
+}
+
+impl RawApp {
+    /// The record of known fields in a dense form (by position in [`APP_FIELDS`]), and the
+    /// unknown names.
+    pub fn from_parts(
+        fields: [Option<RawField>; APP_FIELDS.len()],
+        unknown: Vec<String>,
+    ) -> RawApp {
+        let known = fields.iter().filter(|f| f.is_some()).count();
+        let mut entries = Vec::with_capacity(known + unknown.len());
+        for (i, field) in fields.into_iter().enumerate() {
+            if let Some(field) = field {
+                // APP_FIELDS has 23 entries: the index fits a byte.
+                entries.push(RawEntry::Field(i as u8, field));
+            }
+        }
+        entries.extend(unknown.into_iter().map(RawEntry::Unknown));
+        RawApp { entries }
+    }
+
+    fn into_parts(self) -> ([Option<RawField>; APP_FIELDS.len()], Vec<String>) {
+        let mut fields: [Option<RawField>; APP_FIELDS.len()] = Default::default();
+        let mut unknown = Vec::new();
+        for entry in self.entries {
+            match entry {
+                RawEntry::Field(i, field) => fields[usize::from(i)] = Some(field),
+                RawEntry::Unknown(name) => unknown.push(name),
+            }
+        }
+        (fields, unknown)
+    }
+}
+
+/// The position of a known field name in [`APP_FIELDS`].
+pub fn app_field_index(name: &str) -> Option<usize> {
+    APP_FIELDS.iter().position(|f| *f == name)
+}
+
+impl RawField {
+    pub fn from_value(value: Value) -> RawField {
+        match value {
+            Value::Null => RawField::Null,
+            Value::String(s) => RawField::Str(s),
+            Value::Number(n) => RawField::Number(n),
+            Value::Array(items) => RawField::Array(
+                items
+                    .into_iter()
+                    .map(|item| match item {
+                        Value::String(s) => RawItem::Str(s),
+                        other => RawItem::Other(json_type(&other)),
+                    })
+                    .collect(),
+            ),
+            other => RawField::Other(json_type(&other)),
+        }
+    }
+
+    fn type_name(&self) -> &'static str {
+        match self {
+            RawField::Null => "null",
+            RawField::Str(_) => "a string",
+            RawField::Number(_) => "a number",
+            RawField::Array(_) => "an array",
+            RawField::Other(t) => t,
+        }
+    }
+}
+
+impl RawRecord {
+    /// The record of a parsed JSON value; its strings move, they are not copied.
+    pub fn from_value(value: Value) -> RawRecord {
+        let Value::Object(map) = value else {
+            return RawRecord::NotObject(json_type(&value));
+        };
+        let mut fields: [Option<RawField>; APP_FIELDS.len()] = Default::default();
+        let mut unknown = Vec::new();
+        for (key, value) in map {
+            match app_field_index(&key) {
+                Some(i) => fields[i] = Some(RawField::from_value(value)),
+                None => unknown.push(key),
+            }
+        }
+        RawRecord::App(RawApp::from_parts(fields, unknown))
+    }
+}
+
+/// Reads the typed fields out of a record it owns: strings are moved out, not copied.
 struct FieldReader<'a> {
-    map: &'a mut Map<String, Value>,
+    fields: &'a mut [Option<RawField>; APP_FIELDS.len()],
     record: &'a str,
     diags: &'a mut Vec<Diagnostic>,
 }
@@ -85,23 +215,27 @@ impl FieldReader<'_> {
         ));
     }
 
+    fn field(&mut self, field: &str) -> Option<RawField> {
+        let i = app_field_index(field)?;
+        self.fields[i].take()
+    }
+
     fn string(&mut self, field: &str) -> Option<String> {
-        let got = match self.map.get_mut(field) {
-            None | Some(Value::Null) => return None,
-            Some(Value::String(s)) => return Some(std::mem::take(s)),
-            Some(other) => json_type(other),
+        let got = match self.field(field) {
+            None | Some(RawField::Null) => return None,
+            Some(RawField::Str(s)) => return Some(s),
+            Some(other) => other.type_name(),
         };
         self.wrong_type(field, "a string", got);
         None
     }
 
     fn string_list(&mut self, field: &str) -> Vec<(usize, String)> {
-        let items = match self.map.get_mut(field) {
-            None | Some(Value::Null) => return Vec::new(),
-            Some(Value::Array(items)) => std::mem::take(items),
+        let items = match self.field(field) {
+            None | Some(RawField::Null) => return Vec::new(),
+            Some(RawField::Array(items)) => items,
             Some(other) => {
-                let got = json_type(other);
-                self.wrong_type(field, "an array of strings", got);
+                self.wrong_type(field, "an array of strings", other.type_name());
                 return Vec::new();
             }
         };
@@ -110,11 +244,11 @@ impl FieldReader<'_> {
         let (mut listed, mut unlisted) = (0usize, 0usize);
         for (i, item) in items.into_iter().enumerate() {
             match item {
-                Value::String(s) => out.push((i, s)),
+                RawItem::Str(s) => out.push((i, s)),
                 _ if listed >= MAX_LISTED_PER_FIELD => unlisted += 1,
-                other => {
+                RawItem::Other(got) => {
                     listed += 1;
-                    self.wrong_type(&format!("{field}[{i}]"), "a string", json_type(&other));
+                    self.wrong_type(&format!("{field}[{i}]"), "a string", got);
                 }
             }
         }
@@ -130,9 +264,9 @@ impl FieldReader<'_> {
     }
 
     fn sort(&mut self) -> Option<i32> {
-        let (expected, got) = match self.map.get("sort") {
-            None | Some(Value::Null) => return None,
-            Some(Value::Number(n)) => {
+        let (expected, got) = match self.field("sort") {
+            None | Some(RawField::Null) => return None,
+            Some(RawField::Number(n)) => {
                 let whole = n
                     .as_i64()
                     .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
@@ -141,17 +275,17 @@ impl FieldReader<'_> {
                 }
                 ("a whole number within ±2147483647", "a number")
             }
-            Some(other) => ("a whole number", json_type(other)),
+            Some(other) => ("a whole number", other.type_name()),
         };
         self.wrong_type("sort", expected, got);
         None
     }
 
     fn rating(&mut self) -> Option<f64> {
-        let got = match self.map.get("Apps_Avg_Rating") {
-            None | Some(Value::Null) => return None,
-            Some(Value::Number(n)) => return n.as_f64(),
-            Some(other) => json_type(other),
+        let got = match self.field("Apps_Avg_Rating") {
+            None | Some(RawField::Null) => return None,
+            Some(RawField::Number(n)) => return n.as_f64(),
+            Some(other) => other.type_name(),
         };
         self.diags.push(Diagnostic::new(
             Rule::RatingRange,
@@ -165,22 +299,32 @@ impl FieldReader<'_> {
 
 /// Types one record. `value` that is not an object gives a wrong-type error and None.
 pub fn decode_app(index: usize, value: Value, diags: &mut Vec<Diagnostic>) -> Option<SourceApp> {
-    let Value::Object(mut map) = value else {
-        diags.push(Diagnostic::new(
-            Rule::WrongType,
-            Some(format!("applicationsData[{index}]")),
-            None,
-            format!(
-                "expected an app record (an object), got {}",
-                json_type(&value)
-            ),
-        ));
-        return None;
+    decode_record(index, RawRecord::from_value(value), diags)
+}
+
+/// [`decode_app`] for a record not yet typed.
+pub fn decode_record(
+    index: usize,
+    record: RawRecord,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<SourceApp> {
+    let raw = match record {
+        RawRecord::App(app) => app,
+        RawRecord::NotObject(got) => {
+            diags.push(Diagnostic::new(
+                Rule::WrongType,
+                Some(format!("applicationsData[{index}]")),
+                None,
+                format!("expected an app record (an object), got {got}"),
+            ));
+            return None;
+        }
     };
     // Every finding repeats the record's name: an id longer than its column (itself an error)
     // would be copied into each, so such a record is named by its position.
-    let record = match map.get("id") {
-        Some(Value::String(s))
+    let (mut fields, unknown) = raw.into_parts();
+    let record = match &fields[0] {
+        Some(RawField::Str(s))
             if !s.trim().is_empty() && s.chars().nth(LIMIT_SOURCE_ID).is_none() =>
         {
             s.clone()
@@ -188,7 +332,7 @@ pub fn decode_app(index: usize, value: Value, diags: &mut Vec<Diagnostic>) -> Op
         _ => format!("applicationsData[{index}]"),
     };
     let mut r = FieldReader {
-        map: &mut map,
+        fields: &mut fields,
         record: &record,
         diags,
     };
@@ -219,7 +363,7 @@ pub fn decode_app(index: usize, value: Value, diags: &mut Vec<Diagnostic>) -> Op
         app_gallery: r.string("App_Gallery_Link"),
         record: String::new(),
     };
-    unknown_fields(&map, |k| APP_FIELDS.contains(&k), &record, diags);
+    unknown_fields(unknown.iter().map(String::as_str), &record, diags);
     app.record = record;
     Some(app)
 }
@@ -252,15 +396,26 @@ pub fn decode_category(
         return None;
     };
     // Category entries are few and small: read a copy, leave the input as it is.
-    let mut map = map.clone();
-    let mut r = FieldReader {
-        map: &mut map,
-        record: &record,
-        diags,
-    };
-    let name = r.string("name");
-    let icon = r.string("icon");
-    unknown_fields(&map, |k| k == "name" || k == "icon", &record, diags);
+    let field = |key: &str| map.get(key).cloned().map(RawField::from_value);
+    let mut name = None;
+    let mut icon = None;
+    for (key, slot) in [("name", &mut name), ("icon", &mut icon)] {
+        match field(key) {
+            None | Some(RawField::Null) => {}
+            Some(RawField::Str(s)) => *slot = Some(s),
+            Some(other) => diags.push(Diagnostic::new(
+                Rule::WrongType,
+                Some(record.clone()),
+                Some(key.to_string()),
+                format!("expected a string, got {}", other.type_name()),
+            )),
+        }
+    }
+    let unknown = map
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "name" && *k != "icon");
+    unknown_fields(unknown, &record, diags);
     Some(SourceCategory {
         index,
         record,
@@ -270,18 +425,16 @@ pub fn decode_category(
 }
 
 /// W105 for each field that is not `known`, up to the report's quota; then one count.
-fn unknown_fields(
-    map: &Map<String, Value>,
-    known: impl Fn(&str) -> bool,
+fn unknown_fields<'k>(
+    mut unknown: impl Iterator<Item = &'k str>,
     record: &str,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut unknown = map.keys().filter(|k| !known(k));
     for key in unknown.by_ref().take(MAX_LISTED_PER_FIELD) {
         diags.push(Diagnostic::new(
             Rule::UnknownField,
             Some(record.to_string()),
-            Some(key.clone()),
+            Some(key.to_string()),
             format!("unknown field {:?} is not loaded", excerpt(key)),
         ));
     }

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::decode::RawRecord;
 use crate::report::Diagnostic;
 use crate::rules::Rule;
 
@@ -132,6 +133,37 @@ impl SourceInput {
     }
 }
 
+/// Decoded input whose records are already read into their typed form ([`RawRecord`]) rather
+/// than kept as JSON values: what [`crate::migrate_typed`] takes. [`decode_bytes_typed`] builds
+/// it straight from the text, without the JSON tree of the records (the largest part of a big
+/// input, and most of the decoding time), so it cannot be written back as an envelope: use
+/// [`SourceInput`] for that.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TypedInput {
+    pub source: Option<SourceInfo>,
+    pub options: Options,
+    pub records: Vec<RawRecord>,
+    /// None when the input had no categories export (a bare array).
+    pub categories: Option<Vec<Value>>,
+    pub i18n: Option<I18n>,
+}
+
+impl From<SourceInput> for TypedInput {
+    fn from(input: SourceInput) -> TypedInput {
+        TypedInput {
+            source: input.source,
+            options: input.options,
+            records: input
+                .applications
+                .into_iter()
+                .map(RawRecord::from_value)
+                .collect(),
+            categories: input.categories,
+            i18n: input.i18n,
+        }
+    }
+}
+
 /// Why an input could not be decoded at all. Rendered as a one-diagnostic report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
@@ -188,10 +220,52 @@ pub fn decode_str(text: &str) -> Result<SourceInput, InputError> {
     decode_value(value.0)
 }
 
+/// [`decode_bytes`], with the records typed as they are parsed (see [`TypedInput`]). Accepts
+/// and refuses exactly what [`decode_bytes`] does, with the same errors.
+pub fn decode_bytes_typed(bytes: &[u8]) -> Result<TypedInput, InputError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        input_error(
+            Rule::InputJson,
+            format!(
+                "the input is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    decode_str_typed(text)
+}
+
+/// [`decode_str`], with the records typed as they are parsed (see [`TypedInput`]).
+pub fn decode_str_typed(text: &str) -> Result<TypedInput, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let top = serde_json::from_str::<typed::Top>(text).map_err(|e| {
+        input_error(
+            Rule::InputJson,
+            format!(
+                "invalid JSON at line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                e
+            ),
+        )
+    })?;
+    // Everything but the records goes through the one shape check; `applicationsData` is there
+    // as an empty array when its records were taken out while parsing.
+    let input = decode_value(top.value)?;
+    Ok(TypedInput {
+        source: input.source,
+        options: input.options,
+        records: top.records,
+        categories: input.categories,
+        i18n: input.i18n,
+    })
+}
+
 /// A JSON value parsed like `serde_json::Value`, with one more rule: an object may not repeat a
 /// key. `serde_json` keeps the last of repeated keys, so `{"Name_En": "Alpha", "Name_En": "<b>"}`
 /// would silently lose "Alpha"; here it is an input error at the second key's position.
-struct StrictValue(Value);
+pub(crate) struct StrictValue(pub(crate) Value);
 
 impl<'de> Deserialize<'de> for StrictValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -199,7 +273,7 @@ impl<'de> Deserialize<'de> for StrictValue {
     }
 }
 
-struct StrictVisitor;
+pub(crate) struct StrictVisitor;
 
 impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     type Value = Value;
@@ -246,16 +320,21 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
-                return Err(serde::de::Error::custom(format_args!(
-                    "duplicate key {:?} in one object (only one of the values could be kept)",
-                    crate::validate::excerpt(&key)
-                )));
+                return Err(duplicate_key(&key));
             }
             let StrictValue(value) = map.next_value()?;
             out.insert(key, value);
         }
         Ok(Value::Object(out))
     }
+}
+
+/// The error of an object that repeats a key.
+pub(crate) fn duplicate_key<E: serde::de::Error>(key: &str) -> E {
+    E::custom(format_args!(
+        "duplicate key {:?} in one object (only one of the values could be kept)",
+        crate::validate::excerpt(key)
+    ))
 }
 
 /// Decodes an already parsed JSON value (what the wasm bindings receive from JavaScript).
@@ -374,6 +453,8 @@ pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
         )),
     }
 }
+
+mod typed;
 
 pub(crate) fn json_type(v: &Value) -> &'static str {
     match v {

@@ -32,12 +32,39 @@ pub fn app_id(slug: &str) -> Uuid {
 }
 
 pub fn screenshot_id(app_slug: &str, language: &str, sort_order: i32) -> Uuid {
-    id("screenshot", &format!("{app_slug}:{language}:{sort_order}"))
+    // The key `screenshot:<slug>:<language>:<order>`, put together without the formatting
+    // machinery: there is one per screenshot.
+    let mut key = Vec::with_capacity(11 + app_slug.len() + language.len() + 13);
+    key.extend_from_slice(b"screenshot:");
+    key.extend_from_slice(app_slug.as_bytes());
+    key.push(b':');
+    key.extend_from_slice(language.as_bytes());
+    key.push(b':');
+    key.extend_from_slice(itoa::Buffer::new().format(sort_order).as_bytes());
+    Uuid::new_v5(&namespace(), &key)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn screenshot_ids_hash_the_documented_key() {
+        for (slug, lang, order) in [
+            ("wahy", "ar", 0),
+            ("quran-com", "en", 12),
+            ("x", "en", -7),
+            ("x", "ar", i32::MIN),
+            ("x", "ar", i32::MAX),
+        ] {
+            let key = format!("screenshot:{slug}:{lang}:{order}");
+            assert_eq!(
+                screenshot_id(slug, lang, order),
+                Uuid::new_v5(&namespace(), key.as_bytes()),
+                "{key}"
+            );
+        }
+    }
 
     #[test]
     fn ids_are_stable_and_distinct_per_kind() {

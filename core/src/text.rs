@@ -1,5 +1,7 @@
 //! Text helpers shared by the transform and the rules: scripts, slugs, name keys, URLs.
 
+use std::borrow::Cow;
+
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -41,6 +43,24 @@ pub(crate) fn is_bidi_control(c: char) -> bool {
 pub fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_dash = false;
+    // ASCII is its own NFKD: skip the normaliser (most names are ASCII).
+    if text.is_ascii() {
+        for b in text.bytes() {
+            if matches!(b, b'\'' | b'`') {
+                continue;
+            }
+            if b.is_ascii_alphanumeric() {
+                if pending_dash && !out.is_empty() {
+                    out.push('-');
+                }
+                pending_dash = false;
+                out.push(char::from(b.to_ascii_lowercase()));
+            } else {
+                pending_dash = true;
+            }
+        }
+        return out;
+    }
     for c in text.nfkd() {
         if is_combining_mark(c) || matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '`') {
             continue;
@@ -63,6 +83,21 @@ pub fn slugify(text: &str) -> String {
 pub fn name_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
+    // ASCII is its own NFKC: skip the normaliser (most names are ASCII).
+    if text.is_ascii() {
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() {
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(char::from(b.to_ascii_lowercase()));
+            } else if !matches!(b, b'\'' | b'.') {
+                pending_space = true;
+            }
+        }
+        return out;
+    }
     for c in text.nfkc() {
         if c.is_alphanumeric() {
             if pending_space && !out.is_empty() {
@@ -79,7 +114,11 @@ pub fn name_key(text: &str) -> String {
 
 /// The key two record ids collide on: NFKC and case folded.
 pub fn id_key(text: &str) -> String {
-    text.trim().nfkc().flat_map(char::to_lowercase).collect()
+    let text = text.trim();
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    text.nfkc().flat_map(char::to_lowercase).collect()
 }
 
 /// Hosts that many unrelated developers share: a website there says nothing about who the
@@ -122,11 +161,14 @@ const SHARED_HOSTS: &[&str] = &[
 /// The developer-identity key of a website: its host, lower-cased, without `www.`; the path
 /// (`/ar`, `/`) is ignored. None for shared hosts and unparseable URLs.
 pub fn website_key(url: &str) -> Option<String> {
-    let host = url_host(url)?;
-    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
-    let shared = SHARED_HOSTS
-        .iter()
-        .any(|s| host == *s || host.ends_with(&format!(".{s}")));
+    let mut host = url_host(url)?;
+    if host.starts_with("www.") {
+        host.drain(..4);
+    }
+    let shared = SHARED_HOSTS.iter().any(|s| {
+        host.strip_suffix(s)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    });
     (!shared && !host.is_empty()).then_some(host)
 }
 
@@ -144,11 +186,32 @@ pub enum UrlOutcome {
 /// Normalises a link: trims it, percent-encodes spaces, and checks that it parses as an
 /// absolute http(s) URL with a host. The stored text is otherwise kept as written.
 pub fn normalize_url(raw: &str) -> UrlOutcome {
+    normalize_url_cow(Cow::Borrowed(raw))
+}
+
+/// [`normalize_url`] for a link the caller gives up: when it needs no change (the common case)
+/// it becomes the normalised URL as it is, without a copy.
+pub fn normalize_url_owned(raw: String) -> UrlOutcome {
+    normalize_url_cow(Cow::Owned(raw))
+}
+
+/// Whether a text has a control character (`char::is_control`: U+0000–U+001F, U+007F–U+009F),
+/// scanned as UTF-8 bytes: U+0080–U+009F are C2 80..C2 9F, and C2 is never a continuation byte.
+fn has_control_char(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &x)| {
+        x < 0x20
+            || x == 0x7F
+            || (x == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+    })
+}
+
+fn normalize_url_cow(raw: Cow<'_, str>) -> UrlOutcome {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return UrlOutcome::Empty;
     }
-    if trimmed.chars().any(|c| c.is_control()) {
+    if has_control_char(trimmed) {
         return UrlOutcome::Invalid("it contains control characters (tab, newline, ...)".into());
     }
     // A scheme other than http(s) is refused before parsing: parsing costs time and a copy in
@@ -180,6 +243,8 @@ pub fn normalize_url(raw: &str) -> UrlOutcome {
     let had_spaces = trimmed.contains(' ');
     let url = if had_spaces {
         trimmed.replace(' ', "%20")
+    } else if trimmed.len() == raw.len() {
+        raw.into_owned()
     } else {
         trimmed.to_string()
     };
@@ -266,10 +331,32 @@ pub fn fast_http_host(url: &str) -> Option<&str> {
         return None;
     }
     // Path, query and fragment: unreserved, sub-delimiters, `:@/?#` and percent-escapes.
-    let plain = |b: u8| {
-        b.is_ascii_alphanumeric()
+    if !tail.bytes().all(|b| PLAIN_URL_BYTE[usize::from(b)]) {
+        return None;
+    }
+    let bytes = tail.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        {
+            return None;
+        }
+    }
+    Some(host)
+}
+
+/// The bytes [`fast_http_host`] takes as they are in a path, query or fragment: unreserved,
+/// sub-delimiters, `:@/?#` and `%` (whose escapes it checks apart). A table: every byte of every
+/// URL is looked up.
+const PLAIN_URL_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
             || matches!(
-                b,
+                c,
                 b'-' | b'.'
                     | b'_'
                     | b'~'
@@ -290,30 +377,26 @@ pub fn fast_http_host(url: &str) -> Option<&str> {
                     | b'?'
                     | b'#'
                     | b'%'
-            )
-    };
-    if !tail.bytes().all(plain) {
-        return None;
+            );
+        b += 1;
     }
-    let bytes = tail.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'%'
-            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-        {
-            return None;
-        }
-    }
-    Some(host)
-}
+    table
+};
 
 /// True when a URL's file name marks it as the Arabic variant: `cover_photo_ar.png`,
 /// `01_screenshots_ar.jpg`, `shot_ar_2.png`.
 pub fn points_at_arabic_file(url: &str) -> bool {
     let path = url.split(['?', '#']).next().unwrap_or(url);
-    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    let stem = file.rsplit_once('.').map_or(file.as_str(), |(s, _)| s);
-    stem.ends_with("_ar") || stem.contains("_ar_") || stem.starts_with("ar_")
+    let file = path.rsplit('/').next().unwrap_or(path).as_bytes();
+    let stem = match file.iter().rposition(|&b| b == b'.') {
+        Some(dot) => &file[..dot],
+        None => file,
+    };
+    // Compared without a lower-cased copy: every English screenshot passes here.
+    let is = |part: &[u8], pattern: &[u8]| part.eq_ignore_ascii_case(pattern);
+    (stem.len() >= 3 && is(&stem[stem.len() - 3..], b"_ar"))
+        || (stem.len() >= 3 && is(&stem[..3], b"ar_"))
+        || stem.windows(4).any(|w| is(w, b"_ar_"))
 }
 
 #[cfg(test)]
@@ -476,5 +559,58 @@ mod tests {
         assert!(!has_arabic("Quran.com"));
         assert!(has_bidi_control("abc\u{202E}def"));
         assert!(!has_bidi_control("كلمة\u{200C}كلمة"));
+    }
+
+    #[test]
+    fn the_byte_scan_for_controls_agrees_with_char_is_control() {
+        // Every code point up to U+3000, alone and between other text.
+        for c in (0u32..0x3000).filter_map(char::from_u32) {
+            for text in [c.to_string(), format!("aé{c}ب")] {
+                assert_eq!(
+                    has_control_char(&text),
+                    text.chars().any(char::is_control),
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_fast_paths_agree_with_the_normalising_paths() {
+        for text in [
+            "Tarteel, Inc",
+            "  It's  Quran.com ",
+            "a`b'c.d-e_f",
+            "ABC123",
+            "",
+            "...",
+        ] {
+            let slow_slug = {
+                let mut out = String::new();
+                let mut pending = false;
+                for c in text.nfkd() {
+                    if is_combining_mark(c) || matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '`') {
+                        continue;
+                    }
+                    if c.is_alphanumeric() {
+                        if pending && !out.is_empty() {
+                            out.push('-');
+                        }
+                        pending = false;
+                        out.extend(c.to_lowercase());
+                    } else {
+                        pending = true;
+                    }
+                }
+                out
+            };
+            assert_eq!(slugify(text), slow_slug, "{text:?}");
+            let slow_id: String = text.trim().nfkc().flat_map(char::to_lowercase).collect();
+            assert_eq!(id_key(text), slow_id, "{text:?}");
+        }
+        // One non-ASCII character sends the same text down the normalising path.
+        assert_eq!(name_key("Tarteel, Inc"), name_key("Tarteel, Inc\u{200B}"));
+        assert_eq!(name_key("Tarteel, Inc"), "tarteel inc");
     }
 }

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::decode::{decode_app, decode_category, SourceApp};
-use crate::envelope::SourceInput;
+use crate::decode::{decode_category, decode_record, SourceApp};
+use crate::envelope::TypedInput;
 use crate::ids;
 use crate::model::{App, AppCategory, Category, Dataset, Developer, Language, Rating, Screenshot};
 use crate::report::{Diagnostic, Listing, Report};
@@ -37,18 +37,18 @@ pub struct DeveloperVariants {
 const MAX_APPS: usize = 100_000;
 
 /// The transform's full result (the crate root re-exports it as [`Migration`]).
-pub fn run(mut input: SourceInput) -> Migration {
+pub fn run(mut input: TypedInput) -> Migration {
     let mut diags = Vec::new();
     let mut listing = Listing::default();
 
-    if input.applications.len() > MAX_APPS {
+    if input.records.len() > MAX_APPS {
         diags.push(Diagnostic::new(
             Rule::InputShape,
             None,
             Some("applicationsData".into()),
             format!(
                 "the input has {} app records; at most {MAX_APPS} are migrated",
-                input.applications.len()
+                input.records.len()
             ),
         ));
         let dataset = Dataset::default();
@@ -61,10 +61,10 @@ pub fn run(mut input: SourceInput) -> Migration {
 
     // The records are consumed as they are typed: their text moves into the rows instead of
     // being copied, so the input's size is held about once, not three times.
-    let applications = std::mem::take(&mut input.applications);
-    let mut sources: Vec<SourceApp> = Vec::with_capacity(applications.len());
-    for (i, v) in applications.into_iter().enumerate() {
-        if let Some(app) = decode_app(i, v, &mut diags) {
+    let records = std::mem::take(&mut input.records);
+    let mut sources: Vec<SourceApp> = Vec::with_capacity(records.len());
+    for (i, record) in records.into_iter().enumerate() {
+        if let Some(app) = decode_record(i, record, &mut diags) {
             sources.push(app);
         }
         listing.settle(&mut diags);
@@ -411,7 +411,7 @@ struct CategoryCatalogue {
 
 impl CategoryCatalogue {
     fn build(
-        input: &SourceInput,
+        input: &TypedInput,
         apps: &[SourceApp],
         diags: &mut Vec<Diagnostic>,
         listing: &mut Listing,
@@ -633,6 +633,16 @@ impl CategoryCatalogue {
     }
 
     fn resolve(&self, raw: &str) -> Option<Uuid> {
+        // A key written as it is stored (trimmed, lower-case ASCII) needs no folded copy.
+        if !raw.is_empty()
+            && raw
+                .bytes()
+                .all(|b| !b.is_ascii_uppercase() && !b.is_ascii_whitespace() && b.is_ascii())
+        {
+            if let Some(id) = self.by_key.get(raw) {
+                return Some(*id);
+            }
+        }
         let key = raw.trim().to_lowercase();
         self.by_key
             .get(&key)

@@ -246,7 +246,7 @@ impl Checks<'_> {
                         format!("contains spaces; loaded as {}", excerpt(&url)),
                     );
                 }
-                if url.chars().nth(LIMIT_URL).is_some() {
+                if url.len() > LIMIT_URL && url.chars().nth(LIMIT_URL).is_some() {
                     self.push(
                         Rule::TooLong,
                         field,

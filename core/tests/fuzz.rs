@@ -737,6 +737,20 @@ fn check_invariants(input: &Value, m: &Migration) -> Result<(), String> {
     Ok(())
 }
 
+/// `migrate_bytes` by the other decoder: records parsed into JSON values first, then typed
+/// (the path of `decode_bytes` + `migrate_owned`). `migrate_bytes` types them while parsing;
+/// both must give the same migration for every input, refused ones included.
+fn migrate_bytes_via_values(bytes: &[u8]) -> Migration {
+    match qad_core::decode_bytes(bytes) {
+        Ok(input) => qad_core::migrate_owned(input),
+        Err(e) => Migration {
+            dataset: qad_core::Dataset::default(),
+            report: qad_core::Report::new(None, qad_core::Counts::default(), vec![e.diagnostic]),
+            developer_variants: Vec::new(),
+        },
+    }
+}
+
 fn migrate_value(value: &Value) -> Migration {
     match qad_core::decode_value(value.clone()) {
         Ok(input) => qad_core::migrate(&input),
@@ -756,6 +770,7 @@ proptest! {
         let m = qad_core::migrate_bytes(&bytes);
         prop_assert!(m.report.has_errors() || bytes.iter().any(|b| !b.is_ascii_whitespace()));
         prop_assert_eq!(m.report.counts, m.dataset.counts());
+        prop_assert_eq!(&migrate_bytes_via_values(&bytes), &m);
     }
 
     #[test]
@@ -769,7 +784,8 @@ proptest! {
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             check_invariants(&input, &m).map_err(TestCaseError::fail)?;
         }
-        prop_assert_eq!(qad_core::migrate_bytes(&bytes), m);
+        prop_assert_eq!(&qad_core::migrate_bytes(&bytes), &m);
+        prop_assert_eq!(&migrate_bytes_via_values(&bytes), &m);
     }
 
     #[test]
@@ -779,7 +795,7 @@ proptest! {
             prop_assert_eq!(m.report.counts, m.dataset.counts());
         }
         let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        let _ = qad_core::migrate_bytes(&bytes);
+        prop_assert_eq!(qad_core::migrate_bytes(&bytes), migrate_bytes_via_values(&bytes));
     }
 
     #[test]

@@ -488,6 +488,20 @@ fn check_case(case: &Value) -> Vec<String> {
     if qad_core::migrate_bytes(&bytes) != *m {
         problems.push(format!("{file}: a second run gives another migration"));
     }
+    // The decoder that builds JSON values first gives the same migration, refusals included.
+    let via_values = match qad_core::decode_bytes(&bytes) {
+        Ok(input) => qad_core::migrate_owned(input),
+        Err(e) => Migration {
+            dataset: qad_core::Dataset::default(),
+            report: qad_core::Report::new(None, qad_core::Counts::default(), vec![e.diagnostic]),
+            developer_variants: Vec::new(),
+        },
+    };
+    if via_values != *m {
+        problems.push(format!(
+            "{file}: decoding through JSON values gives another migration than typed decoding"
+        ));
+    }
     problems.extend(check_renderings(file, m));
     if r.elapsed > time_limit(2) {
         problems.push(format!("{file}: took {:?}", r.elapsed));

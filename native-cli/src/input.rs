@@ -63,7 +63,7 @@ pub fn prepare(
     let file_sha256 = crate::schema::hex(&Sha256::digest(&bytes));
     tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
 
-    let decoded = qad_core::decode_bytes(&bytes);
+    let decoded = qad_core::decode_bytes_typed(&bytes);
     // The raw bytes and, below, the decoded records are let go as soon as the next stage has
     // what it needs: the input can be large, and the load holds the rows for a while.
     drop(bytes);
@@ -88,7 +88,7 @@ pub fn prepare(
     let source = input.source.clone();
     let aliases = input.options.category_aliases.clone();
     // The input is consumed: its text moves into the rows rather than being copied.
-    let migration = qad_core::migrate_owned(input);
+    let migration = qad_core::migrate_typed(input);
     let checksum = migration.dataset.checksum();
     let report = &migration.report;
     let c = report.counts;

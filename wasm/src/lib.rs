@@ -3,7 +3,7 @@
 //!
 //! Every export takes and returns plain JavaScript values. Inputs cross the boundary as JSON
 //! text (`JSON.stringify` on the JS side of the boundary) and are decoded by the core's own
-//! `decode_str` / `decode_bytes`, the functions `qa-load` uses on the file `qad-migrate extract`
+//! `decode_str_typed` / `decode_bytes_typed`, the functions `qa-load` uses on the file `qad-migrate extract`
 //! writes: the same input gives the same report in Node, in the browser and in `qa-load`. Outputs are serialised from the
 //! core's types with `serde-wasm-bindgen` in JSON-compatible mode (maps are plain objects).
 //!
@@ -13,7 +13,9 @@
 // `InputError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
 #![allow(clippy::result_large_err)]
 
-use qad_core::{Diagnostic, I18n, InputError, Migration, Options, Report, Rule, SourceInput};
+use qad_core::{
+    Diagnostic, I18n, InputError, Migration, Options, Report, Rule, SourceInput, TypedInput,
+};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -37,9 +39,9 @@ pub fn error_report(error: InputError) -> Report {
 }
 
 /// The migration, or for an undecodable input an empty dataset with a one-error report.
-pub fn migration_of(decoded: Result<SourceInput, InputError>) -> Migration {
+pub fn migration_of(decoded: Result<TypedInput, InputError>) -> Migration {
     match decoded {
-        Ok(input) => qad_core::migrate_owned(input),
+        Ok(input) => qad_core::migrate_typed(input),
         Err(e) => Migration {
             dataset: qad_core::Dataset::default(),
             report: error_report(e),
@@ -49,9 +51,9 @@ pub fn migration_of(decoded: Result<SourceInput, InputError>) -> Migration {
 }
 
 /// The report alone.
-pub fn report_of(decoded: Result<SourceInput, InputError>) -> Report {
+pub fn report_of(decoded: Result<TypedInput, InputError>) -> Report {
     match decoded {
-        Ok(input) => qad_core::migrate_owned(input).report,
+        Ok(input) => qad_core::migrate_typed(input).report,
         Err(e) => error_report(e),
     }
 }
@@ -72,21 +74,25 @@ pub fn render(report: &Report, format: &str) -> Result<String, String> {
 // wasm-bindgen exports
 // ---------------------------------------------------------------------------------------------
 
-/// Converts a JS input to JSON text and decodes it: a string is JSON text, a `Uint8Array` /
-/// `ArrayBuffer` the bytes of a file, anything else goes through `JSON.stringify` (so that
-/// `undefined` members, `toJSON` and non-finite numbers behave exactly as in a written file).
-fn decode_js(input: &JsValue) -> Result<SourceInput, InputError> {
+/// A JS input as JSON text: a string is JSON text, a `Uint8Array` / `ArrayBuffer` the bytes of
+/// a file, anything else goes through `JSON.stringify` (so that `undefined` members, `toJSON`
+/// and non-finite numbers behave exactly as in a written file).
+enum JsonText {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+fn json_text(input: &JsValue) -> Result<JsonText, InputError> {
     if let Some(text) = input.as_string() {
-        return qad_core::decode_str(&text);
+        return Ok(JsonText::Text(text));
     }
     if input.is_instance_of::<js_sys::Uint8Array>() || input.is_instance_of::<js_sys::ArrayBuffer>()
     {
-        let bytes = js_sys::Uint8Array::new(input).to_vec();
-        return qad_core::decode_bytes(&bytes);
+        return Ok(JsonText::Bytes(js_sys::Uint8Array::new(input).to_vec()));
     }
     match js_sys::JSON::stringify(input) {
         Ok(text) => match text.as_string() {
-            Some(text) => qad_core::decode_str(&text),
+            Some(text) => Ok(JsonText::Text(text)),
             None => Err(input_error(
                 Rule::InputShape,
                 "no input: the value is undefined or a function".to_string(),
@@ -99,6 +105,22 @@ fn decode_js(input: &JsValue) -> Result<SourceInput, InputError> {
                 js_error_message(&e)
             ),
         )),
+    }
+}
+
+/// Decodes a JS input, records kept as JSON values (for the envelope).
+fn decode_js(input: &JsValue) -> Result<SourceInput, InputError> {
+    match json_text(input)? {
+        JsonText::Text(text) => qad_core::decode_str(&text),
+        JsonText::Bytes(bytes) => qad_core::decode_bytes(&bytes),
+    }
+}
+
+/// Decodes a JS input for a migration: records typed as they are parsed.
+fn decode_js_typed(input: &JsValue) -> Result<TypedInput, InputError> {
+    match json_text(input)? {
+        JsonText::Text(text) => qad_core::decode_str_typed(&text),
+        JsonText::Bytes(bytes) => qad_core::decode_bytes_typed(&bytes),
     }
 }
 
@@ -129,13 +151,13 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Resul
 /// input: it gives a report with an E001/E002 error.
 #[wasm_bindgen]
 pub fn transform(input: JsValue) -> Result<JsValue, JsError> {
-    to_js(&migration_of(decode_js(&input)))
+    to_js(&migration_of(decode_js_typed(&input)))
 }
 
 /// Validates: the report only.
 #[wasm_bindgen]
 pub fn validate(input: JsValue) -> Result<JsValue, JsError> {
-    to_js(&report_of(decode_js(&input)))
+    to_js(&report_of(decode_js_typed(&input)))
 }
 
 /// Renders a report (as returned by `validate`/`transform`) as "text", "markdown" or "json":
@@ -209,7 +231,7 @@ mod tests {
             "source": {"module": "src/app/services/applicationsData.ts", "sha256": "ab"},
             "options": {"categoryAliases": {"other": "tools"}}
         }"#;
-        let report = report_of(qad_core::decode_str(text));
+        let report = report_of(qad_core::decode_str_typed(text));
         assert_eq!(
             report.source.as_ref().map(|s| s.module.as_str()),
             Some("src/app/services/applicationsData.ts")
@@ -224,18 +246,18 @@ mod tests {
     #[test]
     fn undecodable_input_gives_a_one_error_migration() {
         for (text, code) in [("42", "E002"), ("{\"applicationsData\": [1,]}", "E001")] {
-            let m = migration_of(qad_core::decode_str(text));
+            let m = migration_of(qad_core::decode_str_typed(text));
             assert_eq!(m.report.errors, 1);
             assert_eq!(m.report.diagnostics[0].code, code);
             assert!(m.dataset.apps.is_empty() && m.developer_variants.is_empty());
         }
-        let m = migration_of(qad_core::decode_bytes(b"\xff\xfe"));
+        let m = migration_of(qad_core::decode_bytes_typed(b"\xff\xfe"));
         assert_eq!(m.report.diagnostics[0].code, "E001");
     }
 
     #[test]
     fn render_rejects_unknown_formats() {
-        let report = report_of(qad_core::decode_str("[]"));
+        let report = report_of(qad_core::decode_str_typed("[]"));
         assert_eq!(render(&report, "text"), Ok(report.to_text()));
         assert_eq!(render(&report, "markdown"), Ok(report.to_markdown()));
         assert_eq!(render(&report, "json"), Ok(report.to_json()));

@@ -70,10 +70,10 @@ fn native_reports_match_the_committed_goldens() {
         );
         // What the wasm exports do with the same bytes (`validate(bytes)` in JS), and with their
         // text (`validate(object)` goes through JSON.stringify, then the core's decode_str).
-        let from_bytes = qad_wasm::report_of(qad_core::decode_bytes(&bytes));
+        let from_bytes = qad_wasm::report_of(qad_core::decode_bytes_typed(&bytes));
         assert_eq!(from_bytes, report, "qad-wasm report of {}", input.display());
         let text = String::from_utf8(bytes.clone()).unwrap_or_else(|e| panic!("{e}"));
-        let from_text = qad_wasm::migration_of(qad_core::decode_str(&text));
+        let from_text = qad_wasm::migration_of(qad_core::decode_str_typed(&text));
         assert_eq!(
             from_text.report,
             report,
