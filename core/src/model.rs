@@ -192,15 +192,14 @@ impl Dataset {
                 Ok(())
             }
         }
-        let mut writer = HashWriter(Sha256::new());
+        // Buffered: the serialiser writes a few bytes at a time, and each hash update has a cost.
+        let mut writer = std::io::BufWriter::with_capacity(64 * 1024, HashWriter(Sha256::new()));
         // Serialising plain structs, strings and integers into a hash cannot fail.
         let _ = serde_json::to_writer(&mut writer, self);
-        writer
-            .0
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        // Flushing into the hash cannot fail either; the emptied buffer is then let go.
+        let _ = std::io::Write::flush(&mut writer);
+        let (HashWriter(hash), _) = writer.into_parts();
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
