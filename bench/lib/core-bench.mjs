@@ -9,6 +9,9 @@
 //   transform  core.transform(text)                  the same, dataset + report out as JS objects
 //   validateObject core.validate(JSON.parse(text))   the path the CLI takes (an object in: the
 //                                                    glue JSON.stringify's it), parse excluded
+//   datasetParse JSON.parse(JSON.stringify(dataset))  parse only: what materialising the output
+//                                                    rows as JS objects costs at the least (they
+//                                                    are bigger than the input: an id per row)
 // Before the repetitions, `coldValidate` times the process's first core.validate(text) on the
 // file (the wasm instantiated, nothing else run): what the `qad-migrate validate` command pays,
 // since it validates once per process and V8 runs wasm in its baseline tier (Liftoff) until the
@@ -45,7 +48,7 @@ function time(fn) {
   return { ms, out };
 }
 
-const result = { reps, bytes, parse: [], validate: [], transform: [], validateObject: [] };
+const result = { reps, bytes, parse: [], validate: [], transform: [], validateObject: [], datasetParse: [] };
 const cold = time(() => core.validate(text));
 result.coldValidate = cold.ms;
 let errors = cold.out.errors;
@@ -60,6 +63,9 @@ for (let r = 0; r < reps; r++) {
   const t = time(() => core.transform(text));
   result.transform.push(t.ms);
   if (t.out.dataset.apps.length !== v.out.counts.apps) throw new Error("transform and validate disagree on the app count");
+  const datasetText = JSON.stringify(t.out.dataset);
+  result.datasetBytes = Buffer.byteLength(datasetText);
+  result.datasetParse.push(time(() => JSON.parse(datasetText)).ms);
   const vo = time(() => core.validate(obj));
   result.validateObject.push(vo.ms);
   if (vo.out.errors !== errors) throw new Error("validate(text) and validate(object) disagree");
