@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Instant as StdInstant;
 
 use anyhow::Context;
+use futures_util::stream::{self, StreamExt};
 use qad_core::Dataset;
 use serde::Serialize;
 use tokio_postgres::{IsolationLevel, Transaction};
@@ -18,7 +19,7 @@ use crate::rows::{self, Scope};
 use crate::runid;
 use crate::schema;
 use crate::session::{self, Session, Stage};
-use crate::write::{Op, Writer};
+use crate::write::{Op, Writable, Writer, PIPELINE_DEPTH};
 
 /// What a finished load reports.
 #[derive(Debug, Serialize)]
@@ -369,106 +370,107 @@ impl Job<'_> {
             if self.args.dry_run { "dry run" } else { "load" },
         );
         let mut w = Writer::new(tx, self.run_id);
+        let mut statements = 0;
+        // Rows (or apps) done after chunk `i` of a list of `n`.
+        let per_chunk = |n: usize, i: usize| ((i + 1) * bs).min(n);
 
-        for (i, chunk) in plan.developers.chunks(bs).enumerate() {
-            self.stage
-                .set(format!("load developers (batch {}/{dev_batches})", i + 1));
-            let upd = rows_with(chunk, Action::Update);
-            let ins = rows_with(chunk, Action::Insert);
-            w.write(Op::Update, &upd).await.map_err(&fail)?;
-            w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            progress.step(&format!(
-                "developers {}/{}",
-                (i * bs + chunk.len()),
-                plan.developers.len()
-            ));
-            if i == 0 && self.faults.stalls_at("developers") {
-                self.stall(tx).await?;
-            }
-        }
-        for (i, chunk) in plan.categories.chunks(bs).enumerate() {
-            self.stage
-                .set(format!("load categories (batch {}/{cat_batches})", i + 1));
-            let upd = rows_with(chunk, Action::Update);
-            let ins = rows_with(chunk, Action::Insert);
-            w.write(Op::Update, &upd).await.map_err(&fail)?;
-            w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            progress.step(&format!(
-                "categories {}/{}",
-                (i * bs + chunk.len()),
-                plan.categories.len()
-            ));
-        }
-        for (i, chunk) in plan.apps.chunks(bs).enumerate() {
-            let n = i + 1;
-            self.stage
-                .set(format!("load apps (batch {n}/{app_batches})"));
-            let upd = rows_with(chunk.iter().map(|a| &a.app), Action::Update);
-            let ins = rows_with(chunk.iter().map(|a| &a.app), Action::Insert);
-            w.write(Op::Update, &upd).await.map_err(&fail)?;
-            w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            tracing::debug!(target: "qa_load::load", batch = n, inserted = ins.len(), updated = upd.len(), "apps batch written");
-            progress.step(&format!(
-                "apps {}/{}",
-                (i * bs + chunk.len()),
-                plan.apps.len()
-            ));
-            if self.faults.fail_after_batch == Some(n) {
-                return Err(fail(anyhow::anyhow!(
-                    "injected failure after app batch {n} ({}, test only)",
-                    crate::fault::ENV
-                )));
-            }
-            if self.faults.stall_after_batch == Some(n) {
-                self.stall(tx).await?;
-            }
-        }
+        // Developers and categories by `bs` rows; apps, their links and their screenshots by the
+        // rows of `bs` apps. In each chunk: deletes, updates, inserts (the empty ones left out).
+        let steps = plan
+            .developers
+            .chunks(bs)
+            .map(|c| {
+                vec![
+                    (Op::Update, rows_with(c, Action::Update)),
+                    (Op::Insert, rows_with(c, Action::Insert)),
+                ]
+            })
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Phase::Developers, steps, &|i| {
+                format!(
+                    "developers {}/{}",
+                    per_chunk(plan.developers.len(), i),
+                    plan.developers.len()
+                )
+            })
+            .await?;
+        let steps = plan
+            .categories
+            .chunks(bs)
+            .map(|c| {
+                vec![
+                    (Op::Update, rows_with(c, Action::Update)),
+                    (Op::Insert, rows_with(c, Action::Insert)),
+                ]
+            })
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Phase::Categories, steps, &|i| {
+                format!(
+                    "categories {}/{}",
+                    per_chunk(plan.categories.len(), i),
+                    plan.categories.len()
+                )
+            })
+            .await?;
+        let apps_done = |i: usize| per_chunk(plan.apps.len(), i);
+        let steps = plan
+            .apps
+            .chunks(bs)
+            .map(|c| {
+                let apps = || c.iter().map(|a| &a.app);
+                vec![
+                    (Op::Update, rows_with(apps(), Action::Update)),
+                    (Op::Insert, rows_with(apps(), Action::Insert)),
+                ]
+            })
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Phase::Apps, steps, &|i| {
+                format!("apps {}/{}", apps_done(i), plan.apps.len())
+            })
+            .await?;
 
         self.stage.set("load app_categories");
         self.faults.check_stage("links").map_err(&fail)?;
-        for (i, chunk) in plan.apps.chunks(bs).enumerate() {
-            self.stage.set(format!(
-                "load app_categories (batch {}/{app_batches})",
-                i + 1
-            ));
-            let links = || chunk.iter().flat_map(|a| a.links.iter());
-            let del = rows_with(links(), Action::Delete);
-            let upd = rows_with(links(), Action::Update);
-            let ins = rows_with(links(), Action::Insert);
-            w.write(Op::Delete, &del).await.map_err(&fail)?;
-            w.write(Op::Update, &upd).await.map_err(&fail)?;
-            w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            progress.step(&format!(
-                "links of apps {}/{}",
-                (i * bs + chunk.len()),
-                plan.apps.len()
-            ));
-            if i == 0 && self.faults.stalls_at("links") {
-                self.stall(tx).await?;
-            }
-        }
+        let steps = plan
+            .apps
+            .chunks(bs)
+            .map(|c| {
+                let links = || c.iter().flat_map(|a| a.links.iter());
+                vec![
+                    (Op::Delete, rows_with(links(), Action::Delete)),
+                    (Op::Update, rows_with(links(), Action::Update)),
+                    (Op::Insert, rows_with(links(), Action::Insert)),
+                ]
+            })
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Phase::Links, steps, &|i| {
+                format!("links of apps {}/{}", apps_done(i), plan.apps.len())
+            })
+            .await?;
 
         self.stage.set("load screenshots");
         self.faults.check_stage("screenshots").map_err(&fail)?;
-        for (i, chunk) in plan.apps.chunks(bs).enumerate() {
-            self.stage
-                .set(format!("load screenshots (batch {}/{app_batches})", i + 1));
-            let shots = || chunk.iter().flat_map(|a| a.screenshots.iter());
-            let del = rows_with(shots(), Action::Delete);
-            let upd = rows_with(shots(), Action::Update);
-            let ins = rows_with(shots(), Action::Insert);
-            w.write(Op::Delete, &del).await.map_err(&fail)?;
-            w.write(Op::Update, &upd).await.map_err(&fail)?;
-            w.write(Op::Insert, &ins).await.map_err(&fail)?;
-            progress.step(&format!(
-                "screenshots of apps {}/{}",
-                (i * bs + chunk.len()),
-                plan.apps.len()
-            ));
-            if i == 0 && self.faults.stalls_at("screenshots") {
-                self.stall(tx).await?;
-            }
-        }
+        let steps = plan
+            .apps
+            .chunks(bs)
+            .map(|c| {
+                let shots = || c.iter().flat_map(|a| a.screenshots.iter());
+                vec![
+                    (Op::Delete, rows_with(shots(), Action::Delete)),
+                    (Op::Update, rows_with(shots(), Action::Update)),
+                    (Op::Insert, rows_with(shots(), Action::Insert)),
+                ]
+            })
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Phase::Screenshots, steps, &|i| {
+                format!("screenshots of apps {}/{}", apps_done(i), plan.apps.len())
+            })
+            .await?;
         progress.finish();
 
         self.stage.set("post-check");
@@ -511,7 +513,138 @@ impl Job<'_> {
             .context("could not record the run's outcome")
             .map_err(&fail)?;
         }
-        Ok((plan, total, w.statements_executed))
+        Ok((plan, total, statements))
+    }
+
+    /// Writes one table's part of the plan: `chunks[i]` holds the statements of chunk `i` (rows
+    /// by operation; empty ones are skipped). The statements are pipelined, up to
+    /// [`PIPELINE_DEPTH`] in flight, and their results taken in order: the stage names the batch
+    /// whose statement failed, and a chunk counts as done (progress, test faults) once all its
+    /// statements have succeeded.
+    async fn write_phase<T: Writable>(
+        &self,
+        tx: &Transaction<'_>,
+        w: &mut Writer<'_, '_>,
+        progress: &Progress,
+        phase: Phase,
+        chunks: Vec<Vec<(Op, Vec<&T>)>>,
+        message: &dyn Fn(usize) -> String,
+    ) -> Result<usize, Failure> {
+        let fail = failed(self.stage);
+        let n = chunks.len();
+        let mut ops: Vec<Op> = Vec::new();
+        for (op, rows) in chunks.iter().flatten() {
+            if !rows.is_empty() && !ops.contains(op) {
+                ops.push(*op);
+            }
+        }
+        w.prepare::<T>(&ops).await.map_err(&fail)?;
+        // Test faults stall or fail at an exact batch boundary: with them, one statement at a
+        // time (a stall also needs the connection to itself, with no results left unread).
+        let depth = if self.faults.active() {
+            1
+        } else {
+            PIPELINE_DEPTH
+        };
+        let mut executed = 0;
+        let mut done = 0;
+        {
+            let w = &*w;
+            let mut results = stream::iter(chunks.iter().enumerate().flat_map(|(i, chunk)| {
+                chunk
+                    .iter()
+                    .filter(|(_, rows)| !rows.is_empty())
+                    .map(move |(op, rows)| {
+                        let batch = w.batch(*op, rows);
+                        async move {
+                            match batch {
+                                Ok(statement) => (i, statement.await),
+                                Err(e) => (i, Err(e)),
+                            }
+                        }
+                    })
+            }))
+            .buffered(depth);
+            while let Some((i, result)) = results.next().await {
+                while done < i {
+                    self.chunk_done(tx, progress, phase, done, n, message)
+                        .await?;
+                    done += 1;
+                }
+                self.stage.set(phase.stage(i, n));
+                result.map_err(&fail)?;
+                executed += 1;
+            }
+        }
+        while done < n {
+            self.chunk_done(tx, progress, phase, done, n, message)
+                .await?;
+            done += 1;
+        }
+        Ok(executed)
+    }
+
+    /// Chunk `i` of `phase` is written: progress, and the test faults placed after it.
+    async fn chunk_done(
+        &self,
+        tx: &Transaction<'_>,
+        progress: &Progress,
+        phase: Phase,
+        i: usize,
+        n: usize,
+        message: &dyn Fn(usize) -> String,
+    ) -> Result<(), Failure> {
+        self.stage.set(phase.stage(i, n));
+        progress.step(&message(i));
+        let first_stall = match phase {
+            Phase::Developers => Some("developers"),
+            Phase::Links => Some("links"),
+            Phase::Screenshots => Some("screenshots"),
+            Phase::Categories | Phase::Apps => None,
+        };
+        if let Some(stage) = first_stall {
+            if i == 0 && self.faults.stalls_at(stage) {
+                self.stall(tx).await?;
+            }
+        }
+        if phase == Phase::Apps {
+            let batch = i + 1;
+            tracing::debug!(target: "qa_load::load", batch, "apps batch written");
+            if self.faults.fail_after_batch == Some(batch) {
+                return Err(failed(self.stage)(anyhow::anyhow!(
+                    "injected failure after app batch {batch} ({}, test only)",
+                    crate::fault::ENV
+                )));
+            }
+            if self.faults.stall_after_batch == Some(batch) {
+                self.stall(tx).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tables a load writes, in order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    Developers,
+    Categories,
+    Apps,
+    Links,
+    Screenshots,
+}
+
+impl Phase {
+    /// The stage name of batch `i` of `n`, as failures and the run record name it.
+    fn stage(self, i: usize, n: usize) -> String {
+        let table = match self {
+            Phase::Developers => "developers",
+            Phase::Categories => "categories",
+            Phase::Apps => "apps",
+            Phase::Links => "app_categories",
+            Phase::Screenshots => "screenshots",
+        };
+        format!("load {table} (batch {}/{n})", i + 1)
     }
 }
 
@@ -522,6 +655,8 @@ impl Job<'_> {
 /// verify` compares every field.)
 /// Apps whose links and screenshots the post-load check reads back per query.
 const POST_CHECK_APPS_PER_QUERY: usize = 1000;
+/// Slices the post-load check reads ahead of the one it compares.
+const POST_CHECK_DEPTH: usize = 2;
 
 pub async fn post_check(tx: &Transaction<'_>, plan: &Plan, run_id: &str) -> anyhow::Result<()> {
     use std::collections::BTreeSet;
@@ -638,20 +773,32 @@ pub async fn post_check(tx: &Transaction<'_>, plan: &Plan, run_id: &str) -> anyh
     );
 
     // Links and screenshots are most of the rows: read back and compared a slice of apps at a
-    // time, so the check holds a slice's rows, not the whole run's, at once.
-    for chunk in plan.apps.chunks(POST_CHECK_APPS_PER_QUERY) {
+    // time, so the check holds a few slices' rows, not the whole run's, at once. The reads are
+    // pipelined (the next slices are read while this one is compared); results come in order.
+    let reads = stream::iter(plan.apps.chunks(POST_CHECK_APPS_PER_QUERY).map(|chunk| async move {
         let app_ids: Vec<uuid::Uuid> = chunk.iter().map(|a| a.app.row.id).collect();
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&app_ids];
+        let links = tx.query(
+            "SELECT app_id, category_id, sort_order FROM app_categories WHERE app_id = ANY($1)",
+            &params,
+        );
+        let shots = tx.query(
+            "SELECT id, app_id, language::text, sort_order, url::text FROM screenshots WHERE app_id = ANY($1)",
+            &params,
+        );
+        let (links, shots) = futures_util::future::try_join(links, shots).await?;
+        Ok::<_, tokio_postgres::Error>((chunk, links, shots))
+    }))
+    .buffered(POST_CHECK_DEPTH);
+    futures_util::pin_mut!(reads);
+    while let Some(read) = reads.next().await {
+        let (chunk, links, shots) = read?;
         let expected: BTreeSet<(uuid::Uuid, uuid::Uuid, i32)> = chunk
             .iter()
             .flat_map(|a| a.links.iter().filter_map(|c| c.after()))
             .map(|l| (l.app_id, l.category_id, l.sort_order))
             .collect();
-        let actual = tx
-            .query(
-                "SELECT app_id, category_id, sort_order FROM app_categories WHERE app_id = ANY($1)",
-                &[&app_ids],
-            )
-            .await?
+        let actual = links
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
@@ -683,12 +830,7 @@ pub async fn post_check(tx: &Transaction<'_>, plan: &Plan, run_id: &str) -> anyh
                 )
             })
             .collect();
-        let actual = tx
-            .query(
-                "SELECT id, app_id, language::text, sort_order, url::text FROM screenshots WHERE app_id = ANY($1)",
-                &[&app_ids],
-            )
-            .await?
+        let actual = shots
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
             .collect();

@@ -379,7 +379,6 @@ pub struct Writer<'t, 'c> {
     tx: &'t Transaction<'c>,
     run_id: String,
     statements: HashMap<(&'static str, Op), Statement>,
-    pub statements_executed: usize,
 }
 
 impl<'t, 'c> Writer<'t, 'c> {
@@ -388,7 +387,6 @@ impl<'t, 'c> Writer<'t, 'c> {
             tx,
             run_id: run_id.to_string(),
             statements: HashMap::new(),
-            statements_executed: 0,
         }
     }
 
@@ -408,43 +406,64 @@ impl<'t, 'c> Writer<'t, 'c> {
         Ok(stmt)
     }
 
-    /// Writes `rows` with one statement and checks that exactly that many rows were written.
-    pub async fn write<T: Writable>(&mut self, op: Op, rows: &[&T]) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
+    /// Prepares the statements of `ops` for `T`, so that [`Writer::batch`] can run them.
+    pub async fn prepare<T: Writable>(&mut self, ops: &[Op]) -> Result<()> {
+        for &op in ops {
+            self.statement(T::SPEC, op).await?;
         }
+        Ok(())
+    }
+
+    /// The statement that writes `rows` and checks that exactly that many rows were written, its
+    /// parameters encoded now, to be awaited later: the
+    /// load keeps up to [`PIPELINE_DEPTH`] of them in flight, so that the next batches are encoded
+    /// and sent while the server executes the previous ones. The server runs them one after
+    /// another, in the order they were sent, in the one transaction; a failure aborts the
+    /// transaction, so every statement after it fails too and the first error is the one reported.
+    /// Its statement must have been prepared ([`Writer::prepare`]).
+    pub fn batch<T: Writable>(
+        &self,
+        op: Op,
+        rows: &[&T],
+    ) -> Result<impl std::future::Future<Output = Result<()>> + 't> {
         let spec = T::SPEC;
-        let stmt = self.statement(spec, op).await?;
+        let Some(stmt) = self.statements.get(&(spec.table, op)).cloned() else {
+            bail!(
+                "internal error: the {} statement for {} was not prepared",
+                op_name(op),
+                spec.table
+            );
+        };
         let columns = match op {
             Op::Delete => T::key_columns(rows),
             Op::Insert | Op::Update => T::columns(rows),
         };
-        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(columns.len() + 1);
-        params.push(&self.run_id);
-        for c in &columns {
-            params.push(c.as_ref() as &(dyn ToSql + Sync));
-        }
-        let row = self.tx.query_one(&stmt, &params).await.with_context(|| {
-            format!(
-                "{} of {} {} row(s) failed",
-                op_name(op),
-                rows.len(),
-                spec.table
-            )
-        })?;
-        self.statements_executed += 1;
-        let n: i64 = row.get(0);
-        if n != rows.len() as i64 {
-            bail!(
-                "{} of {} {} row(s) wrote {n}: the table changed under the run",
-                op_name(op),
-                rows.len(),
-                spec.table
-            );
-        }
-        Ok(())
+        let (tx, run_id, len) = (self.tx, self.run_id.clone(), rows.len());
+        Ok(async move {
+            let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(columns.len() + 1);
+            params.push(&run_id);
+            for c in &columns {
+                params.push(c.as_ref() as &(dyn ToSql + Sync));
+            }
+            let row = tx.query_one(&stmt, &params).await.with_context(|| {
+                format!("{} of {len} {} row(s) failed", op_name(op), spec.table)
+            })?;
+            let n: i64 = row.get(0);
+            if n != len as i64 {
+                bail!(
+                    "{} of {len} {} row(s) wrote {n}: the table changed under the run",
+                    op_name(op),
+                    spec.table
+                );
+            }
+            Ok(())
+        })
     }
 }
+
+/// Statements a load keeps in flight on its connection (see [`Writer::batch`]). Four hide the
+/// client's share of the work (encoding, TLS, the round trip) behind the server's.
+pub const PIPELINE_DEPTH: usize = 4;
 
 fn op_name(op: Op) -> &'static str {
     match op {

@@ -592,6 +592,78 @@ fn an_injected_failure_in_a_late_batch_leaves_the_database_exactly_as_before() {
     load(dir, &db.url, &edited, &["--no-log-file"]).expect(0);
 }
 
+#[test]
+fn a_statement_refused_by_the_server_mid_pipeline_is_reported_and_nothing_is_written() {
+    // No test faults: the writes are pipelined (several statements in flight). A constraint the
+    // database adds refuses one screenshot of an early app: that statement fails, the ones sent
+    // after it fail with the aborted transaction, and the first failure is the one reported.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = fresh_db();
+    let input = real_apps_json(dir);
+    run(
+        dir,
+        &["schema", "apply", "--database", &db.url, "--no-log-file"],
+    )
+    .expect(0);
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let apps = m["applicationsData"].as_array().unwrap();
+    // The first app with an English screenshot (app order is the input's: the real data's
+    // first app has them), refused on its first one: batch `first + 1` fails, with the later
+    // batches already sent.
+    let first = apps
+        .iter()
+        .position(|a| {
+            a["screenshots_en"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+        })
+        .unwrap();
+    let url = apps[first]["screenshots_en"][0]
+        .as_str()
+        .unwrap()
+        .trim()
+        .replace(' ', "%20");
+    sql(
+        &db.url,
+        &format!(
+            "ALTER TABLE screenshots ADD CONSTRAINT refuse_one CHECK (url <> '{}')",
+            url.replace('\'', "''")
+        ),
+    );
+    let r = run(
+        dir,
+        &[
+            "--input",
+            input.to_str().unwrap(),
+            "--database",
+            &db.url,
+            "--batch-size",
+            "1",
+            "--no-log-file",
+        ],
+    )
+    .expect(3);
+    let stage = format!("load screenshots (batch {}/{})", first + 1, apps.len());
+    assert!(
+        r.stderr.contains(&format!("{stage} failed")) && r.stderr.contains("refuse_one"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("current transaction is aborted"),
+        "the first failure is reported, not the aborted statements after it: {}",
+        r.stderr
+    );
+    for table in TABLES {
+        assert_eq!(count(&db.url, table), 0, "{table} after the refused load");
+    }
+    let h = history(dir, &db.url);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["status"], "failed");
+    assert_eq!(h[0]["failed_stage"], stage.as_str(), "{h:?}");
+}
+
 fn small_then(dir: &Path, url: &str) {
     load(dir, url, &fixtures().join("small.json"), &["--no-log-file"]).expect(0);
 }
