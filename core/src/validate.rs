@@ -8,7 +8,9 @@ use std::fmt::Display;
 use crate::model::Language;
 use crate::report::Diagnostic;
 use crate::rules::Rule;
-use crate::text::{has_arabic, has_bidi_control, normalize_url, url_host, UrlOutcome};
+use crate::text::{
+    has_arabic, has_bidi_control, is_plain_ascii, normalize_url, url_host, UrlOutcome,
+};
 
 /// Column limits, in characters (PostgreSQL `varchar(n)` counts characters, not bytes).
 pub const LIMIT_NAME: usize = 200;
@@ -207,7 +209,8 @@ impl Checks<'_> {
         store: Option<Store>,
     ) -> Option<String> {
         let raw = raw?;
-        if !self.text(field, raw, None) {
+        // Printable ASCII has no NUL or bidi control: the text checks can only pass.
+        if !is_plain_ascii(raw) && !self.text(field, raw, None) {
             return None;
         }
         if sentinel && raw.trim_end().ends_with(".Not Found") {
