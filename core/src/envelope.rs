@@ -190,8 +190,13 @@ fn input_error(rule: Rule, message: String) -> InputError {
 
 /// Decodes the bytes of an input file. A leading UTF-8 BOM is accepted.
 pub fn decode_bytes(bytes: &[u8]) -> Result<SourceInput, InputError> {
+    decode_str(utf8_text(bytes)?)
+}
+
+/// The text of an input file's bytes, without a leading UTF-8 BOM.
+fn utf8_text(bytes: &[u8]) -> Result<&str, InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
+    std::str::from_utf8(bytes).map_err(|e| {
         input_error(
             Rule::InputJson,
             format!(
@@ -199,57 +204,39 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<SourceInput, InputError> {
                 e.valid_up_to()
             ),
         )
-    })?;
-    decode_str(text)
+    })
+}
+
+/// A JSON syntax error (or a repeated key), with its position.
+fn json_error(e: serde_json::Error) -> InputError {
+    input_error(
+        Rule::InputJson,
+        format!(
+            "invalid JSON at line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            e
+        ),
+    )
 }
 
 /// Decodes the text of an input file.
 pub fn decode_str(text: &str) -> Result<SourceInput, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value = serde_json::from_str::<StrictValue>(text).map_err(|e| {
-        input_error(
-            Rule::InputJson,
-            format!(
-                "invalid JSON at line {}, column {}: {}",
-                e.line(),
-                e.column(),
-                e
-            ),
-        )
-    })?;
+    let value = serde_json::from_str::<StrictValue>(text).map_err(json_error)?;
     decode_value(value.0)
 }
 
 /// [`decode_bytes`], with the records typed as they are parsed (see [`TypedInput`]). Accepts
 /// and refuses exactly what [`decode_bytes`] does, with the same errors.
 pub fn decode_bytes_typed(bytes: &[u8]) -> Result<TypedInput, InputError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        input_error(
-            Rule::InputJson,
-            format!(
-                "the input is not valid UTF-8 (first bad byte at offset {})",
-                e.valid_up_to()
-            ),
-        )
-    })?;
-    decode_str_typed(text)
+    decode_str_typed(utf8_text(bytes)?)
 }
 
 /// [`decode_str`], with the records typed as they are parsed (see [`TypedInput`]).
 pub fn decode_str_typed(text: &str) -> Result<TypedInput, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let top = serde_json::from_str::<typed::Top>(text).map_err(|e| {
-        input_error(
-            Rule::InputJson,
-            format!(
-                "invalid JSON at line {}, column {}: {}",
-                e.line(),
-                e.column(),
-                e
-            ),
-        )
-    })?;
+    let top = serde_json::from_str::<typed::Top>(text).map_err(json_error)?;
     // Everything but the records goes through the one shape check; `applicationsData` is there
     // as an empty array when its records were taken out while parsing.
     let input = decode_value(top.value)?;

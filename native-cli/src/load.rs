@@ -375,60 +375,43 @@ impl Job<'_> {
         let per_chunk = |n: usize, i: usize| ((i + 1) * bs).min(n);
 
         // Developers and categories by `bs` rows; apps, their links and their screenshots by the
-        // rows of `bs` apps. In each chunk: deletes, updates, inserts (the empty ones left out).
+        // rows of `bs` apps.
+        const UPSERT: &[Op] = &[Op::Update, Op::Insert];
+        const ALL: &[Op] = &[Op::Delete, Op::Update, Op::Insert];
         let steps = plan
             .developers
             .chunks(bs)
-            .map(|c| {
-                vec![
-                    (Op::Update, rows_with(c, Action::Update)),
-                    (Op::Insert, rows_with(c, Action::Insert)),
-                ]
-            })
+            .map(|c| chunk_statements(c.iter(), UPSERT))
             .collect();
         statements += self
             .write_phase(tx, &mut w, &progress, Phase::Developers, steps, &|i| {
-                format!(
-                    "developers {}/{}",
-                    per_chunk(plan.developers.len(), i),
-                    plan.developers.len()
-                )
+                let n = plan.developers.len();
+                format!("developers {}/{n}", per_chunk(n, i))
             })
             .await?;
         let steps = plan
             .categories
             .chunks(bs)
-            .map(|c| {
-                vec![
-                    (Op::Update, rows_with(c, Action::Update)),
-                    (Op::Insert, rows_with(c, Action::Insert)),
-                ]
-            })
+            .map(|c| chunk_statements(c.iter(), UPSERT))
             .collect();
         statements += self
             .write_phase(tx, &mut w, &progress, Phase::Categories, steps, &|i| {
-                format!(
-                    "categories {}/{}",
-                    per_chunk(plan.categories.len(), i),
-                    plan.categories.len()
-                )
+                let n = plan.categories.len();
+                format!("categories {}/{n}", per_chunk(n, i))
             })
             .await?;
-        let apps_done = |i: usize| per_chunk(plan.apps.len(), i);
+        let apps = |what: &str, i: usize| {
+            let n = plan.apps.len();
+            format!("{what} {}/{n}", per_chunk(n, i))
+        };
         let steps = plan
             .apps
             .chunks(bs)
-            .map(|c| {
-                let apps = || c.iter().map(|a| &a.app);
-                vec![
-                    (Op::Update, rows_with(apps(), Action::Update)),
-                    (Op::Insert, rows_with(apps(), Action::Insert)),
-                ]
-            })
+            .map(|c| chunk_statements(c.iter().map(|a| &a.app), UPSERT))
             .collect();
         statements += self
             .write_phase(tx, &mut w, &progress, Phase::Apps, steps, &|i| {
-                format!("apps {}/{}", apps_done(i), plan.apps.len())
+                apps("apps", i)
             })
             .await?;
 
@@ -437,18 +420,11 @@ impl Job<'_> {
         let steps = plan
             .apps
             .chunks(bs)
-            .map(|c| {
-                let links = || c.iter().flat_map(|a| a.links.iter());
-                vec![
-                    (Op::Delete, rows_with(links(), Action::Delete)),
-                    (Op::Update, rows_with(links(), Action::Update)),
-                    (Op::Insert, rows_with(links(), Action::Insert)),
-                ]
-            })
+            .map(|c| chunk_statements(c.iter().flat_map(|a| a.links.iter()), ALL))
             .collect();
         statements += self
             .write_phase(tx, &mut w, &progress, Phase::Links, steps, &|i| {
-                format!("links of apps {}/{}", apps_done(i), plan.apps.len())
+                apps("links of apps", i)
             })
             .await?;
 
@@ -457,18 +433,11 @@ impl Job<'_> {
         let steps = plan
             .apps
             .chunks(bs)
-            .map(|c| {
-                let shots = || c.iter().flat_map(|a| a.screenshots.iter());
-                vec![
-                    (Op::Delete, rows_with(shots(), Action::Delete)),
-                    (Op::Update, rows_with(shots(), Action::Update)),
-                    (Op::Insert, rows_with(shots(), Action::Insert)),
-                ]
-            })
+            .map(|c| chunk_statements(c.iter().flat_map(|a| a.screenshots.iter()), ALL))
             .collect();
         statements += self
             .write_phase(tx, &mut w, &progress, Phase::Screenshots, steps, &|i| {
-                format!("screenshots of apps {}/{}", apps_done(i), plan.apps.len())
+                apps("screenshots of apps", i)
             })
             .await?;
         progress.finish();
@@ -622,6 +591,23 @@ impl Job<'_> {
         }
         Ok(())
     }
+}
+
+/// The statements of one chunk of changes: for each of `ops` (in order), the rows it writes.
+fn chunk_statements<'a, T: 'a>(
+    changes: impl Iterator<Item = &'a plan::Change<T>> + Clone,
+    ops: &[Op],
+) -> Vec<(Op, Vec<&'a T>)> {
+    ops.iter()
+        .map(|&op| {
+            let action = match op {
+                Op::Delete => Action::Delete,
+                Op::Update => Action::Update,
+                Op::Insert => Action::Insert,
+            };
+            (op, rows_with(changes.clone(), action))
+        })
+        .collect()
 }
 
 /// The tables a load writes, in order.
