@@ -427,7 +427,7 @@ function machineNote(o, pg) {
   const ssl = safe(() => pg.psql("SELECT CASE WHEN ssl THEN 'TLS ' || version || ' ' || cipher ELSE 'no TLS' END FROM pg_stat_ssl WHERE pid = pg_backend_pid()"));
   const host = safe(() => new URL(o.database).host.replace(/^.*@/, ""));
   const git = safe(() => run("git", "git", ["-C", repoRoot, "log", "-1", "--format=%h %cs"]).trim());
-  const dirty = safe(() => (run("git", "git", ["-C", repoRoot, "status", "--porcelain", "--", "core", "wasm", "native-cli", "npm/lib", "bench"]).trim() ? " (work tree has uncommitted changes)" : ""));
+  const dirty = safe(() => (run("git", "git", ["-C", repoRoot, "status", "--porcelain", "--", "core", "wasm", "native-cli", "npm/lib", "bench", ":!bench/results"]).trim() ? " (work tree has uncommitted changes)" : ""));
   const rustc = safe(() => run("rustc", "rustc", ["--version"]).trim());
   const qaLoadVersion = safe(() => run("qa-load", o.qaLoad, ["--version"]).trim());
   return [
