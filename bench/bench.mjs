@@ -376,6 +376,24 @@ function cliRuns(o, work, input) {
   return runs;
 }
 
+/**
+ * What any `qad-migrate validate` of this frontend holds before it reads a single record: Node,
+ * the frontend's TypeScript loaded, and the module's text as a JS string (two bytes a character
+ * once it has Arabic text). Peak RSS of a process that does only that.
+ */
+function moduleFloorRuns(o, work, input) {
+  const script =
+    "const path = require('node:path'); const { createRequire } = require('node:module');" +
+    "const root = process.argv[1]; const ts = createRequire(path.join(root, 'package.json'))('typescript');" +
+    "const text = require('node:fs').readFileSync(path.join(root, 'src/app/services/applicationsData.ts'), 'utf8');" +
+    "process.stdout.write(String(text.length + (ts.version ? 0 : 1)));";
+  const runs = [];
+  for (let rep = 0; rep < Math.max(3, o.reps); rep++) {
+    runs.push(measure("module floor", process.execPath, ["-e", script, input.dir], { cwd: work }));
+  }
+  return { ms: median(runs.map((r) => r.ms)), rssKb: median(runs.map((r) => r.rssKb)) };
+}
+
 function nodeFloor(o) {
   const runs = [];
   for (let rep = 0; rep < Math.max(3, o.reps); rep++) runs.push(measure("node -e 0", process.execPath, ["-e", "0"]));
@@ -478,6 +496,8 @@ function report(o, inputs, results, node, note) {
   row("**qad-migrate validate** command (TypeScript import included)", (k) => fmtMs(med(k, (r) => r.cli.map((x) => x.ms))));
   row("peak RSS qad-migrate validate", (k) => fmtMb(med(k, (r) => r.cli.map((x) => x.rssKb))));
   row("peak RSS qad-migrate validate / applicationsData.ts size", (k) => fmtX((med(k, (r) => r.cli.map((x) => x.rssKb)) * 1024) / byKey[k].moduleBytes));
+  row("floor: peak RSS of Node + TypeScript loaded + the module read into a JS string", (k) => (R(k)?.moduleFloor ? `${fmtMb(R(k).moduleFloor.rssKb)} (${fmtX((R(k).moduleFloor.rssKb * 1024) / byKey[k].moduleBytes)})` : "n/a"));
+  row("ratio peak RSS qad-migrate validate / that floor", (k) => (R(k)?.moduleFloor ? fmtX(med(k, (r) => r.cli.map((x) => x.rssKb)) / R(k).moduleFloor.rssKb) : "n/a"));
 
   // qa-load's stages (median per stage over the repetitions), generated input.
   let stagesTable = "";
@@ -571,6 +591,7 @@ async function main() {
         load: loadRuns(o, pg, work, input),
         core: coreRuns(o, input),
         cli: cliRuns(o, work, input),
+        moduleFloor: moduleFloorRuns(o, work, input),
       };
     }
     const node = nodeFloor(o);
