@@ -136,19 +136,11 @@ fn real_data_loads_the_readme_figures_reloads_as_no_change_and_verifies() {
     assert_eq!(dump(&db.url), dump1, "a no-change run changed data");
 
     // Verify passes and writes both reports.
-    let v = run(
+    let v = verify(
         dir,
-        &[
-            "verify",
-            "--input",
-            input.to_str().unwrap(),
-            "--database",
-            &db.url,
-            "--report-md",
-            "v.md",
-            "--report-json",
-            "v.json",
-        ],
+        &db.url,
+        &input,
+        &["--report-md", "v.md", "--report-json", "v.json"],
     )
     .expect(0);
     assert!(v.stdout.starts_with("PASS"), "{}", v.stdout);
@@ -164,19 +156,11 @@ fn real_data_loads_the_readme_figures_reloads_as_no_change_and_verifies() {
         &db.url,
         "UPDATE apps SET short_description_en = 'tampered' WHERE source_id = '1_Wahy'",
     );
-    let v = run(
+    let v = verify(
         dir,
-        &[
-            "verify",
-            "--input",
-            input.to_str().unwrap(),
-            "--database",
-            &db.url,
-            "--report-md",
-            "v.md",
-            "--report-json",
-            "v.json",
-        ],
+        &db.url,
+        &input,
+        &["--report-md", "v.md", "--report-json", "v.json"],
     )
     .expect(4);
     assert!(v.stdout.starts_with("FAIL: 1 difference"), "{}", v.stdout);
@@ -196,17 +180,7 @@ fn real_data_loads_the_readme_figures_reloads_as_no_change_and_verifies() {
         "UPDATE screenshots SET sort_order = 99 WHERE id = (SELECT id FROM screenshots ORDER BY id LIMIT 1); \
          INSERT INTO developers (id, key, name_en) VALUES (gen_random_uuid(), 'nobody', 'Nobody')",
     );
-    let v = run(
-        dir,
-        &[
-            "verify",
-            "--input",
-            input.to_str().unwrap(),
-            "--database",
-            &db.url,
-        ],
-    )
-    .expect(4);
+    let v = verify(dir, &db.url, &input, &[]).expect(4);
     for kind in ["missing", "unexpected", "orphan", "count", "field"] {
         assert!(
             v.stdout.contains(&format!("  {kind} ")),
@@ -253,17 +227,7 @@ fn real_data_edit_updates_only_what_changed_and_rollback_restores_it_byte_for_by
     );
     let wahy_links = scalar(&db.url, "SELECT count(*) FROM app_categories l JOIN apps a ON a.id = l.app_id WHERE a.source_id = '1_Wahy'");
     assert_eq!(wahy_links, "5", "links follow the renamed app");
-    run(
-        dir,
-        &[
-            "verify",
-            "--input",
-            edited.to_str().unwrap(),
-            "--database",
-            &db.url,
-        ],
-    )
-    .expect(0);
+    verify(dir, &db.url, &edited, &[]).expect(0);
 
     let r = run(
         dir,
@@ -284,17 +248,7 @@ fn real_data_edit_updates_only_what_changed_and_rollback_restores_it_byte_for_by
         before,
         "rollback did not restore the exact prior state"
     );
-    run(
-        dir,
-        &[
-            "verify",
-            "--input",
-            input.to_str().unwrap(),
-            "--database",
-            &db.url,
-        ],
-    )
-    .expect(0);
+    verify(dir, &db.url, &input, &[]).expect(0);
 }
 
 #[test]
@@ -377,28 +331,8 @@ fn own_fixtures_load_edit_and_roll_back_step_by_step() {
         ),
     );
     assert_eq!(prior, "3.90", "the journal keeps the prior value");
-    run(
-        dir,
-        &[
-            "verify",
-            "--input",
-            edited.to_str().unwrap(),
-            "--database",
-            &db.url,
-        ],
-    )
-    .expect(0);
-    run(
-        dir,
-        &[
-            "verify",
-            "--input",
-            small.to_str().unwrap(),
-            "--database",
-            &db.url,
-        ],
-    )
-    .expect(4);
+    verify(dir, &db.url, &edited, &[]).expect(0);
+    verify(dir, &db.url, &small, &[]).expect(4);
 
     // A rollback dry run says what it would restore and changes nothing.
     let edited_state = dump(&db.url);

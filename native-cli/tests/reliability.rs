@@ -341,19 +341,11 @@ fn a_connection_killed_in_any_stage_changes_nothing_is_recorded_and_the_next_run
     .expect(0)
     .json();
     assert_eq!(s["outcome"], "committed");
-    run(
+    verify(
         dir,
-        &[
-            "verify",
-            "--input",
-            edited.to_str().unwrap(),
-            "--database",
-            &db.url,
-            "--report-md",
-            "v.md",
-            "--report-json",
-            "v.json",
-        ],
+        &db.url,
+        &edited,
+        &["--report-md", "v.md", "--report-json", "v.json"],
     )
     .expect(0);
 }
@@ -406,19 +398,11 @@ fn a_load_killed_with_sigkill_frees_the_lock_changes_nothing_and_shows_as_interr
     .expect(0)
     .json();
     assert_eq!(s["outcome"], "committed");
-    run(
+    verify(
         dir,
-        &[
-            "verify",
-            "--input",
-            edited().to_str().unwrap(),
-            "--database",
-            &db.url,
-            "--report-md",
-            "v.md",
-            "--report-json",
-            "v.json",
-        ],
+        &db.url,
+        &edited(),
+        &["--report-md", "v.md", "--report-json", "v.json"],
     )
     .expect(0);
     assert_eq!(history_status(dir, &db.url, &run_id), "interrupted");
@@ -851,19 +835,11 @@ fn a_load_during_a_rollback_is_refused_or_queues_and_a_killed_rollback_changes_n
     assert_eq!(content(&db.url), edited_state);
     assert_ne!(small_state, edited_state);
     assert_runs_did_not_overlap_except_failed(&db.url);
-    run(
+    verify(
         dir,
-        &[
-            "verify",
-            "--input",
-            edited().to_str().unwrap(),
-            "--database",
-            &db.url,
-            "--report-md",
-            "v.md",
-            "--report-json",
-            "v.json",
-        ],
+        &db.url,
+        &edited(),
+        &["--report-md", "v.md", "--report-json", "v.json"],
     )
     .expect(0);
 }
@@ -1204,14 +1180,11 @@ fn tls_loads_end_to_end_and_rejects_a_wrong_root_or_host_name_clearly() {
         r.json()["database"],
         format!("qad_test_tls@localhost:{port}/{name} (sslmode=verify-full)")
     );
-    run(
+    verify(
         dir,
+        &full,
+        &edited(),
         &[
-            "verify",
-            "--input",
-            edited().to_str().unwrap(),
-            "--database",
-            &full,
             "--root-cert",
             ca,
             "--report-md",

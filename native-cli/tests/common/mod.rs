@@ -292,6 +292,14 @@ pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     cmd.output().expect("run qa-load").into()
 }
 
+/// `qa-load verify --input INPUT --database URL`, then `extra`.
+pub fn verify(dir: &Path, url: &str, input: &Path, extra: &[&str]) -> Run {
+    let input = input.to_str().expect("a UTF-8 path");
+    let mut args = vec!["verify", "--input", input, "--database", url];
+    args.extend_from_slice(extra);
+    run(dir, &args)
+}
+
 /// The `| entity | count |` rows of a fixtures README, by entity name.
 pub fn readme_figures(readme: &Path) -> BTreeMap<String, usize> {
     let text =
