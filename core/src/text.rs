@@ -88,23 +88,30 @@ fn slugify_normalising(text: &str) -> String {
 /// The key two spellings of one name share: NFKC, lower-case, punctuation and spacing folded.
 /// `"Tarteel, Inc"` and `"tarteel inc"` give the same key.
 pub fn name_key(text: &str) -> String {
+    // ASCII is its own NFKC: skip the normaliser (most names are ASCII).
+    if !text.is_ascii() {
+        return name_key_normalising(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    // ASCII is its own NFKC: skip the normaliser (most names are ASCII).
-    if text.is_ascii() {
-        for b in text.bytes() {
-            if b.is_ascii_alphanumeric() {
-                if pending_space && !out.is_empty() {
-                    out.push(' ');
-                }
-                pending_space = false;
-                out.push(char::from(b.to_ascii_lowercase()));
-            } else if !matches!(b, b'\'' | b'.') {
-                pending_space = true;
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
             }
+            pending_space = false;
+            out.push(char::from(b.to_ascii_lowercase()));
+        } else if !matches!(b, b'\'' | b'.') {
+            pending_space = true;
         }
-        return out;
     }
+    out
+}
+
+/// [`name_key`] of any text, through NFKC.
+fn name_key_normalising(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
     for c in text.nfkc() {
         if c.is_alphanumeric() {
             if pending_space && !out.is_empty() {
@@ -599,6 +606,7 @@ mod tests {
             "...",
         ] {
             assert_eq!(slugify(text), slugify_normalising(text), "{text:?}");
+            assert_eq!(name_key(text), name_key_normalising(text), "{text:?}");
             let slow_id: String = text.trim().nfkc().flat_map(char::to_lowercase).collect();
             assert_eq!(id_key(text), slow_id, "{text:?}");
         }
