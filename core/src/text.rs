@@ -1,7 +1,5 @@
 //! Text helpers shared by the transform and the rules: scripts, slugs, name keys, URLs.
 
-use std::borrow::Cow;
-
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -200,13 +198,7 @@ pub enum UrlOutcome {
 /// Normalises a link: trims it, percent-encodes spaces, and checks that it parses as an
 /// absolute http(s) URL with a host. The stored text is otherwise kept as written.
 pub fn normalize_url(raw: &str) -> UrlOutcome {
-    normalize_url_cow(Cow::Borrowed(raw))
-}
-
-/// [`normalize_url`] for a link the caller gives up: when it needs no change (the common case)
-/// it becomes the normalised URL as it is, without a copy.
-pub fn normalize_url_owned(raw: String) -> UrlOutcome {
-    normalize_url_cow(Cow::Owned(raw))
+    normalize_scanned_url(raw, is_plain_ascii(raw))
 }
 
 /// Whether a text has a control character (`char::is_control`: U+0000–U+001F, U+007F–U+009F),
@@ -226,9 +218,9 @@ pub fn is_plain_ascii(text: &str) -> bool {
     text.bytes().all(|b| (0x21..=0x7E).contains(&b))
 }
 
-fn normalize_url_cow(raw: Cow<'_, str>) -> UrlOutcome {
-    let plain = is_plain_ascii(&raw);
-    let trimmed = if plain { &*raw } else { raw.trim() };
+/// [`normalize_url`] for a caller that already knows whether `raw` [`is_plain_ascii`].
+pub(crate) fn normalize_scanned_url(raw: &str, plain: bool) -> UrlOutcome {
+    let trimmed = if plain { raw } else { raw.trim() };
     if trimmed.is_empty() {
         return UrlOutcome::Empty;
     }
@@ -264,8 +256,6 @@ fn normalize_url_cow(raw: Cow<'_, str>) -> UrlOutcome {
     let had_spaces = !plain && trimmed.contains(' ');
     let url = if had_spaces {
         trimmed.replace(' ', "%20")
-    } else if trimmed.len() == raw.len() {
-        raw.into_owned()
     } else {
         trimmed.to_string()
     };

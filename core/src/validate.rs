@@ -9,7 +9,7 @@ use crate::model::Language;
 use crate::report::Diagnostic;
 use crate::rules::Rule;
 use crate::text::{
-    has_arabic, has_bidi_control, is_plain_ascii, normalize_url, url_host, UrlOutcome,
+    has_arabic, has_bidi_control, is_plain_ascii, normalize_scanned_url, url_host, UrlOutcome,
 };
 
 /// Column limits, in characters (PostgreSQL `varchar(n)` counts characters, not bytes).
@@ -210,7 +210,8 @@ impl Checks<'_> {
     ) -> Option<String> {
         let raw = raw?;
         // Printable ASCII has no NUL or bidi control: the text checks can only pass.
-        if !is_plain_ascii(raw) && !self.text(field, raw, None) {
+        let plain = is_plain_ascii(raw);
+        if !plain && !self.text(field, raw, None) {
             return None;
         }
         if sentinel && raw.trim_end().ends_with(".Not Found") {
@@ -224,7 +225,7 @@ impl Checks<'_> {
             );
             return None;
         }
-        match normalize_url(raw) {
+        match normalize_scanned_url(raw, plain) {
             UrlOutcome::Empty => {
                 self.push(
                     Rule::EmptyLink,
