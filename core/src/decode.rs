@@ -297,12 +297,8 @@ impl FieldReader<'_> {
     }
 }
 
-/// Types one record. `value` that is not an object gives a wrong-type error and None.
-pub fn decode_app(index: usize, value: Value, diags: &mut Vec<Diagnostic>) -> Option<SourceApp> {
-    decode_record(index, RawRecord::from_value(value), diags)
-}
-
-/// [`decode_app`] for a record not yet typed.
+/// Types one record (from either decoder: see [`RawRecord`]). A record that is not an object
+/// gives a wrong-type error and None.
 pub fn decode_record(
     index: usize,
     record: RawRecord,
