@@ -1102,7 +1102,12 @@ fn the_schema_is_versioned_applied_on_demand_and_protected() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["component"].as_str().unwrap().to_string(), c["pending"].clone()))
+        .map(|c| {
+            (
+                c["component"].as_str().unwrap().to_string(),
+                c["pending"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         pending,
@@ -1583,4 +1588,93 @@ fn ctrl_c_cancels_the_statement_in_flight_and_rolls_back() {
         ),
         "0"
     );
+}
+
+#[test]
+fn a_database_written_by_qa_load_0_1_is_upgraded_in_place_and_its_runs_roll_back_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = fresh_db();
+    // What qa-load 0.1 left after loading small.json, then small-edited.json: its bookkeeping
+    // in public, beside the data tables (pg_dump of a database it wrote).
+    let restore = std::process::Command::new("psql")
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url, "-f"])
+        .arg(fixtures().join("legacy-0.1.0.sql"))
+        .output()
+        .unwrap();
+    assert!(
+        restore.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restore.stderr)
+    );
+    let loaded = dump(&db.url);
+
+    // Read-only commands read it where it is, and change nothing.
+    let runs = history(dir, &db.url);
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs.iter().all(|r| r["status"] == "committed"), "{runs:?}");
+    let r = run(dir, &["schema", "status", "--database", &db.url]).expect(0);
+    assert!(r.stdout.contains("qa-load 0.1 in public"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("qa-load schema version 1 of 1 (up to date)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        scalar(
+            &db.url,
+            "SELECT to_regclass('public.qa_load_runs') IS NOT NULL"
+        ),
+        "t"
+    );
+
+    // The first command that writes moves the bookkeeping, and the newest run rolls back to
+    // exactly the data the first load had left (as qa-load 0.1 itself recorded it).
+    let r = run(
+        dir,
+        &[
+            "rollback",
+            "--last",
+            "--database",
+            &db.url,
+            "--json",
+            "--no-log-file",
+        ],
+    )
+    .expect(0);
+    assert_eq!(r.json()["rolled_back_run"], runs[0]["id"], "{}", r.stdout);
+    let first =
+        std::fs::read_to_string(fixtures().join("legacy-0.1.0-after-first-load.txt")).unwrap();
+    assert_eq!(dump(&db.url), first);
+    assert_ne!(loaded, first);
+    assert_eq!(
+        scalar(&db.url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'qa_load%'"),
+        "0"
+    );
+    let r = run(dir, &["schema", "status", "--database", &db.url]).expect(0);
+    for line in [
+        "bookkeeping schema version 2 of 2 (up to date)",
+        "qa-load schema version 1 of 1 (up to date)",
+    ] {
+        assert!(r.stdout.contains(line), "{line}: {}", r.stdout);
+    }
+    assert!(!r.stdout.contains("0.1 in public"), "{}", r.stdout);
+    // Every run is still there, with the layout it wrote; the first one rolls back too.
+    let runs = history(dir, &db.url);
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    assert!(runs.iter().all(|r| r["layout"] == "qa-load"), "{runs:?}");
+    verify(
+        dir,
+        &db.url,
+        &fixtures().join("small.json"),
+        &["--report-md", "v.md", "--report-json", "v.json"],
+    )
+    .expect(0);
+    run(
+        dir,
+        &["rollback", "--last", "--database", &db.url, "--no-log-file"],
+    )
+    .expect(0);
+    assert_eq!(count(&db.url, "apps") + count(&db.url, "developers"), 0);
 }

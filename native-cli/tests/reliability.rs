@@ -1325,3 +1325,119 @@ fn tls_loads_end_to_end_and_rejects_a_wrong_root_or_host_name_clearly() {
         "the password appeared in an output"
     );
 }
+
+/// A TCP proxy to the test server that lets exactly one connection through, then refuses any
+/// other: the network going away for good after the connection in use is lost.
+fn one_connection_proxy(url: &str) -> String {
+    let at = url.find("@127.0.0.1:").expect("a 127.0.0.1 test server") + "@127.0.0.1:".len();
+    let port_end = at + url[at..].find('/').unwrap();
+    let upstream = format!("127.0.0.1:{}", &url[at..port_end]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((client, _)) = listener.accept() else {
+            return;
+        };
+        drop(listener);
+        let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+            return;
+        };
+        let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+        let (mut c1, mut s1) = (client, server);
+        let up = std::thread::spawn(move || {
+            let _ = std::io::copy(&mut c1, &mut s1);
+            let _ = s1.shutdown(std::net::Shutdown::Both);
+        });
+        let _ = std::io::copy(&mut s2, &mut c2);
+        let _ = c2.shutdown(std::net::Shutdown::Both);
+        let _ = up.join();
+    });
+    format!("{}{port}{}", &url[..at], &url[port_end..])
+}
+
+#[test]
+fn a_connection_lost_during_the_commit_is_resolved_from_the_run_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = fresh_db();
+    run(dir, &load_args(&db.url, &small(), &["--no-log-file", "-q"])).expect(0);
+    let before = dump(&db.url);
+
+    // Lost before the server ran the COMMIT: the session is gone and the record never says
+    // committed, so the transaction was rolled back, and qa-load says so (exit 3).
+    let r = run_env(
+        dir,
+        &load_args(&db.url, &edited(), &["--no-log-file"]),
+        &[("QA_LOAD_FAIL_AT", "lose:commit:before")],
+    )
+    .expect(3);
+    assert!(r.stderr.contains("commit failed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("shows the commit did not happen"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("rolled back"), "{}", r.stderr);
+    assert_eq!(dump(&db.url), before);
+    let lost = history(dir, &db.url);
+    assert_eq!(lost[0]["status"], "failed", "{lost:?}");
+    assert_eq!(lost[0]["failed_stage"], "commit", "{lost:?}");
+
+    // Lost after the server ran it: the record, read over a new connection, says committed,
+    // and qa-load reports the load done (exit 0), not rolled back.
+    let r = run_env(
+        dir,
+        &load_args(&db.url, &edited(), &["--no-log-file", "--json"]),
+        &[("QA_LOAD_FAIL_AT", "lose:commit:after")],
+    )
+    .expect(0);
+    let s = r.json();
+    assert_eq!(s["outcome"], "committed");
+    assert_eq!(s["commit_confirmed_after_reconnect"], true);
+    assert!(r.stderr.contains("the commit happened"), "{}", r.stderr);
+    assert!(!r.stderr.contains("rolled back"), "{}", r.stderr);
+    assert_eq!(history(dir, &db.url)[0]["status"], "committed");
+    verify(
+        dir,
+        &db.url,
+        &edited(),
+        &["--report-md", "v.md", "--report-json", "v.json"],
+    )
+    .expect(0);
+
+    // Lost, and no new connection can be had: qa-load cannot tell, says so with its own exit
+    // code and the commands that tell; it does not claim a rollback (here the commit happened).
+    run(
+        dir,
+        &[
+            "rollback",
+            "--last",
+            "--database",
+            &db.url,
+            "--no-log-file",
+            "-q",
+        ],
+    )
+    .expect(0);
+    let proxied = one_connection_proxy(&db.url);
+    let r = run_env(
+        dir,
+        &load_args(&proxied, &edited(), &["--no-log-file"]),
+        &[("QA_LOAD_FAIL_AT", "lose:commit:after")],
+    )
+    .expect(7);
+    assert!(
+        r.stderr
+            .contains("could not reconnect to find out whether the commit happened"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("qa-load history") && r.stderr.contains("qa-load verify"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("rolled back"), "{}", r.stderr);
+    let runs = history(dir, &db.url);
+    assert_eq!(runs[0]["status"], "committed", "{runs:?}");
+}
