@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::error::{Exit, Failure};
+use crate::error::Failure;
 use crate::logging::Verbosity;
 use crate::opt::GlobalArgs;
 
@@ -20,7 +20,7 @@ impl Ctx<'_> {
             self.global.root_cert.as_deref(),
             &crate::db::conn::process_env,
         )
-        .map_err(|e| Failure::new(Exit::Usage, "connect", e))
+        .map_err(|e| Failure::usage_error("connect", e))
     }
 
     pub fn database_configured(&self) -> bool {

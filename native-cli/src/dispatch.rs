@@ -100,7 +100,7 @@ pub fn report_failure(f: &Failure, log: Option<&std::path::Path>) -> Exit {
     tracing::error!(
         target: "qa_load::failure",
         stage = %f.stage,
-        exit = f.exit.code(),
+        exit = f.exit().code(),
         causes = %chain.join(" <- "),
         hint = f.hint.as_deref().unwrap_or(""),
         "{} failed", f.stage
@@ -109,5 +109,5 @@ pub fn report_failure(f: &Failure, log: Option<&std::path::Path>) -> Exit {
     if let Some(log) = log {
         logging::note(&format!("log: {}", log.display()));
     }
-    f.exit
+    f.exit()
 }

@@ -35,6 +35,8 @@ pub enum Exit {
     /// The connection was lost during COMMIT and whether the commit happened could not be
     /// found out.
     OutcomeUnknown,
+    /// An output file (a report) could not be written.
+    Output,
 }
 
 impl Exit {
@@ -48,30 +50,157 @@ impl Exit {
             Exit::Unavailable => codes::UNAVAILABLE,
             Exit::Refused => codes::REFUSED,
             Exit::OutcomeUnknown => codes::OUTCOME_UNKNOWN,
+            Exit::Output => codes::OUTPUT_FAILED,
         }
     }
 }
 
-/// A failed command: which exit code, in which stage, why, and what to do about it.
+/// A failed command: in which stage, what went wrong (by domain), and what to do about it.
 pub struct Failure {
-    pub exit: Exit,
     pub stage: String,
-    pub error: anyhow::Error,
+    pub error: Error,
     pub hint: Option<String>,
 }
 
+/// What went wrong, by domain. [`Failure::exit`] maps it to the exit code, in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A bad option or value.
+    #[error(transparent)]
+    Usage(anyhow::Error),
+    /// The input cannot be loaded.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Could not start, or could not read: nothing was written.
+    #[error(transparent)]
+    Unavailable(anyhow::Error),
+    /// A precondition does not hold: nothing was written.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// A write failed and its transaction was rolled back.
+    #[error(transparent)]
+    WriteFailed(anyhow::Error),
+    /// The connection was lost during COMMIT and its outcome could not be found out.
+    #[error(transparent)]
+    OutcomeUnknown(anyhow::Error),
+    /// An output file (report) could not be written.
+    #[error(transparent)]
+    Output(anyhow::Error),
+}
+
+/// Why an input cannot be loaded (exit 1, before any connection).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("could not read the input file {path}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} could not be decoded: {detail}")]
+    Undecodable { path: String, detail: String },
+    #[error("{path} has {errors} error(s) and {warnings} warning(s); nothing was loaded and no transaction was opened")]
+    Invalid {
+        path: String,
+        errors: usize,
+        warnings: usize,
+    },
+}
+
+/// Why qa-load will not do what was asked (exit 6); nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The database's schema history is not one this build may touch.
+    #[error("{0}")]
+    Schema(String),
+    #[error("this database has no qa-load run history: nothing to roll back")]
+    NoRunHistory,
+    #[error("there is no committed load that changed something and is not rolled back already: nothing to roll back")]
+    NothingToRollBack,
+    #[error("there is no run {0} in this database")]
+    NoSuchRun(String),
+    #[error("run {0} is a rollback; to redo the load it undid, load the input again")]
+    IsARollback(String),
+    #[error("run {run} was already rolled back by run {by}")]
+    AlreadyRolledBack { run: String, by: String },
+    #[error("run {0} failed and was rolled back when it failed: it changed nothing, so there is nothing to undo")]
+    RunFailed(String),
+    #[error("run {0} was interrupted and never committed (its session ended first, and its transaction died with it): it changed nothing, so there is nothing to undo")]
+    RunInterrupted(String),
+    #[error("run {0} never committed (it is still running, or was interrupted and rolled back by the server)")]
+    RunNotCommitted(String),
+    #[error(
+        "run {run} wrote the {layout} layout, not {ours}: roll it back with --layout {layout}"
+    )]
+    OtherLayout {
+        run: String,
+        layout: String,
+        ours: String,
+    },
+    #[error("run {run} was made with schema version {was}, the database is now at {now}: its journal cannot be replayed exactly")]
+    SchemaChangedSince { run: String, was: i32, now: i32 },
+    #[error("later run(s) depend on run {run}: {}", later.join(", "))]
+    LaterRunsDepend { run: String, later: Vec<String> },
+    #[error("{count} row(s) were changed since run {run} by something other than qa-load, so restoring its prior values would lose those changes: {list}")]
+    RowsChangedSince {
+        run: String,
+        count: usize,
+        list: String,
+    },
+}
+
 impl Failure {
-    pub fn new(exit: Exit, stage: impl Into<String>, error: impl Into<anyhow::Error>) -> Self {
+    fn of(stage: impl Into<String>, error: Error) -> Self {
         Failure {
-            exit,
             stage: stage.into(),
-            error: error.into(),
+            error,
             hint: None,
         }
     }
 
-    pub fn msg(exit: Exit, stage: impl Into<String>, message: impl Into<String>) -> Self {
-        Failure::new(exit, stage, anyhow::anyhow!(message.into()))
+    pub fn usage(stage: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Failure::of(stage, Error::Usage(anyhow::anyhow!("{message}")))
+    }
+
+    pub fn usage_error(stage: impl Into<String>, error: impl Into<anyhow::Error>) -> Self {
+        Failure::of(stage, Error::Usage(error.into()))
+    }
+
+    pub fn input(stage: impl Into<String>, error: InputError) -> Self {
+        Failure::of(stage, Error::Input(error))
+    }
+
+    pub fn unavailable(stage: impl Into<String>, error: impl Into<anyhow::Error>) -> Self {
+        Failure::of(stage, Error::Unavailable(error.into()))
+    }
+
+    pub fn refused(stage: impl Into<String>, refusal: Refusal) -> Self {
+        Failure::of(stage, Error::Refused(refusal))
+    }
+
+    pub fn write(stage: impl Into<String>, error: impl Into<anyhow::Error>) -> Self {
+        Failure::of(stage, Error::WriteFailed(error.into()))
+    }
+
+    pub fn outcome_unknown(stage: impl Into<String>, error: impl Into<anyhow::Error>) -> Self {
+        Failure::of(stage, Error::OutcomeUnknown(error.into()))
+    }
+
+    pub fn output(stage: impl Into<String>, error: impl Into<anyhow::Error>) -> Self {
+        Failure::of(stage, Error::Output(error.into()))
+    }
+
+    /// The exit code: the one place that decides it.
+    pub fn exit(&self) -> Exit {
+        match &self.error {
+            Error::Usage(_) => Exit::Usage,
+            Error::Input(_) => Exit::Invalid,
+            Error::Unavailable(_) => Exit::Unavailable,
+            Error::Refused(_) => Exit::Refused,
+            Error::WriteFailed(_) => Exit::Failed,
+            Error::OutcomeUnknown(_) => Exit::OutcomeUnknown,
+            Error::Output(_) => Exit::Output,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -82,13 +211,14 @@ impl Failure {
     /// The error and its causes, outermost first, each on its own.
     pub fn chain(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for cause in self.error.chain() {
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(&self.error);
+        while let Some(cause) = next {
             let text = describe_error(cause);
             // tokio-postgres wraps a DbError as "db error" + source: keep only the useful one.
-            if text == "db error" || out.last().is_some_and(|prev| prev.ends_with(&text)) {
-                continue;
+            if text != "db error" && !out.last().is_some_and(|prev| prev.ends_with(&text)) {
+                out.push(text);
             }
-            out.push(text);
+            next = cause.source();
         }
         out
     }
@@ -98,8 +228,10 @@ impl fmt::Debug for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} failed ({:?}): {:#}",
-            self.stage, self.exit, self.error
+            "{} failed ({:?}): {}",
+            self.stage,
+            self.exit(),
+            self.chain().join(": ")
         )
     }
 }
@@ -161,18 +293,6 @@ pub fn describe_db_error(db: &tokio_postgres::error::DbError) -> String {
     s
 }
 
-/// The SQLSTATE of an error chain, if a PostgreSQL error is in it.
-pub fn sqlstate(e: &anyhow::Error) -> Option<String> {
-    e.chain().find_map(|c| {
-        c.downcast_ref::<tokio_postgres::Error>()
-            .and_then(|pg| pg.code().map(|s| s.code().to_string()))
-            .or_else(|| {
-                c.downcast_ref::<tokio_postgres::error::DbError>()
-                    .map(|db| db.code().code().to_string())
-            })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +308,7 @@ mod tests {
             (Exit::Unavailable, "unavailable"),
             (Exit::Refused, "refused"),
             (Exit::OutcomeUnknown, "outcomeUnknown"),
+            (Exit::Output, "outputFailed"),
         ];
         for (exit, name) in ours {
             let (_, code, _) = codes::ALL

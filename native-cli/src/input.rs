@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use qad_core::{Counts, Migration, Report, Severity, SourceInfo};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Exit, Failure};
+use crate::error::{Failure, InputError};
 use crate::logging;
 
 pub struct Prepared {
@@ -32,9 +32,7 @@ pub struct Prepared {
 pub fn parse_aliases(aliases: &[String]) -> Result<Vec<(String, String)>, Failure> {
     aliases
         .iter()
-        .map(|a| {
-            qad_core::Options::parse_alias(a).map_err(|e| Failure::msg(Exit::Usage, "usage", e))
-        })
+        .map(|a| qad_core::Options::parse_alias(a).map_err(|e| Failure::usage("usage", e)))
         .collect()
 }
 
@@ -45,11 +43,13 @@ pub fn read(path: &str) -> Result<Vec<u8>, Failure> {
     } else {
         std::fs::read(path)
     };
-    result.map_err(|e| {
-        Failure::new(
-            Exit::Invalid,
+    result.map_err(|source| {
+        Failure::input(
             "extract",
-            anyhow::Error::new(e).context(format!("could not read the input file {path}")),
+            InputError::Unreadable {
+                path: path.to_string(),
+                source,
+            },
         )
     })
 }
@@ -77,10 +77,12 @@ pub fn prepare(
             let report = Report::new(None, Counts::default(), vec![e.diagnostic.clone()]);
             emit_report(&report, report_file)?;
             eprint!("{}", report.to_text());
-            return Err(Failure::msg(
-                Exit::Invalid,
+            return Err(Failure::input(
                 "extract",
-                format!("{path} could not be decoded: {e}"),
+                InputError::Undecodable {
+                    path: path.to_string(),
+                    detail: e.to_string(),
+                },
             ));
         }
     };
@@ -118,13 +120,13 @@ pub fn prepare(
     emit_report(report, report_file)?;
     if report.has_errors() {
         eprint!("{}", report.to_text());
-        return Err(Failure::msg(
-            Exit::Invalid,
+        return Err(Failure::input(
             "validate",
-            format!(
-                "{path} has {} error(s) and {} warning(s); nothing was loaded and no transaction was opened",
-                report.errors, report.warnings
-            ),
+            InputError::Invalid {
+                path: path.to_string(),
+                errors: report.errors,
+                warnings: report.warnings,
+            },
         ));
     }
     tracing::info!(target: "qa_load::input", warnings = report.warnings, "validate: no errors");
@@ -157,8 +159,7 @@ fn emit_report(report: &Report, file: Option<&std::path::Path>) -> Result<(), Fa
         report.to_markdown()
     };
     std::fs::write(file, text).map_err(|e| {
-        Failure::new(
-            Exit::Usage,
+        Failure::output(
             "report",
             anyhow::Error::new(e).context(format!("could not write the report {}", file.display())),
         )

@@ -8,20 +8,27 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use crate::duration::parse_duration;
 use crate::plan::OnExisting;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success (loaded, nothing to change, verified equal, rolled back, dry run passed)
-  1  invalid input: unreadable, not JSON, or validation errors (no transaction opened)
-  2  usage error (bad option, malformed --alias or connection string)
-  3  a write failed, timed out or was interrupted and was rolled back: data as before
-  4  verify found differences between the input and the database
-  5  could not start: database unreachable, lock held by another run, pg_dump failed
-  6  refused: rollback blocked by later runs or changed rows; schema newer or edited
+/// The codes of the shared table that qa-load returns (8 is qad-migrate's alone).
+const QA_LOAD_CODES: &[i32] = &[0, 1, 2, 3, 4, 5, 6, 7, 9];
 
+const DATABASE_HELP: &str = "\
 Database: --database, else DATABASE_URL, else the libpq PG* variables (PGHOST, PGPORT,
 PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, ~/.pgpass). sslmode as libpq:
 require encrypts without verifying; verify-ca / verify-full verify against sslrootcert or
 --root-cert. Passwords are never printed or logged.";
+
+/// `--help`'s closing text: the exit codes, from qad-core's table, and where the database is.
+fn after_help() -> String {
+    let mut out = String::from("Exit codes:\n");
+    for (_, code, meaning) in qad_core::exit_codes::ALL {
+        if QA_LOAD_CODES.contains(code) {
+            out.push_str(&format!("  {code}  {meaning}\n"));
+        }
+    }
+    out.push('\n');
+    out.push_str(DATABASE_HELP);
+    out
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,7 +42,7 @@ the migration lock, writes developers and categories, then apps in batches, then
 screenshots, checks what it wrote by reading it back, and commits only if everything passed. \
 Existing rows are found by natural key and updated only where they differ, so re-running the same \
 file changes nothing. Every run is recorded with a journal that `qa-load rollback` replays backwards.",
-    after_help = EXIT_CODES,
+    after_help = after_help(),
     subcommand_negates_reqs = true,
     disable_help_subcommand = true
 )]

@@ -44,7 +44,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure> {
         deadline,
     )
     .await?;
-    let read = |e: anyhow::Error| Failure::new(Exit::Unavailable, "history", e);
+    let read = |e: anyhow::Error| Failure::unavailable("history", e);
     let status = bookkeeping::status(&s.client, &[bookkeeping::BOOKKEEPING])
         .await
         .map_err(read)?;

@@ -12,7 +12,7 @@ use crate::bookkeeping::{self, runs, JOURNAL, JOURNAL_ROWS, RUNS};
 use crate::commands::write_session::{begin, WriteSession};
 use crate::context::Ctx;
 use crate::db::runid;
-use crate::error::{Exit, Failure};
+use crate::error::{Exit, Failure, Refusal};
 use crate::layout::qa_load::QaLoad;
 use crate::layout::{Layout, Table};
 use crate::logging;
@@ -48,16 +48,15 @@ struct TargetRun {
     layout: String,
 }
 
-fn refused(msg: impl Into<String>) -> Failure {
-    Failure::msg(Exit::Refused, "rollback", msg)
+fn refused(refusal: Refusal) -> Failure {
+    Failure::refused("rollback", refusal)
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
     let started = StdInstant::now();
     if let Some(id) = &args.run {
         if !runid::looks_like_run_id(id) {
-            return Err(Failure::msg(
-                Exit::Usage,
+            return Err(Failure::usage(
                 "usage",
                 format!(
                     "{id:?} is not a run id (like 20250317T101500Z-3fa9c1); see `qa-load history`"
@@ -76,9 +75,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
             &layout.components(),
             async |client, status| {
                 if !status.has_run_history() {
-                    return Err(refused(
-                        "this database has no qa-load run history: nothing to roll back",
-                    ));
+                    return Err(refused(Refusal::NoRunHistory));
                 }
                 // qa-load 0.1's bookkeeping moves to the qa_load schema first (its runs still
                 // roll back exactly).
@@ -87,11 +84,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                     let tx = begin(client, stage, false, "schema").await?;
                     let applied = bookkeeping::apply_pending(&tx, &layout.components(), None)
                         .await
-                        .map_err(|e| Failure::new(Exit::Failed, "schema", e))?;
+                        .map_err(|e| Failure::write("schema", e))?;
                     tx.commit()
                         .await
                         .context("could not commit the schema")
-                        .map_err(|e| Failure::new(Exit::Failed, "schema", e))?;
+                        .map_err(|e| Failure::write("schema", e))?;
                     stage.in_transaction(false);
                     logging::note(&format!("applied schema version(s): {}", applied.join(", ")));
                 }
@@ -101,18 +98,18 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                     // A dry run sees the upgrade inside its own transaction.
                     bookkeeping::apply_pending(&tx, &layout.components(), None)
                         .await
-                        .map_err(|e| Failure::new(Exit::Failed, "schema", e))?;
+                        .map_err(|e| Failure::write("schema", e))?;
                 }
                 runs::mark_interrupted(&tx)
                     .await
-                    .map_err(|e| Failure::new(Exit::Failed, "rollback (checks)", e))?;
+                    .map_err(|e| Failure::write("rollback (checks)", e))?;
                 let run = find_target(&tx, args).await?;
                 *target_id.borrow_mut() = Some(run.id.clone());
                 check_target(&run, &layout)?;
                 check_later_runs(&tx, &layout, &run.id).await?;
                 let drift = drift(&tx, &layout, &run.id)
                     .await
-                    .map_err(|e| Failure::new(Exit::Failed, "rollback (checks)", e))?;
+                    .map_err(|e| Failure::write("rollback (checks)", e))?;
                 if !drift.is_empty() {
                     let list = drift.iter().take(10).cloned().collect::<Vec<_>>().join("; ");
                     if args.force {
@@ -123,18 +120,18 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                             run.id
                         ));
                     } else {
-                        return Err(refused(format!(
-                            "{} row(s) were changed since run {} by something other than qa-load, so restoring its prior values would lose those changes: {list}",
-                            drift.len(),
-                            run.id
-                        ))
+                        return Err(refused(Refusal::RowsChangedSince {
+                            run: run.id.clone(),
+                            count: drift.len(),
+                            list,
+                        })
                         .with_hint("inspect the rows; pass --force to roll back anyway (their later changes are lost)"));
                     }
                 }
 
                 stage.set(format!("rollback {}", run.id));
                 undo_started.set(true);
-                let fail = |e: anyhow::Error| Failure::new(Exit::Failed, stage.name(), e);
+                let fail = |e: anyhow::Error| Failure::write(stage.name(), e);
                 runs::start(&tx, &new_run(&session, &layout, args, Some(&run.id)))
                     .await
                     .map_err(fail)?;
@@ -160,7 +157,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                 // The rollback's own record went with its transaction: record the failure anew
                 // (not when the commit's outcome is unknown: it may have happened).
                 let record = undo_started.get()
-                    && failure.exit == Exit::Failed
+                    && failure.exit() == Exit::Failed
                     && !args.dry_run;
                 if !record {
                     return;
@@ -223,7 +220,7 @@ fn new_run<'a, L: Layout>(
 }
 
 async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<TargetRun, Failure> {
-    let read = |e: tokio_postgres::Error| Failure::new(Exit::Failed, "rollback (checks)", e);
+    let read = |e: tokio_postgres::Error| Failure::write("rollback (checks)", e);
     let row = if args.last {
         tx.query_opt(
             &format!(
@@ -236,11 +233,7 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
         )
         .await
         .map_err(read)?
-        .ok_or_else(|| {
-            refused(
-                "there is no committed load that changed something and is not rolled back already: nothing to roll back",
-            )
-        })?
+        .ok_or_else(|| refused(Refusal::NothingToRollBack))?
     } else {
         let id = args.run.clone().unwrap_or_default();
         tx.query_opt(
@@ -251,7 +244,7 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
         )
         .await
         .map_err(read)?
-        .ok_or_else(|| refused(format!("there is no run {id} in this database")).with_hint("see `qa-load history`"))?
+        .ok_or_else(|| refused(Refusal::NoSuchRun(id.clone())).with_hint("see `qa-load history`"))?
     };
     Ok(TargetRun {
         id: row.get(0),
@@ -265,53 +258,34 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
 
 fn check_target<L: Layout>(run: &TargetRun, layout: &L) -> Result<(), Failure> {
     if run.layout != layout.name().as_str() {
-        return Err(refused(format!(
-            "run {} wrote the {} layout, not {}: roll it back with --layout {}",
-            run.id,
-            run.layout,
-            layout.name().as_str(),
-            run.layout
-        )));
+        return Err(refused(Refusal::OtherLayout {
+            run: run.id.clone(),
+            layout: run.layout.clone(),
+            ours: layout.name().as_str().to_string(),
+        }));
     }
     let schema_version = layout_version(layout);
     if run.kind != "load" {
-        return Err(refused(format!(
-            "run {} is a rollback; to redo the load it undid, load the input again",
-            run.id
-        )));
+        return Err(refused(Refusal::IsARollback(run.id.clone())));
     }
     if let Some(by) = &run.rolled_back_by {
-        return Err(refused(format!(
-            "run {} was already rolled back by run {by}",
-            run.id
-        )));
+        return Err(refused(Refusal::AlreadyRolledBack {
+            run: run.id.clone(),
+            by: by.clone(),
+        }));
     }
     match run.status.as_str() {
         "committed" => {}
-        "failed" => {
-            return Err(refused(format!(
-                "run {} failed and was rolled back when it failed: it changed nothing, so there is nothing to undo",
-                run.id
-            )))
-        }
-        "interrupted" => {
-            return Err(refused(format!(
-                "run {} was interrupted and never committed (its session ended first, and its transaction died with it): it changed nothing, so there is nothing to undo",
-                run.id
-            )))
-        }
-        _ => {
-            return Err(refused(format!(
-                "run {} never committed (it is still running, or was interrupted and rolled back by the server)",
-                run.id
-            )))
-        }
+        "failed" => return Err(refused(Refusal::RunFailed(run.id.clone()))),
+        "interrupted" => return Err(refused(Refusal::RunInterrupted(run.id.clone()))),
+        _ => return Err(refused(Refusal::RunNotCommitted(run.id.clone()))),
     }
     if run.schema_version != schema_version {
-        return Err(refused(format!(
-            "run {} was made with schema version {}, the database is now at {}: its journal cannot be replayed exactly",
-            run.id, run.schema_version, schema_version
-        )));
+        return Err(refused(Refusal::SchemaChangedSince {
+            run: run.id.clone(),
+            was: run.schema_version,
+            now: schema_version,
+        }));
     }
     Ok(())
 }
@@ -377,7 +351,7 @@ async fn check_later_runs<L: Layout>(
             &[&run_id],
         )
         .await
-        .map_err(|e| Failure::new(Exit::Failed, "rollback (checks)", e))?;
+        .map_err(|e| Failure::write("rollback (checks)", e))?;
     if rows.is_empty() {
         return Ok(());
     }
@@ -385,10 +359,10 @@ async fn check_later_runs<L: Layout>(
         .iter()
         .map(|r| format!("{} ({} row(s))", r.get::<_, String>(0), r.get::<_, i64>(1)))
         .collect();
-    Err(refused(format!(
-        "later run(s) depend on run {run_id}: {}",
-        later.join(", ")
-    ))
+    Err(refused(Refusal::LaterRunsDepend {
+        run: run_id.to_string(),
+        later,
+    })
     .with_hint("roll those back first (newest first: `qa-load rollback --last`), then this one"))
 }
 

@@ -17,8 +17,7 @@ pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exi
     let latest = layout.migrations().last().map(|m| m.version).unwrap_or(0);
     if let Some(t) = target {
         if t < 1 || t > latest {
-            return Err(Failure::msg(
-                Exit::Usage,
+            return Err(Failure::usage(
                 "usage",
                 format!(
                     "--target {t}: this qa-load knows {} schema versions 1 to {latest}",
@@ -35,7 +34,7 @@ pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exi
             wait,
             &components,
             async |client, _before| {
-                let fail = |e: anyhow::Error| Failure::new(Exit::Failed, "schema apply", e);
+                let fail = |e: anyhow::Error| Failure::write("schema apply", e);
                 let tx = begin(client, stage, false, "schema").await?;
                 let applied = bookkeeping::apply_pending(&tx, &components, target)
                     .await
@@ -47,7 +46,7 @@ pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exi
                 stage.in_transaction(false);
                 let after = bookkeeping::status(&*client, &components)
                     .await
-                    .map_err(|e| Failure::new(Exit::Unavailable, "schema", e))?;
+                    .map_err(|e| Failure::unavailable("schema", e))?;
                 Ok((applied, after))
             },
             async |_, _| {},
@@ -77,7 +76,7 @@ pub async fn status(ctx: &Ctx<'_>, json: bool) -> Result<Exit, Failure> {
     .await?;
     let status = bookkeeping::status(&s.client, &QaLoad.components())
         .await
-        .map_err(|e| Failure::new(Exit::Unavailable, "schema status", e))?;
+        .map_err(|e| Failure::unavailable("schema status", e))?;
     if json {
         println!(
             "{}",

@@ -58,13 +58,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
         deadline,
     )
     .await?;
-    let read = |e: anyhow::Error| Failure::new(Exit::Unavailable, "verify", e);
+    let read = |e: anyhow::Error| Failure::unavailable("verify", e);
     let report = tokio::time::timeout_at(
         deadline,
         compare_with_database(&s.client, &QaLoad, &prepared, source, &target.describe()),
     )
     .await
-    .map_err(|_| Failure::msg(Exit::Unavailable, "verify", "timed out (--timeout)"))?
+    .map_err(|_| Failure::unavailable("verify", anyhow::anyhow!("timed out (--timeout)")))?
     .map_err(read)?;
 
     let stamp = runid::file_timestamp();
@@ -78,8 +78,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
         .unwrap_or_else(|| PathBuf::from(format!("verify-{stamp}.json")));
     let write = |path: &PathBuf, text: String| {
         std::fs::write(path, text).map_err(|e| {
-            Failure::new(
-                Exit::Usage,
+            Failure::output(
                 "verify",
                 anyhow::Error::new(e)
                     .context(format!("could not write the report {}", path.display())),

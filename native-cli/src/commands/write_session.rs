@@ -20,7 +20,7 @@ use crate::context::Ctx;
 use crate::db::conn::Target;
 use crate::db::session::{self, Session, Stage};
 use crate::db::{lock, runid};
-use crate::error::{Exit, Failure};
+use crate::error::{Failure, Refusal};
 use crate::logging;
 
 /// How long a lost COMMIT's session may stay connected before its outcome is called unknown.
@@ -83,9 +83,9 @@ impl<'a> WriteSession<'a> {
             self.stage.set("schema");
             let status = bookkeeping::status(&*client, components)
                 .await
-                .map_err(|e| Failure::new(Exit::Unavailable, "schema", e))?;
+                .map_err(|e| Failure::unavailable("schema", e))?;
             if let Some(reason) = status.refusal() {
-                return Err(Failure::msg(Exit::Refused, "schema", reason));
+                return Err(Failure::refused("schema", Refusal::Schema(reason)));
             }
             body(client, status).await
         })
@@ -145,8 +145,7 @@ impl<'a> WriteSession<'a> {
             Err(e) if e.is_closed() || e.as_db_error().is_none() => {
                 self.resolve_lost_commit(Err(e.into())).await
             }
-            Err(e) => Err(Failure::new(
-                Exit::Failed,
+            Err(e) => Err(Failure::write(
                 "commit",
                 anyhow::Error::new(e).context("the commit failed"),
             )),
@@ -161,7 +160,7 @@ impl<'a> WriteSession<'a> {
         };
         tracing::warn!(target: "qa_load::session", run_id = %self.run_id, error = %format!("{error:#}"), "connection lost during the commit; reconnecting to find out whether it happened");
         let unknown = |why: String| {
-            Failure::new(Exit::OutcomeUnknown, "commit", error_copy(&error))
+            Failure::outcome_unknown("commit", error_copy(&error))
                 .with_hint(format!(
                     "{why}; run `qa-load history` to see whether run {} is recorded as committed, and `qa-load verify --input FILE` to compare the data",
                     self.run_id
@@ -189,7 +188,7 @@ impl<'a> WriteSession<'a> {
                 (Ok(_), Ok(false)) => {
                     // Its session is gone and it never recorded the commit: the server rolled
                     // the transaction back when the session ended.
-                    return Err(Failure::new(Exit::Failed, "commit", error_copy(&error))
+                    return Err(Failure::write("commit", error_copy(&error))
                         .with_hint("the run record, read over a new connection, shows the commit did not happen: the server rolled the transaction back"));
                 }
                 (Ok(_), Ok(true)) if waited.elapsed() < OUTCOME_WAIT => {
@@ -232,5 +231,5 @@ pub async fn begin<'c>(
     b.start()
         .await
         .with_context(|| format!("could not begin the {what} transaction"))
-        .map_err(|e| Failure::new(Exit::Failed, stage.name(), e))
+        .map_err(|e| Failure::write(stage.name(), e))
 }

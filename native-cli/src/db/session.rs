@@ -17,7 +17,7 @@ use crate::db::conn::Target;
 use crate::db::lock;
 use crate::db::tls::Tls;
 use crate::duration::humanize;
-use crate::error::{Exit, Failure};
+use crate::error::Failure;
 use crate::logging;
 
 /// The stage a command is in, shared with the guard so that a timeout can say where it struck.
@@ -56,14 +56,13 @@ pub async fn connect(
 ) -> Result<Session, Failure> {
     let tls_and_client = tokio::time::timeout_at(deadline, target.connect(application_name)).await;
     match tls_and_client {
-        Err(_) => Err(Failure::msg(
-            Exit::Unavailable,
+        Err(_) => Err(Failure::unavailable(
             "connect",
-            format!("timed out connecting to {}", target.describe()),
+            anyhow::anyhow!("timed out connecting to {}", target.describe()),
         )),
         Ok(Err(e)) => {
             let hint = connect_hint(target, &e);
-            Err(Failure::new(Exit::Unavailable, "connect", e).with_hint(hint))
+            Err(Failure::unavailable("connect", e).with_hint(hint))
         }
         Ok(Ok((client, tls))) => {
             let cancel = client.cancel_token();
@@ -157,15 +156,16 @@ pub async fn guarded<T>(
         }
         Interrupted::Signal => "interrupted (Ctrl-C)".to_string(),
     };
-    let (exit, what) = if in_tx {
-        (
-            Exit::Failed,
-            "the statement in flight was cancelled and the transaction rolled back",
+    Err(if in_tx {
+        Failure::write(
+            where_,
+            anyhow::anyhow!(
+                "{why}; the statement in flight was cancelled and the transaction rolled back"
+            ),
         )
     } else {
-        (Exit::Unavailable, "nothing was written")
-    };
-    Err(Failure::msg(exit, where_, format!("{why}; {what}")))
+        Failure::unavailable(where_, anyhow::anyhow!("{why}; nothing was written"))
+    })
 }
 
 /// Makes sure a ROLLBACK queued by a dropped transaction has run (one round trip after it).
@@ -196,7 +196,7 @@ pub async fn reconnect(target: &Target, application_name: &str) -> Option<Client
 /// Takes the migration lock, or fails fast naming the holder; with `wait`, queues behind it.
 pub async fn acquire_lock(client: &Client, wait: bool, stage: &Stage) -> Result<(), Failure> {
     stage.set("lock");
-    let unavailable = |e: anyhow::Error| Failure::new(Exit::Unavailable, "lock", e);
+    let unavailable = |e: anyhow::Error| Failure::unavailable("lock", e);
     for _ in 0..3 {
         if lock::try_lock(client).await.map_err(unavailable)? {
             tracing::info!(target: "qa_load::lock", "acquired the migration lock");
@@ -208,10 +208,9 @@ pub async fn acquire_lock(client: &Client, wait: bool, stage: &Stage) -> Result<
             continue;
         };
         if !wait {
-            return Err(Failure::msg(
-                Exit::Unavailable,
+            return Err(Failure::unavailable(
                 "lock",
-                format!("another migration is running: the migration lock is held by {}", holder.describe()),
+                anyhow::anyhow!("another migration is running: the migration lock is held by {}", holder.describe()),
             )
             .with_hint("only one qa-load run may write at a time; wait for it, or pass --wait to queue behind it"));
         }
@@ -224,9 +223,8 @@ pub async fn acquire_lock(client: &Client, wait: bool, stage: &Stage) -> Result<
         tracing::info!(target: "qa_load::lock", "acquired the migration lock after waiting");
         return Ok(());
     }
-    Err(Failure::msg(
-        Exit::Unavailable,
+    Err(Failure::unavailable(
         "lock",
-        "the migration lock is changing hands too fast; try again",
+        anyhow::anyhow!("the migration lock is changing hands too fast; try again"),
     ))
 }

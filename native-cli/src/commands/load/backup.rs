@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::db::conn::Target;
 use crate::db::runid;
-use crate::error::{Exit, Failure};
+use crate::error::Failure;
 use crate::logging;
 
 pub async fn backup(target: &Target, file: &Path, run_id: &str) -> Result<(), Failure> {
@@ -26,8 +26,7 @@ pub async fn backup(target: &Target, file: &Path, run_id: &str) -> Result<(), Fa
         cmd.env(k, v);
     }
     let out = cmd.output().await.map_err(|e| {
-        Failure::new(
-            Exit::Unavailable,
+        Failure::unavailable(
             "backup",
             anyhow::Error::new(e).context("could not run pg_dump"),
         )
@@ -35,10 +34,9 @@ pub async fn backup(target: &Target, file: &Path, run_id: &str) -> Result<(), Fa
     })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(Failure::msg(
-            Exit::Unavailable,
+        return Err(Failure::unavailable(
             "backup",
-            format!("pg_dump failed ({}): {stderr}", out.status),
+            anyhow::anyhow!("pg_dump failed ({}): {stderr}", out.status),
         )
         .with_hint("nothing was loaded; fix the backup or leave out --backup"));
     }

@@ -61,7 +61,7 @@ pub struct Summary {
 
 pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     let started = StdInstant::now();
-    let faults = Faults::from_env().map_err(|e| Failure::new(Exit::Usage, "usage", e))?;
+    let faults = Faults::from_env().map_err(|e| Failure::usage_error("usage", e))?;
     if faults.active() {
         tracing::warn!(target: "qa_load::fault", ?faults, "TEST-ONLY fault injection is active ({})", crate::fault::ENV);
     }
@@ -113,7 +113,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
             Ok(Exit::Ok)
         }
         Err(failure) => {
-            if failure.exit == Exit::Failed {
+            if failure.exit() == Exit::Failed {
                 tracing::error!(target: "qa_load::failure", run_id = %session.run_id, stage = %failure.stage, "load failed and was rolled back");
                 logging::note(&format!(
                     "run {} failed and was rolled back: the database is as it was before the run",
@@ -138,7 +138,7 @@ struct Job<'a, L: Layout> {
 }
 
 fn failed(stage: &Stage) -> impl Fn(anyhow::Error) -> Failure + '_ {
-    move |e| Failure::new(Exit::Failed, stage.name(), e)
+    move |e| Failure::write(stage.name(), e)
 }
 
 impl<L: Layout> Job<'_, L> {
@@ -149,7 +149,7 @@ impl<L: Layout> Job<'_, L> {
     /// The failed run, on the connection the skeleton hands over (its transaction is gone).
     async fn record_failure(&self, client: &Client, failure: &Failure) {
         // An unknown commit outcome is not a failure to record: the run may have committed.
-        if !self.recorded.get() || failure.exit == Exit::OutcomeUnknown {
+        if !self.recorded.get() || failure.exit() == Exit::OutcomeUnknown {
             return;
         }
         if let Err(e) = runs::failed(
@@ -204,13 +204,13 @@ impl<L: Layout> Job<'_, L> {
             // Runs whose session died never finished: say so before starting another.
             runs::mark_interrupted(&*client)
                 .await
-                .map_err(|e| Failure::new(Exit::Failed, "record", e))?;
+                .map_err(|e| Failure::write("record", e))?;
             // Set first: a timeout or Ctrl-C while the INSERT is answered may leave it committed,
             // and the failure is then recorded on it (an update of no row otherwise).
             self.recorded.set(true);
             runs::start(&*client, &self.new_run())
                 .await
-                .map_err(|e| Failure::new(Exit::Failed, "record", e))?;
+                .map_err(|e| Failure::write("record", e))?;
         }
 
         self.stage.set("begin");
