@@ -1,10 +1,8 @@
 "use strict";
 // The `qad-migrate` command-line program.
 
-const fs = require("node:fs");
 const path = require("node:path");
 const { parseArgs } = require("node:util");
-const { pathToFileURL } = require("node:url");
 
 const api = require("./index.js");
 
@@ -243,19 +241,6 @@ function cmdRules(io, values) {
   return EXIT_CODES.ok;
 }
 
-/** The preview server, built beside this file (lib/preview-server.*). */
-async function loadPreviewServer() {
-  for (const name of ["preview-server.js", "preview-server.cjs", "preview-server.mjs"]) {
-    const file = path.join(__dirname, name);
-    if (!fs.existsSync(file)) continue;
-    const mod = await import(pathToFileURL(file).href);
-    const startPreview = mod.startPreview ?? (mod.default && mod.default.startPreview);
-    if (typeof startPreview === "function") return startPreview;
-    throw new IoError(`${file} does not export startPreview`);
-  }
-  throw new IoError("the preview server is not part of this installation (lib/preview-server.* is missing)");
-}
-
 async function cmdPreview(io, values, signals) {
   const opts = loadOptions(values);
   let port;
@@ -266,7 +251,8 @@ async function cmdPreview(io, values, signals) {
   const modulePath = path.resolve(opts.root, opts.modulePath ?? api.DEFAULT_MODULE);
   // Load once up front: a module that cannot be loaded is reported (exit 3) before serving.
   describeLoad(io, api.loadFrontend({ ...opts, modulePath }));
-  const startPreview = await loadPreviewServer();
+  // ESM, imported when needed (validate and extract never load the HTTP server).
+  const { startPreview } = await import("./preview-server.mjs");
   let server;
   try {
     server = await startPreview({

@@ -9,6 +9,7 @@
 // as <img> with a base64 data: URL, never injected.
 
 import { h, fill, safeHttpUrl, svgDataUrl, fold, image, fileName } from './dom.js';
+import initCore, * as wasm from './wasm/qad_wasm.js';
 
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -36,8 +37,8 @@ async function main() {
   if (location.protocol === 'file:') return; // boot.js explains
   wireStaticControls();
   try {
-    state.core = await import('./wasm/qad_wasm.js');
-    await state.core.default({ module_or_path: new URL('./wasm/qad_wasm_bg.wasm', import.meta.url) });
+    await initCore({ module_or_path: new URL('./wasm/qad_wasm_bg.wasm', import.meta.url) });
+    state.core = wasm;
   } catch (e) {
     fatal(`The migration core (wasm/qad_wasm.js) could not be loaded: ${e && e.message ? e.message : e}`);
     return;
