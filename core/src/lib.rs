@@ -10,6 +10,7 @@
 
 pub mod decode;
 pub mod envelope;
+pub mod exit_codes;
 pub mod ids;
 pub mod model;
 pub mod report;
