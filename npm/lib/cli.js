@@ -63,12 +63,12 @@ Usage:
 ${LOAD_HELP}
 
 Exit codes:
-  0  success (warnings allowed)
-  1  the data has validation errors (extract writes nothing)
-  2  usage error (unknown command or option, bad value)
-  3  the module cannot be loaded: missing file, syntax error, TypeScript not installed,
+  ${EXIT_CODES.ok}  success (warnings allowed)
+  ${EXIT_CODES.validationErrors}  the data has validation errors (extract writes nothing)
+  ${EXIT_CODES.usage}  usage error (unknown command or option, bad value)
+  ${EXIT_CODES.loadError}  the module cannot be loaded: missing file, syntax error, TypeScript not installed,
      evaluation error, or an export of another name or shape
-  4  an output file cannot be written, or the preview server cannot start
+  ${EXIT_CODES.ioError}  an output file cannot be written, or the preview server cannot start
 `,
   validate: `Usage: qad-migrate validate [options]
 
@@ -80,8 +80,8 @@ Options:
   --report FILE       also write the Markdown report to FILE (e.g. migration-report.md)
 ${LOAD_HELP}
 
-Exit: 0 no errors (warnings allowed), 1 validation errors, 2 usage, 3 module cannot be loaded,
-4 the report file cannot be written.
+Exit: ${EXIT_CODES.ok} no errors (warnings allowed), ${EXIT_CODES.validationErrors} validation errors, ${EXIT_CODES.usage} usage, ${EXIT_CODES.loadError} module cannot be loaded,
+${EXIT_CODES.ioError} the report file cannot be written.
 `,
   extract: `Usage: qad-migrate extract --out FILE [options]
 
@@ -97,8 +97,8 @@ Options:
   --report FILE       also write the Markdown report to FILE
 ${LOAD_HELP}
 
-Exit: 0 written, 1 validation errors (nothing written), 2 usage, 3 module cannot be loaded,
-4 the output cannot be written.
+Exit: ${EXIT_CODES.ok} written, ${EXIT_CODES.validationErrors} validation errors (nothing written), ${EXIT_CODES.usage} usage, ${EXIT_CODES.loadError} module cannot be loaded,
+${EXIT_CODES.ioError} the output cannot be written.
 `,
   preview: `Usage: qad-migrate preview [options]
 
@@ -113,8 +113,8 @@ Options:
   --allow-remote      allow a non-loopback --host (the preview has no authentication)
 ${LOAD_HELP}
 
-Exit: 0 stopped (Ctrl+C), 2 usage (e.g. a non-loopback --host without --allow-remote),
-3 module cannot be loaded, 4 the server cannot start (port in use, wasm not built).
+Exit: ${EXIT_CODES.ok} stopped (Ctrl+C), ${EXIT_CODES.usage} usage (e.g. a non-loopback --host without --allow-remote),
+${EXIT_CODES.loadError} module cannot be loaded, ${EXIT_CODES.ioError} the server cannot start (port in use, wasm not built).
 `,
   rules: `Usage: qad-migrate rules [--format text|markdown|json]
 
@@ -249,7 +249,7 @@ async function cmdPreview(io, values, signals) {
     port = Number(values.port);
   }
   const modulePath = path.resolve(opts.root, opts.modulePath ?? api.DEFAULT_MODULE);
-  // Load once up front: a module that cannot be loaded is reported (exit 3) before serving.
+  // Load once up front: a module that cannot be loaded is reported (exit 8) before serving.
   describeLoad(io, api.loadFrontend({ ...opts, modulePath }));
   // ESM, imported when needed (validate and extract never load the HTTP server).
   const { startPreview } = await import("./preview-server.mjs");

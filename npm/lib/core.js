@@ -8,7 +8,22 @@
 
 const wasm = require("../dist/wasm/qad_wasm.cjs");
 
+const exitCode = Object.fromEntries(wasm.exitCodes().map(({ name, code }) => [name, code]));
+
+/**
+ * The documented exit codes of the `qad-migrate` command: its five entries of the one table
+ * that qad-migrate and qa-load share (qad_core::exit_codes).
+ */
+const EXIT_CODES = Object.freeze({
+  ok: exitCode.ok,
+  validationErrors: exitCode.invalidInput,
+  usage: exitCode.usage,
+  loadError: exitCode.sourceUnloadable,
+  ioError: exitCode.outputFailed,
+});
+
 module.exports = {
+  EXIT_CODES,
   transform: (input) => wasm.transform(input),
   validate: (input) => wasm.validate(input),
   renderReport: (report, format) => wasm.renderReport(report, format),

@@ -233,11 +233,11 @@ export interface ExtractResult {
 
 export type LoadErrorKind = "missing-file" | "typescript-missing" | "syntax" | "evaluation" | "export-shape" | "i18n";
 
-/** The module or its i18n files cannot be loaded (the command's exit code 3). */
+/** The module or its i18n files cannot be loaded (the command's exit code 8). */
 export declare class LoadError extends Error {
   readonly name: "LoadError";
   readonly code: "QAD_LOAD_ERROR";
-  readonly exitCode: 3;
+  readonly exitCode: 8;
   readonly kind: LoadErrorKind;
   readonly file?: string;
   /** 1-based, for syntax errors. */
@@ -248,7 +248,7 @@ export declare class LoadError extends Error {
 }
 
 export declare const VERSION: string;
-export declare const EXIT_CODES: Readonly<{ ok: 0; validationErrors: 1; usage: 2; loadError: 3; ioError: 4 }>;
+export declare const EXIT_CODES: Readonly<{ ok: 0; validationErrors: 1; usage: 2; loadError: 8; ioError: 9 }>;
 export declare const DEFAULT_MODULE: "src/app/services/applicationsData.ts";
 export declare const DEFAULT_I18N_DIR: "src/assets/i18n";
 

@@ -22,7 +22,8 @@ const EVAL_TIMEOUT_MS = 10_000;
 
 /**
  * The module (or its i18n files) cannot be loaded: missing file, syntax error, missing
- * TypeScript, evaluation error, or an export of another name or shape. Exit code 3.
+ * TypeScript, evaluation error, or an export of another name or shape. Exit code 8
+ * (EXIT_CODES.loadError).
  */
 class LoadError extends Error {
   /**
@@ -33,7 +34,7 @@ class LoadError extends Error {
     super(message);
     this.name = "LoadError";
     this.code = "QAD_LOAD_ERROR";
-    this.exitCode = 3;
+    this.exitCode = core.EXIT_CODES.loadError;
     this.kind = details.kind;
     if (details.file !== undefined) this.file = details.file;
     if (details.line !== undefined) this.line = details.line;
@@ -616,7 +617,7 @@ function exportNames(exports) {
 
 /**
  * Loads the frontend: the module's `applicationsData` and `categories` exports, the i18n category
- * names, and where they came from. Throws LoadError (exit code 3) when it cannot.
+ * names, and where they came from. Throws LoadError (exit code 8) when it cannot.
  *
  * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, timeoutMs?: number}} [options]
  */

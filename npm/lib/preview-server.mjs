@@ -198,12 +198,12 @@ export async function startPreview(opts = {}) {
         'to anyone who can reach it. Use 127.0.0.1 (the default), or pass --allow-remote (allowNonLoopback) if you really mean it.',
     );
     err.code = 'ERR_QAD_NON_LOOPBACK';
-    err.exitCode = 2; // a usage error for the CLI
+    err.exitCode = api.EXIT_CODES.usage; // a usage error for the CLI
     throw err;
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     const err = new RangeError(`invalid port ${JSON.stringify(opts.port)}: expected 0..65535`);
-    err.exitCode = 2;
+    err.exitCode = api.EXIT_CODES.usage;
     throw err;
   }
   const previewDir = opts.previewDir ?? PREVIEW_DIR;

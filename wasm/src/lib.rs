@@ -212,6 +212,32 @@ pub fn rules_markdown() -> String {
     qad_core::rules::rules_markdown()
 }
 
+/// One exit code of the programs: `qad_core::exit_codes::ALL`'s (name, code, meaning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExitCode {
+    pub name: &'static str,
+    pub code: i32,
+    pub meaning: &'static str,
+}
+
+/// The exit-code table both programs share, in order.
+pub fn exit_code_table() -> Vec<ExitCode> {
+    qad_core::exit_codes::ALL
+        .iter()
+        .map(|&(name, code, meaning)| ExitCode {
+            name,
+            code,
+            meaning,
+        })
+        .collect()
+}
+
+/// The exit codes of `qad-migrate` and `qa-load` (one table): `[{name, code, meaning}]`.
+#[wasm_bindgen(js_name = exitCodes)]
+pub fn exit_codes() -> Result<JsValue, JsError> {
+    to_js(&exit_code_table())
+}
+
 /// The core version.
 #[wasm_bindgen]
 pub fn version() -> String {
@@ -253,6 +279,21 @@ mod tests {
         }
         let m = migration_of(qad_core::decode_bytes_typed(b"\xff\xfe"));
         assert_eq!(m.report.diagnostics[0].code, "E001");
+    }
+
+    #[test]
+    fn exit_code_table_is_the_cores() {
+        let table = exit_code_table();
+        assert_eq!(table.len(), qad_core::exit_codes::ALL.len());
+        let code = |name: &str| table.iter().find(|c| c.name == name).map(|c| c.code);
+        assert_eq!(
+            code("sourceUnloadable"),
+            Some(qad_core::exit_codes::SOURCE_UNLOADABLE)
+        );
+        assert_eq!(
+            code("outputFailed"),
+            Some(qad_core::exit_codes::OUTPUT_FAILED)
+        );
     }
 
     #[test]
