@@ -90,6 +90,7 @@ test("the tarball ships the compiled wasm, both glues, the API, its types and th
     "lib/index.mjs",
     "lib/index.d.ts",
     "lib/index.d.mts",
+    "lib/types.generated.d.ts",
     "lib/cli.js",
     "lib/load.js",
     "lib/core.js",
