@@ -71,7 +71,9 @@ const TYPES = {
  * The page's assets: URL path -> [base directory key, file name]. Nothing else is ever read
  * from disk on behalf of a request.
  */
-export const PAGE_FILES = ['index.html', 'app.js', 'dom.js', 'boot.js', 'style.css', 'favicon.svg'];
+export const PAGE_FILES = [
+  'index.html', 'app.js', 'model.js', 'views.js', 'detail.js', 'dom.js', 'boot.js', 'style.css', 'favicon.svg',
+];
 export const WASM_FILES = ['qad_wasm.js', 'qad_wasm_bg.wasm'];
 
 function assetTable(previewDir, wasmDir) {
