@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::plan::Names;
-use crate::rows::Rows;
+use qad_core::{App, AppCategory, Category, Developer, Screenshot};
+
+use crate::layout::{Layout, Rows, TableOf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -174,48 +176,86 @@ fn field_diffs<T: Serialize>(
     }
 }
 
+/// The differing fields verify reports: not the keys, nor the references (rows are matched by
+/// natural key and references compared by the natural key they lead to, since a row found by
+/// natural key keeps its id).
+fn compared<L: Layout>(layout: &L, table: &str, fields: Vec<&'static str>) -> Vec<&'static str> {
+    let Some(t) = layout.tables().into_iter().find(|t| t.name == table) else {
+        return fields;
+    };
+    fields
+        .into_iter()
+        .filter(|f| {
+            !t.key.contains(f)
+                && t.belongs_to != Some(*f)
+                && !layout
+                    .relations()
+                    .iter()
+                    .any(|r| r.child == table && r.column == *f)
+        })
+        .collect()
+}
+
 /// Every difference between the source rows and the database rows, matched by natural key, in
 /// load order. Ids are not compared; references are compared by the natural key they lead to.
-pub fn diff(
+pub fn diff<L: Layout>(
+    layout: &L,
     expected: &Rows,
     expected_names: &Names,
     actual: &Rows,
     actual_names: &Names,
 ) -> Vec<Difference> {
-    use crate::plan::{app_fields, category_fields, developer_fields};
+    let [developers, categories, apps, links, screenshots] = layout.tables().map(|t| t.name);
     let mut out = Vec::new();
     match_rows(
-        "developers",
+        developers,
         expected.developers.iter().map(|d| (d.key.clone(), d)),
         actual.developers.iter().map(|d| (d.key.clone(), d)),
         &mut out,
-        |key, e, a, out| field_diffs("developers", key, &developer_fields(e, a), e, a, out),
+        |key, e, a, out| {
+            let fields = TableOf::<Developer>::differing(layout, e, a);
+            field_diffs(
+                developers,
+                key,
+                &compared(layout, developers, fields),
+                e,
+                a,
+                out,
+            )
+        },
     );
     match_rows(
-        "categories",
+        categories,
         expected.categories.iter().map(|c| (c.key.clone(), c)),
         actual.categories.iter().map(|c| (c.key.clone(), c)),
         &mut out,
-        |key, e, a, out| field_diffs("categories", key, &category_fields(e, a), e, a, out),
+        |key, e, a, out| {
+            let fields = TableOf::<Category>::differing(layout, e, a);
+            field_diffs(
+                categories,
+                key,
+                &compared(layout, categories, fields),
+                e,
+                a,
+                out,
+            )
+        },
     );
     match_rows(
-        "apps",
+        apps,
         expected.apps.iter().map(|x| (x.slug.clone(), x)),
         actual.apps.iter().map(|x| (x.slug.clone(), x)),
         &mut out,
         |key, e, a, out| {
-            let fields: Vec<&str> = app_fields(e, a)
-                .into_iter()
-                .filter(|f| *f != "developer_id")
-                .collect();
-            field_diffs("apps", key, &fields, e, a, out);
+            let fields = TableOf::<App>::differing(layout, e, a);
+            field_diffs(apps, key, &compared(layout, apps, fields), e, a, out);
             let (de, da) = (
                 expected_names.developer(&e.developer_id),
                 actual_names.developer(&a.developer_id),
             );
             if de != da {
                 out.push(Difference {
-                    table: "apps".into(),
+                    table: apps.into(),
                     record: key.to_string(),
                     kind: DiffKind::Field,
                     field: Some("developer".into()),
@@ -225,7 +265,7 @@ pub fn diff(
             }
         },
     );
-    let link_key = |names: &Names, l: &qad_core::AppCategory| {
+    let link_key = |names: &Names, l: &AppCategory| {
         format!(
             "{} -> {}",
             names.app(&l.app_id),
@@ -233,7 +273,7 @@ pub fn diff(
         )
     };
     match_rows(
-        "app_categories",
+        links,
         expected
             .app_categories
             .iter()
@@ -244,12 +284,11 @@ pub fn diff(
             .map(|l| (link_key(actual_names, l), l)),
         &mut out,
         |key, e, a, out| {
-            if e.sort_order != a.sort_order {
-                field_diffs("app_categories", key, &["sort_order"], e, a, out);
-            }
+            let fields = TableOf::<AppCategory>::differing(layout, e, a);
+            field_diffs(links, key, &compared(layout, links, fields), e, a, out);
         },
     );
-    let shot_key = |names: &Names, s: &qad_core::Screenshot| {
+    let shot_key = |names: &Names, s: &Screenshot| {
         format!(
             "{} {} #{}",
             names.app(&s.app_id),
@@ -258,7 +297,7 @@ pub fn diff(
         )
     };
     match_rows(
-        "screenshots",
+        screenshots,
         expected
             .screenshots
             .iter()
@@ -269,9 +308,15 @@ pub fn diff(
             .map(|s| (shot_key(actual_names, s), s)),
         &mut out,
         |key, e, a, out| {
-            if e.url != a.url {
-                field_diffs("screenshots", key, &["url"], e, a, out);
-            }
+            let fields = TableOf::<Screenshot>::differing(layout, e, a);
+            field_diffs(
+                screenshots,
+                key,
+                &compared(layout, screenshots, fields),
+                e,
+                a,
+                out,
+            );
         },
     );
     out

@@ -1,5 +1,6 @@
 //! TEST-ONLY fault injection, for the integration tests that prove a failed run leaves the
-//! database exactly as it was. Not for production use; documented as test-only.
+//! database exactly as it was. Compiled into debug builds only (the ones the tests run): in a
+//! release build [`Faults::from_env`] reads nothing and every fault point is inert.
 //!
 //! `QA_LOAD_FAIL_AT` holds comma-separated points:
 //! - `batch:N`: fail right after app batch N was written (inside the transaction);
@@ -10,7 +11,9 @@
 //! - `stage:links`, `stage:screenshots`, `stage:post-check`, `stage:commit`: fail on entering
 //!   that stage;
 //! - `tamper`: alter written rows (the first app, a screenshot of the last) just before the
-//!   post-load check, which must catch them.
+//!   post-load check, which must catch them;
+//! - `lose:commit:before`, `lose:commit:after`: the connection ends at the COMMIT, before or
+//!   after the server ran it (the server terminates the session), as a network failure would.
 
 use anyhow::{bail, Result};
 
@@ -21,6 +24,14 @@ pub struct Faults {
     pub fail_stages: Vec<String>,
     pub stall_stages: Vec<String>,
     pub tamper: bool,
+    pub lose_commit: Option<LoseCommit>,
+}
+
+/// Where `lose:commit:*` ends the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoseCommit {
+    Before,
+    After,
 }
 
 pub const ENV: &str = "QA_LOAD_FAIL_AT";
@@ -29,6 +40,9 @@ const STALL_STAGES: &[&str] = &["developers", "links", "screenshots", "post-chec
 
 impl Faults {
     pub fn from_env() -> Result<Faults> {
+        if !cfg!(debug_assertions) {
+            return Ok(Faults::default());
+        }
         match std::env::var(ENV) {
             Ok(v) if !v.trim().is_empty() => Faults::parse(&v),
             _ => Ok(Faults::default()),
@@ -57,6 +71,10 @@ impl Faults {
                 f.fail_stages.push(s.to_string());
             } else if part == "tamper" {
                 f.tamper = true;
+            } else if part == "lose:commit:before" {
+                f.lose_commit = Some(LoseCommit::Before);
+            } else if part == "lose:commit:after" {
+                f.lose_commit = Some(LoseCommit::After);
             } else {
                 bail!("{ENV}: unknown fault point {part:?}");
             }
@@ -97,5 +115,9 @@ mod tests {
         assert!(f.stalls_at("developers") && f.stalls_at("post-check") && !f.stalls_at("links"));
         assert!(Faults::parse("stall:stage:apps").is_err());
         assert!(!Faults::parse("").unwrap().active());
+        assert_eq!(
+            Faults::parse("lose:commit:after").unwrap().lose_commit,
+            Some(LoseCommit::After)
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use qad_core::{Counts, Migration, Report, Severity, SourceInfo};
 use sha2::{Digest, Sha256};
 
-use crate::exit::{Exit, Failure};
+use crate::error::{Exit, Failure};
 use crate::logging;
 
 pub struct Prepared {
@@ -20,6 +20,9 @@ pub struct Prepared {
     pub source: Option<SourceInfo>,
     /// The category aliases in effect (the input's, then `--alias`).
     pub aliases: BTreeMap<String, String>,
+    /// The unknown fields whose values are knowingly not loaded (the input's, then
+    /// `--ignore-field`).
+    pub ignored_fields: Vec<String>,
     pub migration: Migration,
     /// `Dataset::checksum()`, computed once.
     pub checksum: String,
@@ -56,11 +59,12 @@ pub fn read(path: &str) -> Result<Vec<u8>, Failure> {
 pub fn prepare(
     path: &str,
     aliases: &[String],
+    ignore_fields: &[String],
     report_file: Option<&std::path::Path>,
 ) -> Result<Prepared, Failure> {
     let aliases = parse_aliases(aliases)?;
     let bytes = read(path)?;
-    let file_sha256 = crate::schema::hex(&Sha256::digest(&bytes));
+    let file_sha256 = crate::bookkeeping::hex(&Sha256::digest(&bytes));
     tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
 
     let decoded = qad_core::decode_bytes_typed(&bytes);
@@ -87,6 +91,7 @@ pub fn prepare(
 
     let source = input.source.clone();
     let aliases = input.options.category_aliases.clone();
+    let ignored_fields = ignore_fields.to_vec();
     // The input is consumed: its text moves into the rows rather than being copied.
     let migration = qad_core::migrate_typed(input);
     let checksum = migration.dataset.checksum();
@@ -138,6 +143,7 @@ pub fn prepare(
         file_sha256,
         source,
         aliases,
+        ignored_fields,
         migration,
         checksum,
     })

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(qa_load::cli::main());
+    std::process::exit(qa_load::dispatch::main());
 }

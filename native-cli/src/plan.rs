@@ -13,7 +13,7 @@ use qad_core::{App, AppCategory, Category, Dataset, Developer, Language, Screens
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::rows::{Rows, Scope};
+use crate::layout::{Layout, Rows, Scope, TableOf};
 
 /// `--on-existing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -210,29 +210,6 @@ pub enum PlanError {
     Conflict(String),
 }
 
-macro_rules! differing {
-    ($a:expr, $b:expr; $($f:ident),+ $(,)?) => {{
-        let mut v: Vec<&'static str> = Vec::new();
-        $( if $a.$f != $b.$f { v.push(stringify!($f)); } )+
-        v
-    }};
-}
-
-pub fn developer_fields(a: &Developer, b: &Developer) -> Vec<&'static str> {
-    differing!(a, b; key, name_en, name_ar, website, logo_url)
-}
-
-pub fn category_fields(a: &Category, b: &Category) -> Vec<&'static str> {
-    differing!(a, b; key, name_en, name_ar, icon_svg, sort_order)
-}
-
-pub fn app_fields(a: &App, b: &App) -> Vec<&'static str> {
-    differing!(a, b; slug, source_id, name_en, name_ar, short_description_en, short_description_ar,
-        description_en, description_ar, status, sort_order, avg_rating, developer_id,
-        application_icon_url, main_image_en_url, main_image_ar_url, google_play_url,
-        app_store_url, app_gallery_url, developer_logo_url)
-}
-
 fn decide<T: Clone>(
     target: T,
     existing: Option<&T>,
@@ -285,7 +262,12 @@ fn claim<'a, T>(
 }
 
 /// Computes the plan. Takes the dataset by value: its rows move into the plan.
-pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, PlanError> {
+pub fn build<L: Layout>(
+    layout: &L,
+    ds: Dataset,
+    existing: &Rows,
+    mode: OnExisting,
+) -> Result<Plan, PlanError> {
     let Dataset {
         developers: ds_developers,
         categories: ds_categories,
@@ -317,7 +299,7 @@ pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pla
             ..d.clone()
         };
         let fields = found
-            .map(|e| developer_fields(e, &target))
+            .map(|e| TableOf::<Developer>::differing(layout, e, &target))
             .unwrap_or_default();
         dev_map.insert(d.id, target.id);
         names.developers.insert(target.id, target.key.clone());
@@ -346,7 +328,7 @@ pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pla
             ..c.clone()
         };
         let fields = found
-            .map(|e| category_fields(e, &target))
+            .map(|e| TableOf::<Category>::differing(layout, e, &target))
             .unwrap_or_default();
         cat_map.insert(c.id, target.id);
         names.categories.insert(target.id, target.key.clone());
@@ -417,7 +399,9 @@ pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pla
             developer_id,
             ..a
         };
-        let fields = found.map(|e| app_fields(e, &target)).unwrap_or_default();
+        let fields = found
+            .map(|e| TableOf::<App>::differing(layout, e, &target))
+            .unwrap_or_default();
         let app_id = target.id;
         names.apps.insert(app_id, target.slug.clone());
         names.app_sources.insert(app_id, target.source_id.clone());
@@ -455,7 +439,7 @@ pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pla
         for (cat, want) in &expected {
             let have = current.get(cat).copied();
             let fields = have
-                .map(|h| differing!(h, want; sort_order))
+                .map(|h| TableOf::<AppCategory>::differing(layout, h, want))
                 .unwrap_or_default();
             let mut change = decide(want.clone(), have, fields, mode);
             if frozen && change.action != Action::Unchanged {
@@ -494,7 +478,9 @@ pub fn build(ds: Dataset, existing: &Rows, mode: OnExisting) -> Result<Plan, Pla
                 id: have.map(|h| h.id).unwrap_or(want.id),
                 ..want
             };
-            let fields = have.map(|h| differing!(h, want; url)).unwrap_or_default();
+            let fields = have
+                .map(|h| TableOf::<Screenshot>::differing(layout, h, &want))
+                .unwrap_or_default();
             let mut change = decide(want, have, fields, mode);
             if frozen && change.action != Action::Unchanged {
                 change.action = Action::Skip;
@@ -667,6 +653,7 @@ fn fields_suffix(fields: &[&'static str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::qa_load::QaLoad;
     use qad_core::Rating;
 
     fn dev(key: &str) -> Developer {
@@ -769,7 +756,7 @@ mod tests {
     #[test]
     fn empty_database_inserts_everything() {
         let ds = dataset();
-        let plan = build(ds.clone(), &Rows::default(), OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &Rows::default(), OnExisting::Update).unwrap();
         let c = plan.counts();
         assert_eq!(c.developers.inserted, 1);
         assert_eq!(c.apps.inserted, 1);
@@ -782,7 +769,7 @@ mod tests {
     #[test]
     fn identical_database_changes_nothing() {
         let ds = dataset();
-        let plan = build(ds.clone(), &as_rows(&ds), OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &as_rows(&ds), OnExisting::Update).unwrap();
         assert_eq!(plan.counts().writes(), 0);
         assert_eq!(plan.counts().screenshots.unchanged, 2);
     }
@@ -797,7 +784,7 @@ mod tests {
         let extra = shot(&ds.apps[0], Language::Ar, 0, "https://x/ar0.png");
         db.screenshots.push(extra.clone());
         db.app_categories[1].sort_order = 5;
-        let plan = build(ds.clone(), &db, OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &db, OnExisting::Update).unwrap();
         let c = plan.counts();
         assert_eq!((c.apps.updated, c.apps.unchanged), (1, 0));
         assert_eq!(plan.apps[0].app.fields, vec!["name_en"]);
@@ -817,7 +804,7 @@ mod tests {
         assert_eq!(plan.final_rows().screenshots.len(), 2);
 
         // Skip mode leaves the existing app and everything under it alone.
-        let plan = build(ds.clone(), &db, OnExisting::Skip).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &db, OnExisting::Skip).unwrap();
         let c = plan.counts();
         assert_eq!(c.writes(), 0);
         assert_eq!(c.apps.skipped, 1);
@@ -840,7 +827,7 @@ mod tests {
         for s in &mut db.screenshots {
             s.app_id = other_app;
         }
-        let plan = build(ds.clone(), &db, OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &db, OnExisting::Update).unwrap();
         assert_eq!(plan.counts().writes(), 0, "{:?}", plan.describe(false));
         assert_eq!(plan.apps[0].app.row.id, other_app);
         assert_eq!(plan.apps[0].app.row.developer_id, other_dev);
@@ -851,7 +838,7 @@ mod tests {
         let ds = dataset();
         let mut db = as_rows(&ds);
         db.apps[0].slug = "old-slug".into();
-        let plan = build(ds.clone(), &db, OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &db, OnExisting::Update).unwrap();
         assert_eq!(plan.apps[0].app.action, Action::Update);
         assert_eq!(plan.apps[0].app.fields, vec!["slug"]);
 
@@ -863,7 +850,7 @@ mod tests {
         db.apps[0].source_id = "different".into();
         other.source_id = ds.apps[0].source_id.clone();
         db.apps.push(other);
-        let err = build(ds.clone(), &db, OnExisting::Update).unwrap_err();
+        let err = build(&QaLoad, ds.clone(), &db, OnExisting::Update).unwrap_err();
         assert!(err.to_string().contains("someone-else"), "{err}");
     }
 }

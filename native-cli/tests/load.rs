@@ -318,7 +318,7 @@ fn own_fixtures_load_edit_and_roll_back_step_by_step() {
     let journal = scalar(
         &db.url,
         &format!(
-            "SELECT count(*) FROM qa_load_journal_rows WHERE run_id = '{}'",
+            "SELECT count(*) FROM qa_load.journal_rows WHERE run_id = '{}'",
             e["run_id"].as_str().unwrap()
         ),
     );
@@ -326,7 +326,7 @@ fn own_fixtures_load_edit_and_roll_back_step_by_step() {
     let prior = scalar(
         &db.url,
         &format!(
-            "SELECT before->>'avg_rating' FROM qa_load_journal_rows WHERE run_id = '{}' AND table_name = 'apps' AND before->>'slug' = 'verse-tools'",
+            "SELECT before->>'avg_rating' FROM qa_load.journal_rows WHERE run_id = '{}' AND table_name = 'apps' AND before->>'slug' = 'verse-tools'",
             e["run_id"].as_str().unwrap()
         ),
     );
@@ -757,14 +757,17 @@ fn dry_run_writes_nothing_and_predicts_the_real_run() {
         .json();
     assert_eq!(d["outcome"], "dry-run");
     assert_eq!(counts(&d, "apps"), (5, 0, 0, 0, 0));
-    assert_eq!(d["schema_applied"], serde_json::json!([1, 2]));
-    assert_eq!(scalar(&db.url, "SELECT to_regclass('apps') IS NULL AND to_regclass('qa_load_runs') IS NULL AND to_regclass('qa_load_schema_migrations') IS NULL"), "t");
+    assert_eq!(
+        d["schema_applied"],
+        serde_json::json!(["bookkeeping 1", "bookkeeping 2", "qa-load 1"])
+    );
+    assert_eq!(scalar(&db.url, "SELECT to_regclass('apps') IS NULL AND to_regclass('qa_load.runs') IS NULL AND to_regclass('qa_load.schema_migrations') IS NULL"), "t");
 
     // Over loaded data: the dry run's figures are exactly the real run's, and nothing changes.
     small_then(dir, &db.url);
     let before = dump(&db.url);
-    let runs_before = count(&db.url, "qa_load_runs");
-    let journal_before = count(&db.url, "qa_load_journal");
+    let runs_before = count(&db.url, "qa_load.runs");
+    let journal_before = count(&db.url, "qa_load.journal");
     let text = run(
         dir,
         &[
@@ -811,12 +814,12 @@ fn dry_run_writes_nothing_and_predicts_the_real_run() {
         .json();
     assert_eq!(dump(&db.url), before, "a dry run changed data");
     assert_eq!(
-        count(&db.url, "qa_load_runs"),
+        count(&db.url, "qa_load.runs"),
         runs_before,
         "a dry run recorded a run"
     );
     assert_eq!(
-        count(&db.url, "qa_load_journal"),
+        count(&db.url, "qa_load.journal"),
         journal_before,
         "a dry run left a journal"
     );
@@ -1077,7 +1080,7 @@ fn passwords_never_appear_in_any_output() {
     all.push_str(
         &sql(
             &db.url,
-            "SELECT string_agg(options::text, ' ') FROM qa_load_runs",
+            "SELECT string_agg(options::text, ' ') FROM qa_load.runs",
         )[0][0]
             .clone()
             .unwrap_or_default(),
@@ -1095,27 +1098,26 @@ fn the_schema_is_versioned_applied_on_demand_and_protected() {
     let dir = tmp.path();
     let db = fresh_db();
     let r = run(dir, &["schema", "status", "--database", &db.url, "--json"]).expect(0);
-    assert_eq!(r.json()["pending"], serde_json::json!([1, 2]));
-    run(
-        dir,
-        &[
-            "schema",
-            "apply",
-            "--target",
-            "1",
-            "--database",
-            &db.url,
-            "--no-log-file",
-        ],
-    )
-    .expect(0);
+    let pending: Vec<(String, serde_json::Value)> = r.json()["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["component"].as_str().unwrap().to_string(), c["pending"].clone()))
+        .collect();
+    assert_eq!(
+        pending,
+        vec![
+            ("bookkeeping".to_string(), serde_json::json!([1, 2])),
+            ("qa-load".to_string(), serde_json::json!([1]))
+        ]
+    );
     let r = run(dir, &["schema", "status", "--database", &db.url]).expect(0);
     assert!(
-        r.stdout.contains("schema version 1 of 2 (behind)"),
+        r.stdout.contains("qa-load schema version 0 of 1 (behind)"),
         "{}",
         r.stdout
     );
-    // History is empty before version 2 exists.
+    // History is empty before the bookkeeping exists.
     let r = run(dir, &["history", "--database", &db.url]).expect(0);
     assert!(r.stdout.contains("No runs recorded"), "{}", r.stdout);
     // A load brings the schema up to date by itself.
@@ -1127,7 +1129,27 @@ fn the_schema_is_versioned_applied_on_demand_and_protected() {
     )
     .expect(0)
     .json();
-    assert_eq!(s["schema_applied"], serde_json::json!([2]));
+    assert_eq!(
+        s["schema_applied"],
+        serde_json::json!(["bookkeeping 1", "bookkeeping 2", "qa-load 1"])
+    );
+    assert_eq!(s["layout"], "qa-load");
+    let r = run(dir, &["schema", "status", "--database", &db.url]).expect(0);
+    for line in [
+        "bookkeeping schema version 2 of 2 (up to date)",
+        "qa-load schema version 1 of 1 (up to date)",
+    ] {
+        assert!(r.stdout.contains(line), "{line}: {}", r.stdout);
+    }
+    // qa-load's bookkeeping lives in its own schema, apart from the data tables.
+    assert_eq!(
+        scalar(&db.url, "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'qa_load'"),
+        "journal,journal_rows,runs,schema_migrations"
+    );
+    assert_eq!(
+        scalar(&db.url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'qa_load%'"),
+        "0"
+    );
     let r = run(
         dir,
         &["schema", "apply", "--database", &db.url, "--no-log-file"],
@@ -1165,11 +1187,11 @@ fn the_schema_is_versioned_applied_on_demand_and_protected() {
     // An applied migration edited afterwards: loads are refused (exit 6).
     let v1 = scalar(
         &db.url,
-        "SELECT checksum FROM qa_load_schema_migrations WHERE version = 1",
+        "SELECT checksum FROM qa_load.schema_migrations WHERE component = 'qa-load' AND version = 1",
     );
     sql(
         &db.url,
-        "UPDATE qa_load_schema_migrations SET checksum = 'x' WHERE version = 1",
+        "UPDATE qa_load.schema_migrations SET checksum = 'x' WHERE component = 'qa-load' AND version = 1",
     );
     let r = load(
         dir,
@@ -1187,10 +1209,10 @@ fn the_schema_is_versioned_applied_on_demand_and_protected() {
     // A newer qa-load's version: refused too.
     sql(
         &db.url,
-        &format!("UPDATE qa_load_schema_migrations SET checksum = '{v1}' WHERE version = 1"),
+        &format!("UPDATE qa_load.schema_migrations SET checksum = '{v1}' WHERE component = 'qa-load' AND version = 1"),
     );
     run(dir, &["schema", "status", "--database", &db.url]).expect(0);
-    sql(&db.url, "INSERT INTO qa_load_schema_migrations (version, name, checksum, tool_version, execution_ms) VALUES (99, 'future', 'y', '9.9', 1)");
+    sql(&db.url, "INSERT INTO qa_load.schema_migrations (component, version, name, checksum, tool_version, execution_ms) VALUES ('qa-load', 99, 'future', 'y', '9.9', 1)");
     let r = run(
         dir,
         &["schema", "apply", "--database", &db.url, "--no-log-file"],

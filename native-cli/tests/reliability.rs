@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use qa_load::lock::{LOCK_CLASS, LOCK_OBJECT};
+use qa_load::db::lock::{LOCK_CLASS, LOCK_OBJECT};
 
 const POLL: Duration = Duration::from_millis(25);
 
@@ -110,7 +110,7 @@ fn record(url: &str, run_id: &str) -> (String, String, String) {
     let rows = sql(
         url,
         &format!(
-            "SELECT status, coalesce(failed_stage, ''), coalesce(error, '') FROM qa_load_runs WHERE id = '{run_id}'"
+            "SELECT status, coalesce(failed_stage, ''), coalesce(error, '') FROM qa_load.runs WHERE id = '{run_id}'"
         ),
     );
     let r = rows
@@ -161,14 +161,14 @@ fn content(url: &str) -> String {
 fn assert_runs_did_not_overlap(url: &str) {
     let overlaps = sql(
         url,
-        "SELECT a.id || ' and ' || b.id FROM qa_load_runs a JOIN qa_load_runs b ON a.id < b.id \
+        "SELECT a.id || ' and ' || b.id FROM qa_load.runs a JOIN qa_load.runs b ON a.id < b.id \
          WHERE tstzrange(a.started_at, a.finished_at) && tstzrange(b.started_at, b.finished_at)",
     );
     assert!(overlaps.is_empty(), "runs overlapped: {overlaps:?}");
     assert_eq!(
         scalar(
             url,
-            "SELECT count(*) FROM qa_load_runs WHERE finished_at IS NULL"
+            "SELECT count(*) FROM qa_load.runs WHERE finished_at IS NULL"
         ),
         "0"
     );
@@ -398,6 +398,14 @@ fn a_load_killed_with_sigkill_frees_the_lock_changes_nothing_and_shows_as_interr
     .expect(0)
     .json();
     assert_eq!(s["outcome"], "committed");
+    // The next load marked the dead run in its record, not only in what history shows.
+    assert_eq!(
+        scalar(
+            &db.url,
+            &format!("SELECT status || ' ' || (finished_at IS NOT NULL) FROM qa_load.runs WHERE id = '{run_id}'")
+        ),
+        "interrupted true"
+    );
     verify(
         dir,
         &db.url,
@@ -564,7 +572,7 @@ fn race(n: usize, reference: &str) {
         })
         .collect();
     let runs: Vec<Run> = children.into_iter().map(finish).collect();
-    let recorded: Vec<String> = sql(&db.url, "SELECT id FROM qa_load_runs")
+    let recorded: Vec<String> = sql(&db.url, "SELECT id FROM qa_load.runs")
         .into_iter()
         .map(|r| r[0].clone().unwrap())
         .collect();
@@ -616,7 +624,7 @@ fn race(n: usize, reference: &str) {
     assert_eq!(
         scalar(
             &db.url,
-            "SELECT count(*) FROM qa_load_runs WHERE status <> 'committed'"
+            "SELECT count(*) FROM qa_load.runs WHERE status <> 'committed'"
         ),
         "0"
     );
@@ -690,7 +698,7 @@ fn loads_started_together_run_one_at_a_time_and_end_as_one_run_would() {
         outcomes[1..].iter().all(|o| o == "unchanged"),
         "{outcomes:?}"
     );
-    assert_eq!(count(&db.url, "qa_load_runs"), 8);
+    assert_eq!(count(&db.url, "qa_load.runs"), 8);
     assert_runs_did_not_overlap(&db.url);
     assert_eq!(content(&db.url), reference);
 }
@@ -849,7 +857,7 @@ fn a_load_during_a_rollback_is_refused_or_queues_and_a_killed_rollback_changes_n
 fn assert_runs_did_not_overlap_except_failed(url: &str) {
     let overlaps = sql(
         url,
-        "SELECT a.id || ' and ' || b.id FROM qa_load_runs a JOIN qa_load_runs b ON a.id < b.id \
+        "SELECT a.id || ' and ' || b.id FROM qa_load.runs a JOIN qa_load.runs b ON a.id < b.id \
          WHERE a.status = 'committed' AND b.status = 'committed' \
            AND tstzrange(a.started_at, a.finished_at) && tstzrange(b.started_at, b.finished_at)",
     );
@@ -1063,7 +1071,7 @@ fn the_password_appears_nowhere_even_on_connection_errors_and_failed_loads() {
     step(dir, seen, &["history", "--database", &bad_kv], &[], 2);
 
     // The database's own records, and every file written (logs, reports).
-    for table in ["qa_load_runs", "qa_load_schema_migrations"] {
+    for table in ["qa_load.runs", "qa_load.schema_migrations"] {
         seen.push_str(&scalar(
             &db.url,
             &format!("SELECT string_agg(t::text, E'\\n') FROM {table} t"),

@@ -8,15 +8,17 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio_postgres::Client;
 
-use crate::cli::{Ctx, VerifyArgs};
 use crate::compare::{self, DiffKind, Difference};
-use crate::exit::{Exit, Failure};
+use crate::context::Ctx;
+use crate::db::runid;
+use crate::db::session;
+use crate::error::{Exit, Failure};
 use crate::input;
+use crate::layout::qa_load::QaLoad;
+use crate::layout::{Layout, Rows};
 use crate::logging;
+use crate::opt::VerifyArgs;
 use crate::plan::Names;
-use crate::rows::{self, Rows};
-use crate::runid;
-use crate::session;
 
 #[derive(Debug, Serialize)]
 pub struct TableCount {
@@ -39,7 +41,7 @@ pub struct VerifyReport {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
-    let mut prepared = input::prepare(&args.input, &args.alias, None)?;
+    let mut prepared = input::prepare(&args.input, &args.alias, &args.ignore_field, None)?;
     let ds = std::mem::take(&mut prepared.migration.dataset);
     let source = Rows {
         developers: ds.developers,
@@ -59,7 +61,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
     let read = |e: anyhow::Error| Failure::new(Exit::Unavailable, "verify", e);
     let report = tokio::time::timeout_at(
         deadline,
-        compare_with_database(&s.client, &prepared, source, &target.describe()),
+        compare_with_database(&s.client, &QaLoad, &prepared, source, &target.describe()),
     )
     .await
     .map_err(|_| Failure::msg(Exit::Unavailable, "verify", "timed out (--timeout)"))?
@@ -135,14 +137,15 @@ async fn count(client: &Client, table: &str) -> anyhow::Result<i64> {
         .get(0))
 }
 
-pub async fn compare_with_database(
+pub async fn compare_with_database<L: Layout>(
     client: &Client,
+    layout: &L,
     prepared: &input::Prepared,
     source: Rows,
     database: &str,
 ) -> anyhow::Result<VerifyReport> {
-    let status = crate::schema::status(client).await?;
-    if status.current() < 1 {
+    let status = crate::bookkeeping::status(client, &layout.components()).await?;
+    if !layout.migrations().is_empty() && status.current(layout.name().as_str()) < 1 {
         anyhow::bail!(
             "the database has no qa-load schema (run `qa-load schema apply` or a load first)"
         );
@@ -151,14 +154,14 @@ pub async fn compare_with_database(
         "Rows are matched by natural key (developer key, category key, app slug, (app, category), (app, language, position)); ids are not compared, since a row found by natural key keeps its id.".to_string(),
     ];
     if !status.is_up_to_date() {
-        notes.push(format!(
-            "schema: {}",
-            status.to_text().lines().next().unwrap_or("")
-        ));
+        for line in status.to_text().lines().filter(|l| !l.starts_with(' ')) {
+            notes.push(format!("schema: {line}"));
+        }
     }
 
-    let actual = rows::read_all(client).await?;
+    let actual = layout.read_all(client).await?;
     let mut differences = compare::diff(
+        layout,
         &source,
         &Names::of_rows(&source),
         &actual,
@@ -166,13 +169,15 @@ pub async fn compare_with_database(
     );
 
     let mut counts = Vec::new();
-    for (table, n) in [
-        ("developers", source.developers.len()),
-        ("categories", source.categories.len()),
-        ("apps", source.apps.len()),
-        ("app_categories", source.app_categories.len()),
-        ("screenshots", source.screenshots.len()),
-    ] {
+    let source_counts = [
+        source.developers.len(),
+        source.categories.len(),
+        source.apps.len(),
+        source.app_categories.len(),
+        source.screenshots.len(),
+    ];
+    for (table, n) in layout.tables().into_iter().zip(source_counts) {
+        let table = table.name;
         let db = count(client, table).await?;
         if db != n as i64 {
             differences.push(Difference {
@@ -190,7 +195,7 @@ pub async fn compare_with_database(
             database: db,
         });
     }
-    for table in ["features", "app_features"] {
+    for &table in layout.other_tables() {
         let db = count(client, table).await?;
         counts.push(TableCount {
             table: table.into(),
@@ -199,13 +204,13 @@ pub async fn compare_with_database(
         });
         if db > 0 {
             notes.push(format!(
-                "{table} has {db} row(s); the source has no features, so they are not compared"
+                "{table} has {db} row(s); the source has no such rows, so they are not compared"
             ));
         }
     }
 
-    differences.extend(orphans(client).await?);
-    differences.extend(foreign_keys(client).await?);
+    differences.extend(orphans(client, layout).await?);
+    differences.extend(foreign_keys(client, layout).await?);
 
     let report = VerifyReport {
         ok: differences.is_empty(),
@@ -226,67 +231,85 @@ pub async fn compare_with_database(
     Ok(report)
 }
 
-async fn orphans(client: &Client) -> anyhow::Result<Vec<Difference>> {
-    let checks: [(&str, &str, &str); 5] = [
-        (
-            "apps",
-            "SELECT a.slug FROM apps a LEFT JOIN developers d ON d.id = a.developer_id WHERE d.id IS NULL",
-            "refers to a developer that does not exist",
-        ),
-        (
-            "app_categories",
-            "SELECT l.app_id::text || ' -> ' || l.category_id::text FROM app_categories l \
-             LEFT JOIN apps a ON a.id = l.app_id LEFT JOIN categories c ON c.id = l.category_id \
-             WHERE a.id IS NULL OR c.id IS NULL",
-            "links an app or category that does not exist",
-        ),
-        (
-            "screenshots",
-            "SELECT s.id::text FROM screenshots s LEFT JOIN apps a ON a.id = s.app_id WHERE a.id IS NULL",
-            "belongs to an app that does not exist",
-        ),
-        (
-            "developers",
-            "SELECT d.key FROM developers d WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.developer_id = d.id)",
-            "no app refers to this developer",
-        ),
-        (
-            "app_features",
-            "SELECT f.app_id::text FROM app_features f LEFT JOIN apps a ON a.id = f.app_id \
-             LEFT JOIN features x ON x.id = f.feature_id WHERE a.id IS NULL OR x.id IS NULL",
-            "links an app or feature that does not exist",
-        ),
-    ];
+/// How a row of `table` is named in a difference: the layout's label for its tables, else its
+/// key columns.
+fn label<L: Layout>(layout: &L, table: &str, key: &[&str]) -> String {
+    match layout.tables().into_iter().find(|t| t.name == table) {
+        Some(t) => t.label.to_string(),
+        None => key
+            .iter()
+            .map(|k| format!("t.{k}::text"))
+            .collect::<Vec<_>>()
+            .join(" || ' -> ' || "),
+    }
+}
+
+/// Rows whose reference leads nowhere, and parent rows nothing refers to where the layout says
+/// every one must be referred to, following the layout's relations.
+async fn orphans<L: Layout>(client: &Client, layout: &L) -> anyhow::Result<Vec<Difference>> {
     let mut out = Vec::new();
-    for (table, sql, what) in checks {
-        for r in client
-            .query(sql, &[])
-            .await
-            .with_context(|| format!("orphan check on {table}"))?
+    let mut push = |table: &str, record: String, what: &str| {
+        if !out
+            .iter()
+            .any(|d: &Difference| d.table == table && d.record == record)
         {
             out.push(Difference {
                 table: table.into(),
-                record: r.get(0),
+                record,
                 kind: DiffKind::Orphan,
                 field: None,
                 expected: Value::Null,
                 actual: json!(what),
             });
         }
+    };
+    for r in layout.relations() {
+        let sql = format!(
+            "SELECT {label} FROM {child} t LEFT JOIN {parent} p ON p.{pk} = t.{col} \
+             WHERE t.{col} IS NOT NULL AND p.{pk} IS NULL",
+            label = label(layout, r.child, r.child_key),
+            child = r.child,
+            parent = r.parent,
+            pk = r.parent_key,
+            col = r.column,
+        );
+        for row in client
+            .query(&sql, &[])
+            .await
+            .with_context(|| format!("orphan check on {}", r.child))?
+        {
+            push(r.child, row.get(0), r.orphan);
+        }
+    }
+    for r in layout.relations() {
+        let Some(what) = r.unreferenced else { continue };
+        let sql = format!(
+            "SELECT {label} FROM {parent} t WHERE NOT EXISTS \
+             (SELECT 1 FROM {child} c WHERE c.{col} = t.{pk})",
+            label = label(layout, r.parent, &[r.parent_key]),
+            parent = r.parent,
+            child = r.child,
+            col = r.column,
+            pk = r.parent_key,
+        );
+        for row in client
+            .query(&sql, &[])
+            .await
+            .with_context(|| format!("orphan check on {}", r.parent))?
+        {
+            push(r.parent, row.get(0), what);
+        }
     }
     Ok(out)
 }
 
-/// The foreign keys the schema must have.
-async fn foreign_keys(client: &Client) -> anyhow::Result<Vec<Difference>> {
-    let expected: [(&str, &str, &str); 6] = [
-        ("apps", "developer_id", "developers"),
-        ("app_categories", "app_id", "apps"),
-        ("app_categories", "category_id", "categories"),
-        ("screenshots", "app_id", "apps"),
-        ("app_features", "app_id", "apps"),
-        ("app_features", "feature_id", "features"),
-    ];
+/// The foreign keys the layout's relations say the schema has.
+async fn foreign_keys<L: Layout>(client: &Client, layout: &L) -> anyhow::Result<Vec<Difference>> {
+    let expected: Vec<(&str, &str, &str)> = layout
+        .relations()
+        .iter()
+        .map(|r| (r.child, r.column, r.parent))
+        .collect();
     let rows = client
         .query(
             "SELECT c.conrelid::regclass::text, a.attname::text, c.confrelid::regclass::text \

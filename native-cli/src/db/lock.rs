@@ -23,7 +23,7 @@ pub struct Holder {
 
 impl Holder {
     pub fn describe(&self) -> String {
-        let who = match crate::runid::run_id_of(&self.application_name) {
+        let who = match crate::db::runid::run_id_of(&self.application_name) {
             Some(run) => format!("qa-load run {run}"),
             None if self.application_name.is_empty() => {
                 "a session without application_name".to_string()
@@ -116,7 +116,7 @@ pub async fn run_is_live(client: &Client, run_id: &str) -> Result<bool> {
     let row = client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $1)",
-            &[&crate::runid::application_name(run_id)],
+            &[&crate::db::runid::application_name(run_id)],
         )
         .await?;
     Ok(row.get(0))

@@ -5,10 +5,8 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::exit::{Exit, Failure};
-use crate::logging::{self, Verbosity};
+use crate::duration::parse_duration;
 use crate::plan::OnExisting;
-use crate::session::parse_duration;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -97,6 +95,11 @@ pub struct LoadArgs {
     /// Map an app category key to an exported category (merged into the input's aliases), e.g. other=tools
     #[arg(long, value_name = "FROM=TO")]
     pub alias: Vec<String>,
+
+    /// Load even though records carry a value in this unknown field, which is then not loaded
+    /// (merged into the input's list; repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub ignore_field: Vec<String>,
 
     /// Apps per batch (also developers, categories, and the apps whose links and screenshots share a batch)
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -224,6 +227,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FROM=TO")]
     pub alias: Vec<String>,
 
+    /// An unknown field whose values are not loaded, as for the load (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub ignore_field: Vec<String>,
+
     /// Markdown report [default: verify-<timestamp>.md]
     #[arg(long, value_name = "FILE")]
     pub report_md: Option<PathBuf>,
@@ -245,6 +252,7 @@ where
         let l = &cli.load;
         if l.input.is_some()
             || !l.alias.is_empty()
+            || !l.ignore_field.is_empty()
             || l.dry_run
             || l.wait
             || l.backup.is_some()
@@ -261,128 +269,6 @@ where
         }
     }
     Ok(cli)
-}
-
-/// Entry point: parses arguments, runs the command, returns the exit code.
-pub fn main() -> i32 {
-    let cli = match parse(std::env::args_os()) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return e.exit_code();
-        }
-    };
-    let verbosity = Verbosity(if cli.global.quiet {
-        -1
-    } else {
-        cli.global.verbose.min(3) as i8
-    });
-    let writes = matches!(
-        cli.command,
-        None | Some(Command::Rollback(_)) | Some(Command::Schema(SchemaCommand::Apply { .. }))
-    );
-    let log_file = if cli.global.no_log_file {
-        None
-    } else {
-        cli.global.log_file.clone().or_else(|| {
-            writes
-                .then(|| PathBuf::from(format!("migration-{}.log", crate::runid::file_timestamp())))
-        })
-    };
-    let log_path = match logging::init(verbosity, log_file.as_deref()) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("qa-load: {e:#}");
-            return Exit::Usage.code();
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("qa-load: could not start the async runtime: {e}");
-            return Exit::Failed.code();
-        }
-    };
-    let ctx = Ctx {
-        global: &cli.global,
-        verbosity,
-        log_path: log_path.clone(),
-    };
-    tracing::info!(target: "qa_load::cli", version = env!("CARGO_PKG_VERSION"), command = command_name(&cli.command), "qa-load started");
-    let result = runtime.block_on(async {
-        match &cli.command {
-            None => crate::load::run(&ctx, &cli.load).await,
-            Some(Command::Schema(SchemaCommand::Apply { target, wait })) => {
-                crate::admin::schema_apply(&ctx, *target, *wait).await
-            }
-            Some(Command::Schema(SchemaCommand::Status { json })) => {
-                crate::admin::schema_status(&ctx, *json).await
-            }
-            Some(Command::Rollback(args)) => crate::rollback::run(&ctx, args).await,
-            Some(Command::History(args)) => crate::admin::history(&ctx, args).await,
-            Some(Command::Verify(args)) => crate::verify::run(&ctx, args).await,
-        }
-    });
-    let code = match result {
-        Ok(exit) => exit,
-        Err(failure) => report_failure(&failure, log_path.as_deref()),
-    };
-    tracing::info!(target: "qa_load::cli", exit = code.code(), "qa-load finished");
-    code.code()
-}
-
-fn command_name(c: &Option<Command>) -> &'static str {
-    match c {
-        None => "load",
-        Some(Command::Schema(SchemaCommand::Apply { .. })) => "schema apply",
-        Some(Command::Schema(SchemaCommand::Status { .. })) => "schema status",
-        Some(Command::Rollback(_)) => "rollback",
-        Some(Command::History(_)) => "history",
-        Some(Command::Verify(_)) => "verify",
-    }
-}
-
-/// Prints a failure on stderr and logs it with its cause chain.
-pub fn report_failure(f: &Failure, log: Option<&std::path::Path>) -> Exit {
-    let chain = f.chain();
-    tracing::error!(
-        target: "qa_load::failure",
-        stage = %f.stage,
-        exit = f.exit.code(),
-        causes = %chain.join(" <- "),
-        hint = f.hint.as_deref().unwrap_or(""),
-        "{} failed", f.stage
-    );
-    logging::error(&f.to_string());
-    if let Some(log) = log {
-        logging::note(&format!("log: {}", log.display()));
-    }
-    f.exit
-}
-
-/// What every command gets.
-pub struct Ctx<'a> {
-    pub global: &'a GlobalArgs,
-    pub verbosity: Verbosity,
-    pub log_path: Option<PathBuf>,
-}
-
-impl Ctx<'_> {
-    pub fn target(&self) -> Result<crate::conn::Target, Failure> {
-        crate::conn::Target::resolve(
-            self.global.database.as_deref(),
-            self.global.root_cert.as_deref(),
-            &crate::conn::process_env,
-        )
-        .map_err(|e| Failure::new(Exit::Usage, "connect", e))
-    }
-
-    pub fn database_configured(&self) -> bool {
-        crate::conn::is_configured(self.global.database.as_deref(), &crate::conn::process_env)
-    }
 }
 
 #[cfg(test)]

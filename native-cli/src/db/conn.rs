@@ -20,7 +20,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use tokio_postgres::config::{Host, SslMode as PgSslMode};
 use tokio_postgres::Client;
 
-use crate::tls::{self, Tls, Verify};
+use crate::db::tls::{self, RootCert, Tls, Verify};
 
 /// PostgreSQL 14: `hash_record_extended`, used by the journal.
 pub const MIN_SERVER_VERSION: u32 = 140_000;
@@ -61,14 +61,6 @@ impl SslMode {
             SslMode::VerifyFull => "verify-full",
         }
     }
-}
-
-/// Where trusted roots come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RootCert {
-    File(PathBuf),
-    /// `sslrootcert=system`: the operating system's trust store.
-    System,
 }
 
 /// The parameters libpq knows and tokio-postgres does not; taken out of connection strings.

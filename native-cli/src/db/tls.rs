@@ -23,7 +23,13 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::conn::RootCert;
+/// Where trusted roots come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootCert {
+    File(PathBuf),
+    /// `sslrootcert=system`: the operating system's trust store.
+    System,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verify {

@@ -1,37 +1,54 @@
 //! Exit codes and the error type every stage returns.
 //!
-//! The codes are few and stable; README and `qa-load --help` document them.
+//! The codes are qad-core's table ([`qad_core::exit_codes`]), shared with `qad-migrate`; README
+//! and `qa-load --help` document them. A [`Failure`] carries its exit code, decided where the
+//! failure is classified (refused, unavailable, a write that was rolled back, ...), and
+//! [`crate::dispatch`] is the one place that turns it into the process's exit status.
 
 use std::fmt;
+
+use qad_core::exit_codes as codes;
 
 /// The process exit codes of `qa-load`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Success: loaded, nothing to change, verified equal, rolled back, dry run passed.
-    Ok = 0,
+    Ok,
     /// The input is invalid: unreadable, not JSON, or the validation report has errors.
     /// No transaction was opened.
-    Invalid = 1,
+    Invalid,
     /// Usage error: unknown option, bad value, malformed `--alias` or connection string.
-    Usage = 2,
+    Usage,
     /// A write (load, rollback, schema apply) failed, timed out or was interrupted, and its
     /// transaction was rolled back: the data is as it was before the command.
-    Failed = 3,
+    Failed,
     /// `verify` found differences between the input and the database.
-    Differences = 4,
+    Differences,
     /// Could not start: database unreachable or authentication failed, the migration lock is
     /// held by another run (without `--wait`), `pg_dump` failed, or a read failed.
     /// Nothing was written.
-    Unavailable = 5,
+    Unavailable,
     /// Refused: a precondition does not hold (rollback of a run that later runs depend on or
     /// whose rows were changed since, a database schema newer than this build or edited after
     /// it was applied). Nothing was written.
-    Refused = 6,
+    Refused,
+    /// The connection was lost during COMMIT and whether the commit happened could not be
+    /// found out.
+    OutcomeUnknown,
 }
 
 impl Exit {
     pub fn code(self) -> i32 {
-        self as i32
+        match self {
+            Exit::Ok => codes::OK,
+            Exit::Invalid => codes::INVALID_INPUT,
+            Exit::Usage => codes::USAGE,
+            Exit::Failed => codes::WRITE_FAILED,
+            Exit::Differences => codes::DIFFERENCES,
+            Exit::Unavailable => codes::UNAVAILABLE,
+            Exit::Refused => codes::REFUSED,
+            Exit::OutcomeUnknown => codes::OUTCOME_UNKNOWN,
+        }
     }
 }
 
@@ -154,4 +171,31 @@ pub fn sqlstate(e: &anyhow::Error) -> Option<String> {
                     .map(|db| db.code().code().to_string())
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_the_shared_table() {
+        let ours = [
+            (Exit::Ok, "ok"),
+            (Exit::Invalid, "invalidInput"),
+            (Exit::Usage, "usage"),
+            (Exit::Failed, "writeFailed"),
+            (Exit::Differences, "differences"),
+            (Exit::Unavailable, "unavailable"),
+            (Exit::Refused, "refused"),
+            (Exit::OutcomeUnknown, "outcomeUnknown"),
+        ];
+        for (exit, name) in ours {
+            let (_, code, _) = codes::ALL
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .copied()
+                .unwrap_or(("", -1, ""));
+            assert_eq!(exit.code(), code, "{name}");
+        }
+    }
 }

@@ -1,0 +1,177 @@
+//! The post-load check, inside the load's transaction, before the commit: every table's checked
+//! columns (keys, references, orders; long texts are left to `qa-load verify`) are sent back to
+//! the server as the plan says they must be now and compared there with what the tables hold,
+//! for the plan's rows and for the rows that belong to its apps (so a link or screenshot that
+//! should be gone is caught too); then the journal must hold exactly the plan's writes.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context, Result};
+use futures_util::stream::{self, StreamExt};
+use qad_core::{App, Category, Developer};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Transaction;
+
+use crate::bookkeeping::JOURNAL;
+use crate::layout::{Entity, Layout, Param, TableOf};
+use crate::plan::{AppPlan, Change, Plan};
+
+/// Rows (or apps, for the rows that belong to apps) compared per query.
+const ROWS_PER_QUERY: usize = 1000;
+/// Queries the check keeps in flight (the next slices are read while one is compared).
+const DEPTH: usize = 2;
+
+pub async fn post_check<L: Layout>(
+    tx: &Transaction<'_>,
+    layout: &L,
+    plan: &Plan,
+    run_id: &str,
+) -> Result<()> {
+    let mut problems: Vec<String> = Vec::new();
+    let devs: Vec<&Developer> = plan.developers.iter().filter_map(Change::after).collect();
+    check_rows(tx, layout, &devs, |d| d.id, &mut problems).await?;
+    let cats: Vec<&Category> = plan.categories.iter().filter_map(Change::after).collect();
+    check_rows(tx, layout, &cats, |c| c.id, &mut problems).await?;
+    let apps: Vec<&App> = plan.apps.iter().filter_map(|a| a.app.after()).collect();
+    check_rows(tx, layout, &apps, |a| a.id, &mut problems).await?;
+    // Links and screenshots are most of the rows: by the apps they belong to, a slice of apps
+    // at a time, so the check holds a few slices' rows, not the whole run's.
+    check_children(tx, layout, &plan.apps, |a| &a.links, &mut problems).await?;
+    check_children(tx, layout, &plan.apps, |a| &a.screenshots, &mut problems).await?;
+    if !problems.is_empty() {
+        let n = problems.len();
+        problems.truncate(5);
+        bail!(
+            "the rows read back differ from what the run wrote ({n} problem(s)): {}",
+            problems.join("; ")
+        );
+    }
+    check_journal(tx, layout, plan, run_id).await?;
+    tracing::info!(target: "qa_load::load", "post-load check passed: every row reads back as planned");
+    Ok(())
+}
+
+/// Compares `rows` (the plan's rows of one table, as they must be now) with the table, by key.
+async fn check_rows<T, L: TableOf<T>>(
+    tx: &Transaction<'_>,
+    layout: &L,
+    rows: &[&T],
+    key: impl Fn(&T) -> uuid::Uuid,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let slices = rows.chunks(ROWS_PER_QUERY).map(|slice| {
+        let keys: Vec<uuid::Uuid> = slice.iter().map(|r| key(r)).collect();
+        (slice.to_vec(), keys)
+    });
+    compare(tx, layout, slices, problems).await
+}
+
+/// Compares the rows that belong to the plan's apps (their links or screenshots) with the
+/// table's rows of those apps.
+async fn check_children<T, L: TableOf<T>>(
+    tx: &Transaction<'_>,
+    layout: &L,
+    apps: &[AppPlan],
+    children: impl Fn(&AppPlan) -> &Vec<Change<T>>,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let slices = apps.chunks(ROWS_PER_QUERY).map(|slice| {
+        let rows: Vec<&T> = slice
+            .iter()
+            .flat_map(|a| children(a).iter().filter_map(Change::after))
+            .collect();
+        let app_ids: Vec<uuid::Uuid> = slice.iter().map(|a| a.app.row.id).collect();
+        (rows, app_ids)
+    });
+    compare(tx, layout, slices, problems).await
+}
+
+/// Runs the table's check statement for each slice (expected rows, keys in scope), pipelined.
+async fn compare<'r, T: 'r, L: TableOf<T>>(
+    tx: &Transaction<'_>,
+    layout: &L,
+    slices: impl Iterator<Item = (Vec<&'r T>, Vec<uuid::Uuid>)>,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let table = layout.table();
+    let checked: Vec<usize> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.check)
+        .map(|(i, _)| i)
+        .collect();
+    let statement = tx
+        .prepare(&table.check_sql())
+        .await
+        .with_context(|| format!("could not prepare the post-load check of {}", table.name))?;
+    let reads = stream::iter(slices.map(|(rows, scope)| {
+        let values: Vec<Param> = layout
+            .values(&rows)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| checked.contains(i))
+            .map(|(_, v)| v)
+            .collect();
+        let statement = statement.clone();
+        async move {
+            let mut params: Vec<&(dyn ToSql + Sync)> = values
+                .iter()
+                .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+                .collect();
+            params.push(&scope);
+            tx.query(&statement, &params).await
+        }
+    }))
+    .buffered(DEPTH);
+    futures_util::pin_mut!(reads);
+    while let Some(found) = reads.next().await {
+        for r in found.with_context(|| format!("post-load check of {}", table.name))? {
+            let what: String = r.get(0);
+            let row: String = r.get(1);
+            problems.push(format!("{} {row}: {what}", table.name));
+        }
+    }
+    Ok(())
+}
+
+/// The journal holds exactly the plan's writes, table by table.
+async fn check_journal<L: Layout>(
+    tx: &Transaction<'_>,
+    layout: &L,
+    plan: &Plan,
+    run_id: &str,
+) -> Result<()> {
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT table_name, op, sum(cardinality(pks))::bigint FROM {JOURNAL} WHERE run_id = $1 GROUP BY 1, 2"
+            ),
+            &[&run_id],
+        )
+        .await?;
+    let mut journal: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for r in rows {
+        journal.insert((r.get(0), r.get(1)), r.get(2));
+    }
+    let counts = plan.counts();
+    for (entity, (_, c)) in Entity::ALL.into_iter().zip(counts.tables()) {
+        let table = layout.entity_table(entity).name;
+        for (op, want) in [
+            ("insert", c.inserted),
+            ("update", c.updated),
+            ("delete", c.deleted),
+        ] {
+            let have = journal
+                .remove(&(table.to_string(), op.to_string()))
+                .unwrap_or(0);
+            if have != want as i64 {
+                bail!("the journal has {have} {op}(s) of {table}, the plan {want}");
+            }
+        }
+    }
+    if let Some(((t, op), n)) = journal.into_iter().next() {
+        bail!("the journal has {n} unexpected {op}(s) of {t}");
+    }
+    Ok(())
+}

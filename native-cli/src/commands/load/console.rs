@@ -1,0 +1,191 @@
+//! What a load prints (the plan, the summary, the offline plan) and logs (every entity).
+
+use crate::input::Prepared;
+use crate::plan::{Action, Counts, Plan};
+
+use super::Summary;
+
+pub fn log_entities(plan: &Plan) {
+    for c in &plan.developers {
+        tracing::info!(target: "qa_load::entity", action = c.action.as_str(), key = %c.row.key, id = %c.row.id, fields = ?c.fields, "developer");
+    }
+    for c in &plan.categories {
+        tracing::info!(target: "qa_load::entity", action = c.action.as_str(), key = %c.row.key, id = %c.row.id, fields = ?c.fields, "category");
+    }
+    let tally = |actions: &mut dyn Iterator<Item = Action>| {
+        let (mut ins, mut upd, mut del) = (0, 0, 0);
+        for a in actions {
+            match a {
+                Action::Insert => ins += 1,
+                Action::Update => upd += 1,
+                Action::Delete => del += 1,
+                _ => {}
+            }
+        }
+        format!("+{ins} ~{upd} -{del}")
+    };
+    for a in &plan.apps {
+        let c = &a.app;
+        tracing::info!(
+            target: "qa_load::entity", action = c.action.as_str(), source_id = %c.row.source_id,
+            slug = %c.row.slug, id = %c.row.id, fields = ?c.fields,
+            links = %tally(&mut a.links.iter().map(|l| l.action)),
+            screenshots = %tally(&mut a.screenshots.iter().map(|s| s.action)),
+            "app"
+        );
+        // Links and screenshots one by one at debug (-vv); the journal in the database has them all.
+        for l in a.links.iter().filter(|l| l.action != Action::Unchanged) {
+            tracing::debug!(
+                target: "qa_load::entity", action = l.action.as_str(), source_id = %c.row.source_id,
+                app_id = %l.row.app_id, category = %plan.names.category(&l.row.category_id),
+                category_id = %l.row.category_id, position = l.row.sort_order, "app_category"
+            );
+        }
+        for s in a
+            .screenshots
+            .iter()
+            .filter(|s| s.action != Action::Unchanged)
+        {
+            tracing::debug!(
+                target: "qa_load::entity", action = s.action.as_str(), source_id = %c.row.source_id,
+                id = %s.row.id, language = s.row.language.as_str(), position = s.row.sort_order, url = %s.row.url,
+                "screenshot"
+            );
+        }
+    }
+}
+
+pub fn print_plan_lines(plan: &Plan, json: bool) {
+    if json {
+        return;
+    }
+    println!(
+        "Plan (what a real run would do; unchanged links and screenshots are counted, not listed):"
+    );
+    for line in plan.describe(true) {
+        println!("  {line}");
+    }
+    println!();
+}
+
+pub fn print_summary(s: &Summary, batch_size: u32, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
+        return;
+    }
+    let head = match s.outcome {
+        "dry-run" => format!(
+            "DRY RUN against {}: nothing was written (the transaction was rolled back). A real run would:",
+            s.database
+        ),
+        "unchanged" => format!(
+            "No changes: {} already matches {} in every row; nothing was written (run {} recorded).",
+            s.database, s.input, s.run_id
+        ),
+        _ => format!("Loaded {} into {} (run {}).", s.input, s.database, s.run_id),
+    };
+    println!("{head}");
+    print!("{}", counts_table(&s.counts));
+    if !s.schema_applied.is_empty() {
+        if s.dry_run {
+            println!(
+                "schema versions that would be applied first: {:?}",
+                s.schema_applied
+            );
+        } else {
+            println!("schema versions applied: {:?}", s.schema_applied);
+        }
+    }
+    println!(
+        "{} rows {}, {} batches of up to {} apps, {} statements, {:.1}s; dataset sha256 {}",
+        s.rows_written,
+        if s.dry_run {
+            "would be written"
+        } else {
+            "written"
+        },
+        s.batches,
+        batch_size,
+        s.statements,
+        s.duration_ms as f64 / 1000.0,
+        s.dataset_checksum
+    );
+    if let Some(b) = &s.backup {
+        println!("backup: {b}");
+    }
+    if let Some(l) = &s.log_file {
+        println!("log: {l}");
+    }
+}
+
+pub fn counts_table(c: &Counts) -> String {
+    let mut out = format!(
+        "{:<16} {:>9} {:>9} {:>9} {:>10} {:>8}\n",
+        "table", "inserted", "updated", "deleted", "unchanged", "skipped"
+    );
+    for (table, t) in c.tables() {
+        out.push_str(&format!(
+            "{:<16} {:>9} {:>9} {:>9} {:>10} {:>8}\n",
+            table, t.inserted, t.updated, t.deleted, t.unchanged, t.skipped
+        ));
+    }
+    out
+}
+
+pub fn print_offline_plan(p: &Prepared, json: bool) {
+    let ds = &p.migration.dataset;
+    let checksum = &p.checksum;
+    let c = ds.counts();
+    if json {
+        let v = serde_json::json!({
+            "outcome": "dry-run",
+            "dry_run": true,
+            "database": null,
+            "input": p.path,
+            "dataset_checksum": checksum,
+            "rows": c,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    println!(
+        "DRY RUN without a database: {} is valid. A load would write:",
+        p.path
+    );
+    for d in &ds.developers {
+        println!("  developer {} ({}) id {}", d.key, d.name_en, d.id);
+    }
+    for cat in &ds.categories {
+        println!("  category  {} ({}) id {}", cat.key, cat.name_en, cat.id);
+    }
+    // Counted once per table, not once per app: 10,000 apps would otherwise mean billions of
+    // comparisons.
+    let mut links_of: std::collections::HashMap<uuid::Uuid, usize> =
+        std::collections::HashMap::new();
+    for l in &ds.app_categories {
+        *links_of.entry(l.app_id).or_default() += 1;
+    }
+    let mut shots_of: std::collections::HashMap<uuid::Uuid, usize> =
+        std::collections::HashMap::new();
+    for s in &ds.screenshots {
+        *shots_of.entry(s.app_id).or_default() += 1;
+    }
+    for a in &ds.apps {
+        let links = links_of.get(&a.id).copied().unwrap_or(0);
+        let shots = shots_of.get(&a.id).copied().unwrap_or(0);
+        println!(
+            "  app       {} (source {}) id {}: {links} categories, {shots} screenshots",
+            a.slug, a.source_id, a.id
+        );
+    }
+    println!(
+        "{} developers, {} categories, {} apps, {} app-category links, {} screenshots; dataset sha256 {}",
+        c.developers,
+        c.categories,
+        c.apps,
+        c.app_categories,
+        c.screenshots,
+        checksum
+    );
+    println!("Whether each row is inserted, updated or unchanged depends on the database: pass --database to see.");
+}

@@ -1,0 +1,616 @@
+//! The load: extract → transform → validate (before any connection), then, in one
+//! transaction: prefetch the existing rows, plan, write in batches, check, commit. The command
+//! runs in the [`WriteSession`] skeleton; the tables are the [`Layout`]'s.
+
+mod backup;
+mod console;
+
+use std::time::Instant as StdInstant;
+
+use anyhow::Context;
+use futures_util::stream::{self, StreamExt};
+use qad_core::Dataset;
+use serde::Serialize;
+use tokio_postgres::{Client, Transaction};
+
+use crate::bookkeeping::{self, runs, Status};
+use crate::check;
+use crate::commands::write_session::{begin, Committed, WriteSession};
+use crate::context::Ctx;
+use crate::db::session::Stage;
+use crate::error::{Exit, Failure};
+use crate::fault::Faults;
+use crate::input::{self, Prepared};
+use crate::layout::qa_load::QaLoad;
+use crate::layout::{Entity, Layout, Scope, TableOf};
+use crate::logging::{self, Progress};
+use crate::opt::LoadArgs;
+use crate::plan::{self, rows_with, Action, Counts, Plan};
+use crate::write::{Op, Writer, PIPELINE_DEPTH};
+
+pub use console::counts_table;
+
+/// What a finished load reports.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub run_id: String,
+    /// `committed`, `unchanged` (committed, nothing written) or `dry-run`.
+    pub outcome: &'static str,
+    pub dry_run: bool,
+    pub database: String,
+    /// The layout written (`qa-load`: qa-load's own tables).
+    pub layout: &'static str,
+    pub input: String,
+    pub dataset_checksum: String,
+    /// Schema versions applied first, as `component version`.
+    pub schema_applied: Vec<String>,
+    pub counts: Counts,
+    pub rows_written: usize,
+    pub batches: usize,
+    pub statements: usize,
+    pub duration_ms: u128,
+    /// The connection was lost during the commit, and the run record, read over a new
+    /// connection, showed that it happened.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub commit_confirmed_after_reconnect: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
+    let started = StdInstant::now();
+    let faults = Faults::from_env().map_err(|e| Failure::new(Exit::Usage, "usage", e))?;
+    if faults.active() {
+        tracing::warn!(target: "qa_load::fault", ?faults, "TEST-ONLY fault injection is active ({})", crate::fault::ENV);
+    }
+    let path = args.input.as_deref().unwrap_or("-");
+    let mut prepared = input::prepare(
+        path,
+        &args.alias,
+        &args.ignore_field,
+        args.report.as_deref(),
+    )?;
+
+    if args.dry_run && !ctx.database_configured() {
+        console::print_offline_plan(&prepared, args.json);
+        return Ok(Exit::Ok);
+    }
+    // The rows move into the plan; everything else keeps `prepared`.
+    let dataset = std::mem::take(&mut prepared.migration.dataset);
+    let layout = QaLoad;
+
+    let session = WriteSession::new(ctx, crate::db::runid::new_run_id())?;
+    tracing::info!(
+        target: "qa_load::load", run_id = %session.run_id, database = %session.target.describe(), source = session.target.source,
+        layout = layout.name().as_str(), dry_run = args.dry_run, batch_size = args.batch_size, on_existing = ?args.on_existing,
+        dataset_checksum = %prepared.checksum, "load starting"
+    );
+    let recorded = std::cell::Cell::new(false);
+    let job = Job {
+        ctx,
+        args,
+        prepared: &prepared,
+        session: &session,
+        layout: &layout,
+        faults: &faults,
+        stage: &session.stage,
+        recorded: &recorded,
+    };
+    let result = session
+        .run(
+            args.wait,
+            &layout.components(),
+            async |client, status| job.body(client, status, dataset).await,
+            async |client, failure| job.record_failure(client, failure).await,
+        )
+        .await;
+    match result {
+        Ok(mut summary) => {
+            summary.duration_ms = started.elapsed().as_millis();
+            console::print_summary(&summary, args.batch_size, args.json);
+            Ok(Exit::Ok)
+        }
+        Err(failure) => {
+            if failure.exit == Exit::Failed {
+                tracing::error!(target: "qa_load::failure", run_id = %session.run_id, stage = %failure.stage, "load failed and was rolled back");
+                logging::note(&format!(
+                    "run {} failed and was rolled back: the database is as it was before the run",
+                    session.run_id
+                ));
+            }
+            Err(failure)
+        }
+    }
+}
+
+struct Job<'a, L: Layout> {
+    ctx: &'a Ctx<'a>,
+    args: &'a LoadArgs,
+    prepared: &'a Prepared,
+    session: &'a WriteSession<'a>,
+    layout: &'a L,
+    faults: &'a Faults,
+    stage: &'a Stage,
+    /// The run's `running` record was committed (before the load's transaction began).
+    recorded: &'a std::cell::Cell<bool>,
+}
+
+fn failed(stage: &Stage) -> impl Fn(anyhow::Error) -> Failure + '_ {
+    move |e| Failure::new(Exit::Failed, stage.name(), e)
+}
+
+impl<L: Layout> Job<'_, L> {
+    fn run_id(&self) -> &str {
+        &self.session.run_id
+    }
+
+    /// The failed run, on the connection the skeleton hands over (its transaction is gone).
+    async fn record_failure(&self, client: &Client, failure: &Failure) {
+        // An unknown commit outcome is not a failure to record: the run may have committed.
+        if !self.recorded.get() || failure.exit == Exit::OutcomeUnknown {
+            return;
+        }
+        if let Err(e) = runs::failed(
+            client,
+            self.run_id(),
+            &failure.stage,
+            &failure.chain().join(" <- "),
+        )
+        .await
+        {
+            tracing::warn!(target: "qa_load::load", error = %format!("{e:#}"), "could not record the failed run");
+        }
+    }
+
+    async fn body(
+        &self,
+        client: &mut Client,
+        status: Status,
+        dataset: Dataset,
+    ) -> Result<Summary, Failure> {
+        let args = self.args;
+        let backup = match &args.backup {
+            Some(file) if !args.dry_run => {
+                self.stage.set("backup");
+                backup::backup(&self.session.target, file, self.run_id()).await?;
+                Some(file.display().to_string())
+            }
+            _ => None,
+        };
+
+        let components = self.layout.components();
+        let mut schema_applied = Vec::new();
+        if status.has_pending() && !args.dry_run {
+            self.stage.set("schema");
+            let tx = begin(client, self.stage, false, "schema").await?;
+            schema_applied = bookkeeping::apply_pending(&tx, &components, None)
+                .await
+                .map_err(failed(self.stage))?;
+            tx.commit()
+                .await
+                .context("could not commit the schema")
+                .map_err(failed(self.stage))?;
+            self.stage.in_transaction(false);
+            logging::note(&format!(
+                "applied schema version(s): {}",
+                schema_applied.join(", ")
+            ));
+        }
+
+        if !args.dry_run {
+            self.stage.set("record");
+            // Runs whose session died never finished: say so before starting another.
+            runs::mark_interrupted(&*client)
+                .await
+                .map_err(|e| Failure::new(Exit::Failed, "record", e))?;
+            // Set first: a timeout or Ctrl-C while the INSERT is answered may leave it committed,
+            // and the failure is then recorded on it (an update of no row otherwise).
+            self.recorded.set(true);
+            runs::start(&*client, &self.new_run())
+                .await
+                .map_err(|e| Failure::new(Exit::Failed, "record", e))?;
+        }
+
+        self.stage.set("begin");
+        let tx = begin(client, self.stage, true, "load").await?;
+        if args.dry_run {
+            if status.has_pending() {
+                self.stage.set("schema");
+                schema_applied = bookkeeping::apply_pending(&tx, &components, None)
+                    .await
+                    .map_err(failed(self.stage))?;
+            }
+            runs::start(&tx, &self.new_run())
+                .await
+                .map_err(failed(self.stage))?;
+        }
+
+        let (plan, batches, statements) = self.load_in(&tx, dataset).await?;
+        let counts = plan.counts();
+        let mut confirmed_after_reconnect = false;
+        if args.dry_run {
+            self.stage.set("rollback (dry run)");
+            tx.rollback()
+                .await
+                .context("could not roll back the dry run")
+                .map_err(failed(self.stage))?;
+            self.stage.in_transaction(false);
+            console::print_plan_lines(&plan, args.json);
+        } else {
+            self.stage.set("commit");
+            self.faults
+                .check_stage("commit")
+                .map_err(failed(self.stage))?;
+            if self.faults.stalls_at("commit") {
+                self.stall(&tx).await?;
+            }
+            confirmed_after_reconnect =
+                self.session.commit(tx).await? == Committed::FoundAfterReconnect;
+            self.stage.in_transaction(false);
+            console::log_entities(&plan);
+            tracing::info!(target: "qa_load::load", run_id = self.run_id(), rows_written = counts.writes(), "committed");
+        }
+        let rows_written = counts.writes();
+        Ok(Summary {
+            run_id: self.run_id().to_string(),
+            outcome: if args.dry_run {
+                "dry-run"
+            } else if rows_written == 0 {
+                "unchanged"
+            } else {
+                "committed"
+            },
+            dry_run: args.dry_run,
+            database: self.session.target.describe(),
+            layout: self.layout.name().as_str(),
+            input: self.prepared.path.clone(),
+            dataset_checksum: self.prepared.checksum.clone(),
+            schema_applied,
+            counts,
+            rows_written,
+            batches,
+            statements,
+            duration_ms: 0,
+            commit_confirmed_after_reconnect: confirmed_after_reconnect,
+            log_file: self.ctx.log_path.as_ref().map(|p| p.display().to_string()),
+            backup,
+        })
+    }
+
+    fn new_run(&self) -> runs::NewRun<'_> {
+        let source = self.prepared.source.as_ref();
+        runs::NewRun {
+            id: self.run_id(),
+            kind: "load",
+            layout: self.layout.name().as_str(),
+            schema_version: self
+                .layout
+                .components()
+                .last()
+                .filter(|c| c.name == self.layout.name().as_str())
+                .map(|c| c.latest())
+                .unwrap_or(0),
+            input_path: Some(&self.prepared.path),
+            input_sha256: Some(&self.prepared.file_sha256),
+            source_module: source.map(|s| s.module.as_str()),
+            source_sha256: source.map(|s| s.sha256.as_str()),
+            dataset_checksum: Some(&self.prepared.checksum),
+            options: serde_json::json!({
+                "batch_size": self.args.batch_size,
+                "on_existing": self.args.on_existing,
+                "dry_run": self.args.dry_run,
+                "category_aliases": self.prepared.aliases,
+                "ignored_fields": self.prepared.ignored_fields,
+                "database": self.session.target.describe(),
+            }),
+            target_run: None,
+        }
+    }
+
+    /// TEST-ONLY (`QA_LOAD_FAIL_AT=stall:...`): sleeps in the database, inside the transaction,
+    /// until the timeout, Ctrl-C or a killed connection or process ends the run.
+    async fn stall(&self, tx: &Transaction<'_>) -> Result<(), Failure> {
+        tracing::warn!(target: "qa_load::fault", stage = %self.stage.name(), "injected stall ({}, test only)", crate::fault::ENV);
+        tx.execute("SELECT pg_sleep(3600)", &[])
+            .await
+            .context("injected stall")
+            .map_err(failed(self.stage))?;
+        Ok(())
+    }
+
+    /// The stage name of batch `i` of `n` of an entity's table, as failures and the run record
+    /// name it.
+    fn batch_stage(&self, e: Entity, i: usize, n: usize) -> String {
+        format!(
+            "load {} (batch {}/{n})",
+            self.layout.entity_table(e).name,
+            i + 1
+        )
+    }
+
+    /// Prefetch, plan, write in batches, check; everything inside `tx`.
+    async fn load_in(
+        &self,
+        tx: &Transaction<'_>,
+        ds: Dataset,
+    ) -> Result<(Plan, usize, usize), Failure> {
+        let fail = failed(self.stage);
+        let bs = self.args.batch_size as usize;
+
+        self.stage.set("prefetch");
+        let scope = Scope {
+            developer_keys: ds.developers.iter().map(|d| d.key.clone()).collect(),
+            developer_ids: ds.developers.iter().map(|d| d.id).collect(),
+            category_keys: ds.categories.iter().map(|c| c.key.clone()).collect(),
+            category_ids: ds.categories.iter().map(|c| c.id).collect(),
+            app_slugs: ds.apps.iter().map(|a| a.slug.clone()).collect(),
+            app_source_ids: ds.apps.iter().map(|a| a.source_id.clone()).collect(),
+            app_ids: ds.apps.iter().map(|a| a.id).collect(),
+        };
+        let existing = self.layout.read_scope(tx, &scope).await.map_err(&fail)?;
+
+        self.stage.set("plan");
+        let plan = plan::build(self.layout, ds, &existing, self.args.on_existing)
+            .map_err(|e| fail(e.into()))?;
+        let counts = plan.counts();
+        for (table, c) in counts.tables() {
+            tracing::info!(
+                target: "qa_load::load", table, insert = c.inserted, update = c.updated,
+                delete = c.deleted, unchanged = c.unchanged, skip = c.skipped, "plan"
+            );
+        }
+
+        let dev_batches = plan.developers.len().div_ceil(bs);
+        let cat_batches = plan.categories.len().div_ceil(bs);
+        let app_batches = plan.apps.len().div_ceil(bs);
+        let total = dev_batches + cat_batches + 3 * app_batches;
+        let progress = Progress::new(
+            total as u64,
+            self.ctx.verbosity,
+            if self.args.dry_run { "dry run" } else { "load" },
+        );
+        let mut w = Writer::new(tx, self.run_id());
+        let mut statements = 0;
+        // Rows (or apps) done after chunk `i` of a list of `n`.
+        let per_chunk = |n: usize, i: usize| ((i + 1) * bs).min(n);
+
+        // Developers and categories by `bs` rows; apps, their links and their screenshots by the
+        // rows of `bs` apps.
+        const UPSERT: &[Op] = &[Op::Update, Op::Insert];
+        const ALL: &[Op] = &[Op::Delete, Op::Update, Op::Insert];
+        let steps = plan
+            .developers
+            .chunks(bs)
+            .map(|c| chunk_statements(c.iter(), UPSERT))
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Entity::Developers, steps, &|i| {
+                let n = plan.developers.len();
+                format!("developers {}/{n}", per_chunk(n, i))
+            })
+            .await?;
+        let steps = plan
+            .categories
+            .chunks(bs)
+            .map(|c| chunk_statements(c.iter(), UPSERT))
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Entity::Categories, steps, &|i| {
+                let n = plan.categories.len();
+                format!("categories {}/{n}", per_chunk(n, i))
+            })
+            .await?;
+        let apps = |what: &str, i: usize| {
+            let n = plan.apps.len();
+            format!("{what} {}/{n}", per_chunk(n, i))
+        };
+        let steps = plan
+            .apps
+            .chunks(bs)
+            .map(|c| chunk_statements(c.iter().map(|a| &a.app), UPSERT))
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Entity::Apps, steps, &|i| {
+                apps("apps", i)
+            })
+            .await?;
+
+        self.stage.set(format!(
+            "load {}",
+            self.layout.entity_table(Entity::Links).name
+        ));
+        self.faults.check_stage("links").map_err(&fail)?;
+        let steps = plan
+            .apps
+            .chunks(bs)
+            .map(|c| chunk_statements(c.iter().flat_map(|a| a.links.iter()), ALL))
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Entity::Links, steps, &|i| {
+                apps("links of apps", i)
+            })
+            .await?;
+
+        self.stage.set(format!(
+            "load {}",
+            self.layout.entity_table(Entity::Screenshots).name
+        ));
+        self.faults.check_stage("screenshots").map_err(&fail)?;
+        let steps = plan
+            .apps
+            .chunks(bs)
+            .map(|c| chunk_statements(c.iter().flat_map(|a| a.screenshots.iter()), ALL))
+            .collect();
+        statements += self
+            .write_phase(tx, &mut w, &progress, Entity::Screenshots, steps, &|i| {
+                apps("screenshots of apps", i)
+            })
+            .await?;
+        progress.finish();
+
+        self.stage.set("post-check");
+        #[cfg(debug_assertions)]
+        if self.faults.tamper {
+            let [first, last] = self.layout.tamper();
+            for (sql, app) in [(first, plan.apps.first()), (last, plan.apps.last())] {
+                if let Some(app) = app {
+                    tx.execute(sql, &[&app.app.row.id])
+                        .await
+                        .context("injected tamper")
+                        .map_err(&fail)?;
+                }
+            }
+        }
+        self.faults.check_stage("post-check").map_err(&fail)?;
+        if self.faults.stalls_at("post-check") {
+            self.stall(tx).await?;
+        }
+        check::post_check(tx, self.layout, &plan, self.run_id())
+            .await
+            .map_err(&fail)?;
+
+        if !self.args.dry_run {
+            self.stage.set("record");
+            runs::committed(
+                tx,
+                self.run_id(),
+                &serde_json::to_value(&counts).unwrap_or_default(),
+            )
+            .await
+            .map_err(&fail)?;
+        }
+        Ok((plan, total, statements))
+    }
+
+    /// Writes one table's part of the plan: `chunks[i]` holds the statements of chunk `i` (rows
+    /// by operation; empty ones are skipped). The statements are pipelined, up to
+    /// [`PIPELINE_DEPTH`] in flight, and their results taken in order: the stage names the batch
+    /// whose statement failed, and a chunk counts as done (progress, test faults) once all its
+    /// statements have succeeded.
+    async fn write_phase<T>(
+        &self,
+        tx: &Transaction<'_>,
+        w: &mut Writer<'_, '_>,
+        progress: &Progress,
+        phase: Entity,
+        chunks: Vec<Vec<(Op, Vec<&T>)>>,
+        message: &dyn Fn(usize) -> String,
+    ) -> Result<usize, Failure>
+    where
+        L: TableOf<T>,
+    {
+        let fail = failed(self.stage);
+        let n = chunks.len();
+        let mut ops: Vec<Op> = Vec::new();
+        for (op, rows) in chunks.iter().flatten() {
+            if !rows.is_empty() && !ops.contains(op) {
+                ops.push(*op);
+            }
+        }
+        let layout: &L = self.layout;
+        w.prepare(TableOf::<T>::table(layout), &ops)
+            .await
+            .map_err(&fail)?;
+        // Test faults stall or fail at an exact batch boundary: with them, one statement at a
+        // time (a stall also needs the connection to itself, with no results left unread).
+        let depth = if self.faults.active() {
+            1
+        } else {
+            PIPELINE_DEPTH
+        };
+        let mut executed = 0;
+        let mut done = 0;
+        {
+            let w = &*w;
+            let mut results = stream::iter(chunks.iter().enumerate().flat_map(|(i, chunk)| {
+                chunk
+                    .iter()
+                    .filter(|(_, rows)| !rows.is_empty())
+                    .map(move |(op, rows)| {
+                        let batch = w.batch(layout, *op, rows);
+                        async move {
+                            match batch {
+                                Ok(statement) => (i, statement.await),
+                                Err(e) => (i, Err(e)),
+                            }
+                        }
+                    })
+            }))
+            .buffered(depth);
+            while let Some((i, result)) = results.next().await {
+                while done < i {
+                    self.chunk_done(tx, progress, phase, done, n, message)
+                        .await?;
+                    done += 1;
+                }
+                self.stage.set(self.batch_stage(phase, i, n));
+                result.map_err(&fail)?;
+                executed += 1;
+            }
+        }
+        while done < n {
+            self.chunk_done(tx, progress, phase, done, n, message)
+                .await?;
+            done += 1;
+        }
+        Ok(executed)
+    }
+
+    /// Chunk `i` of `phase` is written: progress, and the test faults placed after it.
+    async fn chunk_done(
+        &self,
+        tx: &Transaction<'_>,
+        progress: &Progress,
+        phase: Entity,
+        i: usize,
+        n: usize,
+        message: &dyn Fn(usize) -> String,
+    ) -> Result<(), Failure> {
+        self.stage.set(self.batch_stage(phase, i, n));
+        progress.step(&message(i));
+        let first_stall = match phase {
+            Entity::Developers => Some("developers"),
+            Entity::Links => Some("links"),
+            Entity::Screenshots => Some("screenshots"),
+            Entity::Categories | Entity::Apps => None,
+        };
+        if let Some(stage) = first_stall {
+            if i == 0 && self.faults.stalls_at(stage) {
+                self.stall(tx).await?;
+            }
+        }
+        if phase == Entity::Apps {
+            let batch = i + 1;
+            tracing::debug!(target: "qa_load::load", batch, "apps batch written");
+            if self.faults.fail_after_batch == Some(batch) {
+                return Err(failed(self.stage)(anyhow::anyhow!(
+                    "injected failure after app batch {batch} ({}, test only)",
+                    crate::fault::ENV
+                )));
+            }
+            if self.faults.stall_after_batch == Some(batch) {
+                self.stall(tx).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The statements of one chunk of changes: for each of `ops` (in order), the rows it writes.
+fn chunk_statements<'a, T: 'a>(
+    changes: impl Iterator<Item = &'a plan::Change<T>> + Clone,
+    ops: &[Op],
+) -> Vec<(Op, Vec<&'a T>)> {
+    ops.iter()
+        .map(|&op| {
+            let action = match op {
+                Op::Delete => Action::Delete,
+                Op::Update => Action::Update,
+                Op::Insert => Action::Insert,
+            };
+            (op, rows_with(changes.clone(), action))
+        })
+        .collect()
+}

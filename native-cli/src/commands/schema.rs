@@ -1,0 +1,95 @@
+//! `qa-load schema apply|status`: the versions of qa-load's bookkeeping and of the tables of the
+//! layout it owns.
+
+use anyhow::Context;
+
+use crate::bookkeeping;
+use crate::commands::write_session::{begin, WriteSession};
+use crate::context::Ctx;
+use crate::db::runid;
+use crate::db::session;
+use crate::error::{Exit, Failure};
+use crate::layout::qa_load::QaLoad;
+use crate::layout::Layout;
+
+pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exit, Failure> {
+    let layout = QaLoad;
+    let latest = layout.migrations().last().map(|m| m.version).unwrap_or(0);
+    if let Some(t) = target {
+        if t < 1 || t > latest {
+            return Err(Failure::msg(
+                Exit::Usage,
+                "usage",
+                format!(
+                    "--target {t}: this qa-load knows {} schema versions 1 to {latest}",
+                    layout.name().as_str()
+                ),
+            ));
+        }
+    }
+    let session = WriteSession::new(ctx, runid::new_run_id())?;
+    let components = layout.components();
+    let stage = &session.stage;
+    let (applied, after) = session
+        .run(
+            wait,
+            &components,
+            async |client, _before| {
+                let fail = |e: anyhow::Error| Failure::new(Exit::Failed, "schema apply", e);
+                let tx = begin(client, stage, false, "schema").await?;
+                let applied = bookkeeping::apply_pending(&tx, &components, target)
+                    .await
+                    .map_err(fail)?;
+                tx.commit()
+                    .await
+                    .context("the commit failed")
+                    .map_err(fail)?;
+                stage.in_transaction(false);
+                let after = bookkeeping::status(&*client, &components)
+                    .await
+                    .map_err(|e| Failure::new(Exit::Unavailable, "schema", e))?;
+                Ok((applied, after))
+            },
+            async |_, _| {},
+        )
+        .await?;
+    let database = session.target.describe();
+    if applied.is_empty() {
+        println!("Schema already up to date in {database}: nothing to apply.");
+    } else {
+        println!(
+            "Applied schema version(s) {} to {database}.",
+            applied.join(", ")
+        );
+    }
+    print!("{}", after.to_text());
+    Ok(Exit::Ok)
+}
+
+pub async fn status(ctx: &Ctx<'_>, json: bool) -> Result<Exit, Failure> {
+    let conn = ctx.target()?;
+    let deadline = tokio::time::Instant::now() + ctx.global.timeout;
+    let s = session::connect(
+        &conn,
+        &runid::application_name(&runid::new_run_id()),
+        deadline,
+    )
+    .await?;
+    let status = bookkeeping::status(&s.client, &QaLoad.components())
+        .await
+        .map_err(|e| Failure::new(Exit::Unavailable, "schema status", e))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).unwrap_or_default()
+        );
+    } else {
+        println!("{}", conn.describe());
+        print!("{}", status.to_text());
+    }
+    Ok(if status.refusal().is_some() {
+        Exit::Refused
+    } else {
+        Exit::Ok
+    })
+}

@@ -1,0 +1,236 @@
+//! The skeleton every command that writes runs in (load, rollback, schema apply): connect
+//! before the deadline, take the migration lock, read the schema and refuse one this build must
+//! not touch, run the command's body (which opens its transactions), and commit through
+//! [`WriteSession::commit`]. On failure the connection is settled (a dropped transaction's
+//! ROLLBACK has run), a lost connection is replaced by a new one, and the command records the
+//! failure on whichever is usable.
+//!
+//! A COMMIT whose connection is lost may or may not have happened on the server. The run
+//! record, which the transaction itself marks `committed`, tells: [`WriteSession::commit`]
+//! reconnects, reads it, and reports committed, rolled back (exit 3), or, when it cannot tell,
+//! [`Exit::OutcomeUnknown`] with the commands to check.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_postgres::{Client, Transaction};
+
+use crate::bookkeeping::{self, runs, Component, Status};
+use crate::context::Ctx;
+use crate::db::conn::Target;
+use crate::db::session::{self, Session, Stage};
+use crate::db::{lock, runid};
+use crate::error::{Exit, Failure};
+use crate::logging;
+
+/// How long a lost COMMIT's session may stay connected before its outcome is called unknown.
+const OUTCOME_WAIT: Duration = Duration::from_secs(10);
+
+/// One command that writes: where, as which run, and the stage it is in.
+pub struct WriteSession<'a> {
+    pub ctx: &'a Ctx<'a>,
+    pub target: Target,
+    pub run_id: String,
+    pub stage: Stage,
+}
+
+/// How a commit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    /// The server answered the COMMIT.
+    Answered,
+    /// The connection was lost during the COMMIT; the run record, read over a new connection,
+    /// shows it committed.
+    FoundAfterReconnect,
+}
+
+impl<'a> WriteSession<'a> {
+    pub fn new(ctx: &'a Ctx<'a>, run_id: String) -> Result<Self, Failure> {
+        Ok(WriteSession {
+            ctx,
+            target: ctx.target()?,
+            run_id,
+            stage: Stage::default(),
+        })
+    }
+
+    pub fn application_name(&self) -> String {
+        runid::application_name(&self.run_id)
+    }
+
+    /// Runs `body` in the skeleton: connected, guarded by the deadline and Ctrl-C, holding the
+    /// migration lock, with the schema status of `components` read and checked. On failure,
+    /// `record` gets a connection to record it on (the session's own when it survived, else a
+    /// new one; none when neither can be had).
+    pub async fn run<T>(
+        &self,
+        wait: bool,
+        components: &[Component],
+        body: impl AsyncFnOnce(&mut Client, Status) -> Result<T, Failure>,
+        record: impl AsyncFnOnce(&Client, &Failure),
+    ) -> Result<T, Failure> {
+        let timeout = self.ctx.global.timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut session =
+            session::connect(&self.target, &self.application_name(), deadline).await?;
+        let Session {
+            client,
+            tls,
+            cancel,
+        } = &mut session;
+        let result = session::guarded(deadline, timeout, cancel, tls, &self.stage, async {
+            session::acquire_lock(client, wait, &self.stage).await?;
+            self.stage.set("schema");
+            let status = bookkeeping::status(&*client, components)
+                .await
+                .map_err(|e| Failure::new(Exit::Unavailable, "schema", e))?;
+            if let Some(reason) = status.refusal() {
+                return Err(Failure::msg(Exit::Refused, "schema", reason));
+            }
+            body(client, status).await
+        })
+        .await;
+        match result {
+            Ok(v) => {
+                let _ = lock::unlock(client).await;
+                Ok(v)
+            }
+            Err(failure) => {
+                // A transaction dropped mid-way queued its ROLLBACK; make sure it ran.
+                let settled = session::settle(client).await;
+                // A lost connection (terminated by the server, a restart, the network) took its
+                // transaction with it; the failure is recorded over a new one.
+                if settled {
+                    record(client, &failure).await;
+                } else if let Some(fresh) =
+                    session::reconnect(&self.target, &self.application_name()).await
+                {
+                    record(&fresh, &failure).await;
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    /// Commits `tx`, whose run record (`run_id`, marked `committed` inside `tx`) tells, when the
+    /// connection is lost during the COMMIT, whether it happened.
+    pub async fn commit(&self, tx: Transaction<'_>) -> Result<Committed, Failure> {
+        self.stage.set("commit");
+        #[cfg(debug_assertions)]
+        let tx = match crate::fault::Faults::from_env()
+            .ok()
+            .and_then(|f| f.lose_commit)
+        {
+            Some(lose) => {
+                // TEST-ONLY: the connection ends with the COMMIT, before or after the server
+                // ran it, as a network failure would.
+                let sql = match lose {
+                    crate::fault::LoseCommit::Before => {
+                        "SELECT pg_terminate_backend(pg_backend_pid())"
+                    }
+                    crate::fault::LoseCommit::After => {
+                        "COMMIT; SELECT pg_terminate_backend(pg_backend_pid())"
+                    }
+                };
+                tracing::warn!(target: "qa_load::fault", ?lose, "injected connection loss at the commit (test only)");
+                let lost = tx.batch_execute(sql).await;
+                return self
+                    .resolve_lost_commit(lost.map_err(anyhow::Error::from))
+                    .await;
+            }
+            None => tx,
+        };
+        match tx.commit().await {
+            Ok(()) => Ok(Committed::Answered),
+            Err(e) if e.is_closed() || e.as_db_error().is_none() => {
+                self.resolve_lost_commit(Err(e.into())).await
+            }
+            Err(e) => Err(Failure::new(
+                Exit::Failed,
+                "commit",
+                anyhow::Error::new(e).context("the commit failed"),
+            )),
+        }
+    }
+
+    /// The COMMIT's connection was lost: finds out from the run record whether it happened.
+    async fn resolve_lost_commit(&self, lost: anyhow::Result<()>) -> Result<Committed, Failure> {
+        let error = match lost {
+            Ok(()) => anyhow::anyhow!("the connection was closed during the commit"),
+            Err(e) => e.context("the connection was lost during the commit"),
+        };
+        tracing::warn!(target: "qa_load::session", run_id = %self.run_id, error = %format!("{error:#}"), "connection lost during the commit; reconnecting to find out whether it happened");
+        let unknown = |why: String| {
+            Failure::new(Exit::OutcomeUnknown, "commit", error_copy(&error))
+                .with_hint(format!(
+                    "{why}; run `qa-load history` to see whether run {} is recorded as committed, and `qa-load verify --input FILE` to compare the data",
+                    self.run_id
+                ))
+        };
+        let checker = format!("{}/check", self.application_name());
+        let Some(client) = session::reconnect(&self.target, &checker).await else {
+            return Err(unknown(
+                "could not reconnect to find out whether the commit happened".into(),
+            ));
+        };
+        let waited = tokio::time::Instant::now();
+        loop {
+            let status = runs::status(&client, &self.run_id).await;
+            let live = lock::run_is_live(&client, &self.run_id).await;
+            match (status, live) {
+                (Ok(Some(s)), _) if s == "committed" => {
+                    tracing::info!(target: "qa_load::session", run_id = %self.run_id, "the lost commit happened: the run record says committed");
+                    logging::note(&format!(
+                        "the connection was lost during the commit; over a new connection, run {} is recorded as committed: the commit happened",
+                        self.run_id
+                    ));
+                    return Ok(Committed::FoundAfterReconnect);
+                }
+                (Ok(_), Ok(false)) => {
+                    // Its session is gone and it never recorded the commit: the server rolled
+                    // the transaction back when the session ended.
+                    return Err(Failure::new(Exit::Failed, "commit", error_copy(&error))
+                        .with_hint("the run record, read over a new connection, shows the commit did not happen: the server rolled the transaction back"));
+                }
+                (Ok(_), Ok(true)) if waited.elapsed() < OUTCOME_WAIT => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                (Ok(_), Ok(true)) => {
+                    return Err(unknown(format!(
+                        "the run's session is still connected {}s after the connection was lost, so its commit may still happen",
+                        OUTCOME_WAIT.as_secs()
+                    )))
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    return Err(unknown(format!(
+                        "could not read the run record over a new connection ({e:#})"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// An error's message chain as a new error (the original stays with its context).
+fn error_copy(e: &anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!("{e:#}")
+}
+
+/// Begins a transaction on `client` (`repeatable`: REPEATABLE READ, the load's and rollback's
+/// isolation), marking the stage as inside it.
+pub async fn begin<'c>(
+    client: &'c mut Client,
+    stage: &Stage,
+    repeatable: bool,
+    what: &str,
+) -> Result<Transaction<'c>, Failure> {
+    stage.in_transaction(true);
+    let mut b = client.build_transaction();
+    if repeatable {
+        b = b.isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);
+    }
+    b.start()
+        .await
+        .with_context(|| format!("could not begin the {what} transaction"))
+        .map_err(|e| Failure::new(Exit::Failed, stage.name(), e))
+}

@@ -1,0 +1,315 @@
+//! The tables a load writes: a [`Layout`].
+//!
+//! Load, dry-run, the post-load check, verify and rollback know no table or column by name:
+//! they ask the layout. A layout knows
+//! - the table each of the dataset's five kinds of row ([`Entity`]) goes to, with its columns,
+//!   key columns and key type ([`Table`], through [`TableOf`]), and each column's Rust type
+//!   ([`cell::Cell`]);
+//! - the foreign keys between its tables ([`Relation`]): rollback's dependency checks and
+//!   verify's orphan and foreign-key checks follow them;
+//! - how it is prepared: a layout qa-load owns has migrations ([`Layout::migrations`], applied
+//!   and recorded by [`crate::bookkeeping`]); a layout it does not own has none and is only
+//!   checked, never altered;
+//! - how existing rows are read back as qad-core rows, by natural key ([`Layout::read_scope`])
+//!   or all of them ([`Layout::read_all`]).
+//!
+//! The statements that write a batch and journal it are built from the [`Table`] alone
+//! ([`sql`]), so a layout declares tables, not SQL.
+//!
+//! To add a layout: add a module beside [`qa_load`] that declares its tables (the
+//! [`table_of!`](crate::table_of) macro does it for a Rust type whose fields are named as the
+//! columns), implements [`TableOf`] for the five row types and [`Layout`], name it in
+//! [`LayoutName`], and give the integration tests a run against it.
+
+pub mod cell;
+pub mod qa_load;
+pub mod sql;
+
+use anyhow::Result;
+use qad_core::{App, AppCategory, Category, Developer, Screenshot};
+use tokio_postgres::{GenericClient, Row};
+
+use crate::bookkeeping::{Component, Migration, BOOKKEEPING};
+pub use cell::{Cell, Param};
+
+/// The dataset's five kinds of row, in load order (rollback undoes them in reverse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Entity {
+    Developers,
+    Categories,
+    Apps,
+    Links,
+    Screenshots,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 5] = [
+        Entity::Developers,
+        Entity::Categories,
+        Entity::Apps,
+        Entity::Links,
+        Entity::Screenshots,
+    ];
+}
+
+/// The layouts this build knows, as `--layout` names them and the run record stores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LayoutName {
+    /// qa-load's own tables (uuid keys), created and migrated by qa-load.
+    #[value(name = "qa-load")]
+    QaLoad,
+}
+
+impl LayoutName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayoutName::QaLoad => "qa-load",
+        }
+    }
+}
+
+/// The type of a table's key columns (how a journalled key is cast back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    Uuid,
+    BigInt,
+}
+
+impl KeyType {
+    pub fn sql(self) -> &'static str {
+        match self {
+            KeyType::Uuid => "uuid",
+            KeyType::BigInt => "bigint",
+        }
+    }
+}
+
+/// One column a load writes.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: &'static str,
+    /// The array type a batch sends it as.
+    pub array: &'static str,
+    /// A cast applied when writing it.
+    pub cast: &'static str,
+    /// The expression reading it back (`{}` is the column).
+    pub read: &'static str,
+    /// Read back by the post-load check (keys and references; long texts are left to verify).
+    pub check: bool,
+}
+
+impl Column {
+    /// `name`, or `expr AS name` where the column is read through an expression.
+    pub fn select(&self) -> String {
+        if self.read == "{}" {
+            self.name.to_string()
+        } else {
+            format!("{} AS {}", self.read.replace("{}", self.name), self.name)
+        }
+    }
+}
+
+/// A table a load writes.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: &'static str,
+    /// The primary key columns.
+    pub key: &'static [&'static str],
+    pub key_type: KeyType,
+    pub columns: Vec<Column>,
+    /// `updated_at` is set on update (and `created_at`, `updated_at` default on insert).
+    pub timestamps: bool,
+    /// The column whose parent row this row belongs to (links and screenshots belong to their
+    /// app): the post-load check reads them back by it.
+    pub belongs_to: Option<&'static str>,
+    /// An SQL expression over the table's alias `t` that names a row in messages.
+    pub label: &'static str,
+}
+
+impl Table {
+    /// The columns, comma-separated, as a SELECT reads them back.
+    pub fn select_list(&self) -> String {
+        self.columns
+            .iter()
+            .map(Column::select)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A foreign key between a layout's tables: `child.column` refers to `parent`'s key.
+#[derive(Debug, Clone, Copy)]
+pub struct Relation {
+    pub child: &'static str,
+    /// The child's primary key columns (to journal and compare its rows by).
+    pub child_key: &'static [&'static str],
+    pub column: &'static str,
+    pub parent: &'static str,
+    pub parent_key: &'static str,
+    /// What verify says of a child row whose parent does not exist.
+    pub orphan: &'static str,
+    /// Verify also reports parent rows no child refers to, with this message.
+    pub unreferenced: Option<&'static str>,
+}
+
+/// How a layout stores one kind of row.
+pub trait TableOf<T> {
+    fn table(&self) -> &Table;
+    /// One array per column of [`TableOf::table`], in order.
+    fn values(&self, rows: &[&T]) -> Vec<Param>;
+    /// The key column arrays (for deletes).
+    fn key_values(&self, rows: &[&T]) -> Vec<Param>;
+    /// A row read back.
+    fn read_row(&self, row: &Row) -> Result<T>;
+    /// The columns whose values differ between two rows.
+    fn differing(&self, a: &T, b: &T) -> Vec<&'static str>;
+    /// One field of a row, for reports.
+    fn field(&self, row: &T, column: &str) -> serde_json::Value;
+}
+
+/// Rows of the five tables a dataset covers, as qad-core rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rows {
+    pub developers: Vec<Developer>,
+    pub categories: Vec<Category>,
+    pub apps: Vec<App>,
+    pub app_categories: Vec<AppCategory>,
+    pub screenshots: Vec<Screenshot>,
+}
+
+/// Which existing rows a load needs: those its input's rows may match, by natural key or id.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub developer_keys: Vec<String>,
+    pub developer_ids: Vec<uuid::Uuid>,
+    pub category_keys: Vec<String>,
+    pub category_ids: Vec<uuid::Uuid>,
+    pub app_slugs: Vec<String>,
+    pub app_source_ids: Vec<String>,
+    pub app_ids: Vec<uuid::Uuid>,
+}
+
+/// The tables a load writes. See the module documentation.
+#[allow(async_fn_in_trait)]
+pub trait Layout:
+    TableOf<Developer> + TableOf<Category> + TableOf<App> + TableOf<AppCategory> + TableOf<Screenshot>
+{
+    fn name(&self) -> LayoutName;
+
+    /// The table of each kind of row.
+    fn entity_table(&self, e: Entity) -> &Table {
+        match e {
+            Entity::Developers => TableOf::<Developer>::table(self),
+            Entity::Categories => TableOf::<Category>::table(self),
+            Entity::Apps => TableOf::<App>::table(self),
+            Entity::Links => TableOf::<AppCategory>::table(self),
+            Entity::Screenshots => TableOf::<Screenshot>::table(self),
+        }
+    }
+
+    /// The tables a load writes, in load order.
+    fn tables(&self) -> [&Table; 5] {
+        Entity::ALL.map(|e| self.entity_table(e))
+    }
+
+    /// Tables of the layout that a load does not write (verify counts them).
+    fn other_tables(&self) -> &'static [&'static str];
+
+    /// The foreign keys between the layout's tables.
+    fn relations(&self) -> &'static [Relation];
+
+    /// The layout's schema migrations; empty for a layout qa-load does not own.
+    fn migrations(&self) -> &'static [Migration];
+
+    /// The components whose migrations a command on this layout keeps up to date: the
+    /// bookkeeping, and the layout's own tables when qa-load owns them.
+    fn components(&self) -> Vec<Component> {
+        let mut out = vec![BOOKKEEPING];
+        if !self.migrations().is_empty() {
+            out.push(Component {
+                name: self.name().as_str(),
+                migrations: self.migrations(),
+            });
+        }
+        out
+    }
+
+    /// TEST-ONLY (`QA_LOAD_FAIL_AT=tamper`): statements that alter written rows just before the
+    /// post-load check, which must catch them; `$1` is the first app's id, then the last app's.
+    #[cfg(debug_assertions)]
+    fn tamper(&self) -> [&'static str; 2];
+
+    /// Reads the rows a scope names, and the links and screenshots of its apps.
+    async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows>;
+
+    /// Reads every row of the five tables, in a stable order.
+    async fn read_all<C: GenericClient + Sync>(&self, c: &C) -> Result<Rows>;
+}
+
+/// Declares how a layout stores a row type whose fields are named as the table's columns: the
+/// [`Table`] and the whole [`TableOf`] implementation from one list of fields, so that each
+/// column is named once. Columns marked `check` are read back by the post-load check.
+#[macro_export]
+macro_rules! table_of {
+    (
+        $layout:ty, $T:ident, $static:ident = $name:literal,
+        key [$($key:literal),+] : $key_type:ident,
+        timestamps: $ts:literal, belongs_to: $belongs:expr, label: $label:literal,
+        { $($field:ident $(: $check:ident)?),+ $(,)? }
+    ) => {
+        static $static: std::sync::LazyLock<$crate::layout::Table> = std::sync::LazyLock::new(|| {
+            fn column<C: $crate::layout::Cell>(
+                _field: fn(&$T) -> &C,
+                name: &'static str,
+                check: bool,
+            ) -> $crate::layout::Column {
+                $crate::layout::Column { name, array: C::ARRAY, cast: C::CAST, read: C::READ, check }
+            }
+            $crate::layout::Table {
+                name: $name,
+                key: &[$($key),+],
+                key_type: $crate::layout::KeyType::$key_type,
+                columns: vec![$(column(|r: &$T| &r.$field, stringify!($field), $crate::table_of!(@check $($check)?))),+],
+                timestamps: $ts,
+                belongs_to: $belongs,
+                label: $label,
+            }
+        });
+
+        impl $crate::layout::TableOf<$T> for $layout {
+            fn table(&self) -> &$crate::layout::Table {
+                &$static
+            }
+            fn values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
+                vec![$(<_ as $crate::layout::Cell>::param(rows.iter().map(|r| &r.$field))),+]
+            }
+            fn key_values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
+                const KEY: &[&str] = &[$($key),+];
+                let mut out = Vec::new();
+                $(
+                    if KEY.contains(&stringify!($field)) {
+                        out.push(<_ as $crate::layout::Cell>::param(rows.iter().map(|r| &r.$field)));
+                    }
+                )+
+                out
+            }
+            fn read_row(&self, row: &tokio_postgres::Row) -> anyhow::Result<$T> {
+                Ok($T { $($field: $crate::layout::Cell::read(row, stringify!($field))?),+ })
+            }
+            fn differing(&self, a: &$T, b: &$T) -> Vec<&'static str> {
+                let mut v = Vec::new();
+                $( if a.$field != b.$field { v.push(stringify!($field)); } )+
+                v
+            }
+            fn field(&self, row: &$T, column: &str) -> serde_json::Value {
+                match column {
+                    $( stringify!($field) => serde_json::to_value(&row.$field).unwrap_or_default(), )+
+                    _ => serde_json::Value::Null,
+                }
+            }
+        }
+    };
+    (@check check) => { true };
+    (@check) => { false };
+}

@@ -1,0 +1,226 @@
+//! qa-load's own tables: the first [`Layout`]. Keys are UUIDs (v5 of each row's natural key
+//! when qa-load creates the row); qa-load creates and migrates the tables itself
+//! (`migrations/qa-load/`). Rows are found by natural key: developers and categories by `key`
+//! (then id), apps by `slug`, then `source_id`, then id.
+
+use anyhow::{Context, Result};
+use qad_core::{App, AppCategory, Category, Developer, Screenshot};
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+use crate::bookkeeping::Migration;
+use crate::layout::{Layout, LayoutName, Relation, Rows, Scope, TableOf};
+use crate::table_of;
+
+/// qa-load's own tables.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QaLoad;
+
+table_of!(QaLoad, Developer, DEVELOPERS = "developers", key ["id"]: Uuid,
+    timestamps: true, belongs_to: None, label: "t.key",
+    { id: check, key: check, name_en, name_ar, website, logo_url });
+
+table_of!(QaLoad, Category, CATEGORIES = "categories", key ["id"]: Uuid,
+    timestamps: true, belongs_to: None, label: "t.key",
+    { id: check, key: check, name_en, name_ar, icon_svg, sort_order: check });
+
+table_of!(QaLoad, App, APPS = "apps", key ["id"]: Uuid,
+    timestamps: true, belongs_to: None, label: "t.slug",
+    { id: check, slug: check, source_id: check, name_en, name_ar, short_description_en,
+      short_description_ar, description_en, description_ar, status, sort_order: check,
+      avg_rating: check, developer_id: check, application_icon_url, main_image_en_url,
+      main_image_ar_url, google_play_url, app_store_url, app_gallery_url, developer_logo_url });
+
+table_of!(QaLoad, AppCategory, APP_CATEGORIES = "app_categories", key ["app_id", "category_id"]: Uuid,
+    timestamps: false, belongs_to: Some("app_id"), label: "t.app_id::text || ' -> ' || t.category_id::text",
+    { app_id: check, category_id: check, sort_order: check });
+
+table_of!(QaLoad, Screenshot, SCREENSHOTS = "screenshots", key ["id"]: Uuid,
+    timestamps: false, belongs_to: Some("app_id"), label: "t.id::text",
+    { id: check, app_id: check, language: check, url: check, sort_order: check });
+
+const RELATIONS: &[Relation] = &[
+    Relation {
+        child: "apps",
+        child_key: &["id"],
+        column: "developer_id",
+        parent: "developers",
+        parent_key: "id",
+        orphan: "refers to a developer that does not exist",
+        unreferenced: Some("no app refers to this developer"),
+    },
+    Relation {
+        child: "app_categories",
+        child_key: &["app_id", "category_id"],
+        column: "app_id",
+        parent: "apps",
+        parent_key: "id",
+        orphan: "links an app or category that does not exist",
+        unreferenced: None,
+    },
+    Relation {
+        child: "app_categories",
+        child_key: &["app_id", "category_id"],
+        column: "category_id",
+        parent: "categories",
+        parent_key: "id",
+        orphan: "links an app or category that does not exist",
+        unreferenced: None,
+    },
+    Relation {
+        child: "screenshots",
+        child_key: &["id"],
+        column: "app_id",
+        parent: "apps",
+        parent_key: "id",
+        orphan: "belongs to an app that does not exist",
+        unreferenced: None,
+    },
+    Relation {
+        child: "app_features",
+        child_key: &["app_id", "feature_id"],
+        column: "app_id",
+        parent: "apps",
+        parent_key: "id",
+        orphan: "links an app or feature that does not exist",
+        unreferenced: None,
+    },
+    Relation {
+        child: "app_features",
+        child_key: &["app_id", "feature_id"],
+        column: "feature_id",
+        parent: "features",
+        parent_key: "id",
+        orphan: "links an app or feature that does not exist",
+        unreferenced: None,
+    },
+];
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "directory_tables",
+    sql: include_str!("../../../migrations/qa-load/0001_directory_tables.sql"),
+}];
+
+impl Layout for QaLoad {
+    fn name(&self) -> LayoutName {
+        LayoutName::QaLoad
+    }
+
+    fn other_tables(&self) -> &'static [&'static str] {
+        &["features", "app_features"]
+    }
+
+    fn relations(&self) -> &'static [Relation] {
+        RELATIONS
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    #[cfg(debug_assertions)]
+    fn tamper(&self) -> [&'static str; 2] {
+        [
+            "UPDATE apps SET slug = slug || '-tampered' WHERE id = $1",
+            // A screenshot of the last app: the check reads links and screenshots back a slice
+            // of apps at a time, and the last slice must be checked as well as the first.
+            "UPDATE screenshots SET url = url || '#tampered' \
+             WHERE id = (SELECT id FROM screenshots WHERE app_id = $1 ORDER BY id LIMIT 1)",
+        ]
+    }
+
+    async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows> {
+        let developers = read(
+            self,
+            c,
+            "WHERE key = ANY($1) OR id = ANY($2) ORDER BY key",
+            &[&scope.developer_keys, &scope.developer_ids],
+        )
+        .await?;
+        let categories = read(
+            self,
+            c,
+            "WHERE key = ANY($1) OR id = ANY($2) ORDER BY sort_order, key",
+            &[&scope.category_keys, &scope.category_ids],
+        )
+        .await?;
+        let apps: Vec<App> = read(
+            self,
+            c,
+            "WHERE slug = ANY($1) OR source_id = ANY($2) OR id = ANY($3) ORDER BY sort_order, slug",
+            &[&scope.app_slugs, &scope.app_source_ids, &scope.app_ids],
+        )
+        .await?;
+        let mut ids: Vec<Uuid> = apps.iter().map(|a| a.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let app_categories = read(
+            self,
+            c,
+            "WHERE app_id = ANY($1) ORDER BY app_id, sort_order, category_id",
+            &[&ids],
+        )
+        .await?;
+        let screenshots = read(
+            self,
+            c,
+            "WHERE app_id = ANY($1) ORDER BY app_id, language, sort_order",
+            &[&ids],
+        )
+        .await?;
+        Ok(Rows {
+            developers,
+            categories,
+            apps,
+            app_categories,
+            screenshots,
+        })
+    }
+
+    async fn read_all<C: GenericClient + Sync>(&self, c: &C) -> Result<Rows> {
+        Ok(Rows {
+            developers: read(self, c, "ORDER BY key", &[]).await?,
+            categories: read(self, c, "ORDER BY sort_order, key", &[]).await?,
+            apps: read(self, c, "ORDER BY sort_order, slug", &[]).await?,
+            app_categories: read(self, c, "ORDER BY app_id, sort_order, category_id", &[]).await?,
+            screenshots: read(self, c, "ORDER BY app_id, language, sort_order", &[]).await?,
+        })
+    }
+}
+
+/// The rows of `T`'s table that `rest` (a WHERE and ORDER BY clause) selects.
+async fn read<T, C: GenericClient + Sync>(
+    layout: &QaLoad,
+    c: &C,
+    rest: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<T>>
+where
+    QaLoad: TableOf<T>,
+{
+    let table = layout.table();
+    let sql = format!("SELECT {} FROM {} {rest}", table.select_list(), table.name);
+    c.query(&sql, params)
+        .await
+        .with_context(|| format!("reading {}", table.name))?
+        .iter()
+        .map(|r| layout.read_row(r))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_migration_is_the_one_qa_load_0_1_applied() {
+        // qa-load 0.1 recorded this file's checksum in the databases it wrote: it must never
+        // change (the bookkeeping's upgrade in place relies on it).
+        assert_eq!(
+            QaLoad.migrations()[0].checksum(),
+            "11dfb3e6855981639d32d90145c464d120c8f19141aabbc1acfcb73b5b6d627f"
+        );
+        assert_eq!(QaLoad.components().len(), 2);
+    }
+}

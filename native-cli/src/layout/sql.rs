@@ -1,0 +1,207 @@
+//! The statements built from a [`Table`]: the bulk insert, update and delete of a batch, each
+//! journalling the rows it wrote in the same statement, and the key conditions rollback and the
+//! post-load check join on.
+//!
+//! Each statement takes the batch as arrays (`unnest`) after `$1`, the run id, writes the rows
+//! and records them in one journal entry: the key, the rows before (updates, deletes) as JSONB,
+//! and a hash of each row as written (inserts, updates; `hash_record_extended`).
+
+use super::{Column, Table};
+use crate::bookkeeping::JOURNAL;
+
+impl Table {
+    /// `jsonb_build_object('id', alias.id)`: the journal's key.
+    pub fn key_json(&self, alias: &str) -> String {
+        let parts: Vec<String> = self
+            .key
+            .iter()
+            .map(|k| format!("'{k}', {alias}.{k}"))
+            .collect();
+        format!("jsonb_build_object({})", parts.join(", "))
+    }
+
+    /// `a.id = b.id AND ...`
+    pub fn key_join(&self, a: &str, b: &str) -> String {
+        self.key
+            .iter()
+            .map(|k| format!("{a}.{k} = {b}.{k}"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    /// `t.id = (j.pk->>'id')::uuid AND ...`: a table row and its journal row.
+    pub fn key_from_journal(&self, t: &str, j: &str) -> String {
+        self.key
+            .iter()
+            .map(|k| format!("{t}.{k} = ({j}.pk->>'{k}')::{}", self.key_type.sql()))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    /// `SELECT * FROM unnest($first::type[], ...) AS s(names)`
+    fn unnest(&self, first_param: usize, cols: &[&Column]) -> String {
+        let params: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("${}::{}", first_param + i, c.array))
+            .collect();
+        let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
+        format!(
+            "SELECT * FROM unnest({}) AS s({})",
+            params.join(", "),
+            names.join(", ")
+        )
+    }
+
+    pub fn insert_sql(&self) -> String {
+        let cols: Vec<&Column> = self.columns.iter().collect();
+        let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
+        let select: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{}{}", c.name, c.cast))
+            .collect();
+        format!(
+            "WITH src AS ({src}), \
+             ins AS (INSERT INTO {t} ({names}) SELECT {select} FROM src RETURNING *), \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes) \
+                   SELECT $1, '{t}', 'insert', array_agg({pk}), array_agg(hash_record_extended(ins, 0)) \
+                   FROM ins HAVING count(*) > 0) \
+             SELECT count(*) FROM ins",
+            src = self.unnest(2, &cols),
+            t = self.name,
+            names = names.join(", "),
+            select = select.join(", "),
+            pk = self.key_json("ins"),
+        )
+    }
+
+    pub fn update_sql(&self) -> String {
+        let cols: Vec<&Column> = self.columns.iter().collect();
+        let mut set: Vec<String> = cols
+            .iter()
+            .filter(|c| !self.key.contains(&c.name))
+            .map(|c| format!("{n} = src.{n}{cast}", n = c.name, cast = c.cast))
+            .collect();
+        if self.timestamps {
+            set.push("updated_at = now()".into());
+        }
+        format!(
+            "WITH src AS ({src}), \
+             prev AS (SELECT t.* FROM {t} t JOIN src ON {join_prev}), \
+             upd AS (UPDATE {t} t SET {set} FROM src WHERE {join_upd} RETURNING t.*), \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, befores, after_hashes) \
+                   SELECT $1, '{t}', 'update', array_agg({pk}), array_agg(to_jsonb(prev)), \
+                          array_agg(hash_record_extended(upd, 0)) \
+                   FROM upd JOIN prev ON {join_j} HAVING count(*) > 0) \
+             SELECT count(*) FROM upd",
+            src = self.unnest(2, &cols),
+            t = self.name,
+            join_prev = self.key_join("t", "src"),
+            set = set.join(", "),
+            join_upd = self.key_join("t", "src"),
+            pk = self.key_json("upd"),
+            join_j = self.key_join("upd", "prev"),
+        )
+    }
+
+    pub fn delete_sql(&self) -> String {
+        let cols: Vec<&Column> = self
+            .columns
+            .iter()
+            .filter(|c| self.key.contains(&c.name))
+            .collect();
+        format!(
+            "WITH src AS ({src}), \
+             del AS (DELETE FROM {t} t USING src WHERE {join} RETURNING t.*), \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, befores) \
+                   SELECT $1, '{t}', 'delete', array_agg({pk}), array_agg(to_jsonb(del)) \
+                   FROM del HAVING count(*) > 0) \
+             SELECT count(*) FROM del",
+            src = self.unnest(2, &cols),
+            t = self.name,
+            join = self.key_join("t", "src"),
+            pk = self.key_json("del"),
+        )
+    }
+
+    /// The post-load check of one table: `$1..` carry the expected values of the checked
+    /// columns (as a batch would), the last parameter the keys (or, for rows that belong to a
+    /// parent, the parent keys) whose rows are read back. Returns one row per mismatch:
+    /// `('expected, not read back' | 'read back, not expected', row as text)`, and first the
+    /// two counts.
+    pub fn check_sql(&self) -> String {
+        let cols: Vec<&Column> = self.columns.iter().filter(|c| c.check).collect();
+        let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
+        let expected: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{n}{cast} AS {n}", n = c.name, cast = c.cast))
+            .collect();
+        let (scope_col, scope_ty) = match self.belongs_to {
+            Some(col) => (col, self.column_array(col)),
+            None => (self.key[0], self.column_array(self.key[0])),
+        };
+        format!(
+            "WITH e AS (SELECT {expected} FROM ({src}) s), \
+             a AS (SELECT {names} FROM {t} WHERE {scope_col} = ANY(${n}::{scope_ty})) \
+             SELECT 'count', (SELECT count(*) FROM e)::text || ' expected, ' || (SELECT count(*) FROM a)::text || ' read back' \
+             WHERE (SELECT count(*) FROM e) <> (SELECT count(*) FROM a) \
+             UNION ALL (SELECT 'expected, not read back', x::text FROM (SELECT * FROM e EXCEPT SELECT * FROM a) x LIMIT 20) \
+             UNION ALL (SELECT 'read back, not expected', y::text FROM (SELECT * FROM a EXCEPT SELECT * FROM e) y LIMIT 20)",
+            expected = expected.join(", "),
+            src = self.unnest(1, &cols),
+            names = names.join(", "),
+            t = self.name,
+            n = cols.len() + 1,
+        )
+    }
+
+    fn column_array(&self, name: &str) -> &'static str {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.array)
+            .unwrap_or("text[]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::layout::qa_load::QaLoad;
+    use crate::layout::Layout;
+
+    #[test]
+    fn statements_cover_every_column_and_journal() {
+        for table in QaLoad.tables() {
+            let ins = table.insert_sql();
+            let upd = table.update_sql();
+            let del = table.delete_sql();
+            for c in &table.columns {
+                assert!(ins.contains(c.name), "{} {}", table.name, c.name);
+                if !table.key.contains(&c.name) {
+                    assert!(
+                        upd.contains(&format!("{} = src.{}", c.name, c.name)),
+                        "{} {}",
+                        table.name,
+                        c.name
+                    );
+                }
+            }
+            for sql in [&ins, &upd, &del] {
+                assert!(sql.contains("qa_load.journal"), "{sql}");
+                assert!(sql.matches('$').count() > 1);
+            }
+            assert_eq!(table.timestamps, upd.contains("updated_at = now()"));
+            assert!(table.columns.iter().any(|c| c.check), "{}", table.name);
+        }
+        let [_, _, apps, links, _] = QaLoad.tables();
+        assert!(apps.insert_sql().contains("avg_rating::numeric"));
+        assert_eq!(
+            links.key_json("x"),
+            "jsonb_build_object('app_id', x.app_id, 'category_id', x.category_id)"
+        );
+        assert_eq!(
+            apps.key_from_journal("t", "j"),
+            "t.id = (j.pk->>'id')::uuid"
+        );
+    }
+}
