@@ -19,19 +19,22 @@ export function renderView(view, state, actions) {
   else renderApps(view, state, actions);
 }
 
-function setCount(shown, total, noun) {
-  document.getElementById('result-count').textContent = countLabel(shown, total, noun);
+/**
+ * Sets the count line ("3 of 12 apps"); with nothing to show, says so in the view (`noneAtAll`
+ * when there is nothing even unfiltered) and returns false.
+ */
+function counted(view, { shown, total }, plural, singular, noneAtAll = null) {
+  document.getElementById('result-count').textContent = countLabel(shown.length, total, plural);
+  if (shown.length) return true;
+  fill(view, empty(total === 0 && noneAtAll ? noneAtAll : `No ${singular} matches these filters.`));
+  return false;
 }
 
 function renderApps(view, state, { openDetail }) {
   const { ix } = state;
-  const { shown, total } = shownApps(state.m, ix, state.filters);
-  setCount(shown.length, total, 'apps');
-  if (!shown.length) {
-    fill(view, empty('No app matches these filters.'));
-    return;
-  }
-  const rows = shown.map((a) => {
+  const list = shownApps(state.m, ix, state.filters);
+  if (!counted(view, list, 'apps', 'app')) return;
+  const rows = list.shown.map((a) => {
     const dev = ix.devById.get(a.developer_id);
     const diags = ix.appDiags(a);
     const href = `#app/${encodeURIComponent(a.slug)}`;
@@ -68,13 +71,9 @@ function renderApps(view, state, { openDetail }) {
 
 function renderDevelopers(view, state) {
   const { ix } = state;
-  const { shown, total } = shownDevelopers(state.m, ix, state.filters);
-  setCount(shown.length, total, 'developers');
-  if (!shown.length) {
-    fill(view, empty('No developer matches these filters.'));
-    return;
-  }
-  const rows = shown.map((d) => {
+  const list = shownDevelopers(state.m, ix, state.filters);
+  if (!counted(view, list, 'developers', 'developer')) return;
+  const rows = list.shown.map((d) => {
     const v = ix.variantOfDev.get(d.id);
     const apps = ix.appsOfDev.get(d.id) || [];
     const website = safeHttpUrl(d.website);
@@ -113,13 +112,9 @@ function variantsBlock(v) {
 
 function renderCategories(view, state, { showCategory }) {
   const { ix } = state;
-  const { shown, total } = shownCategories(ix, state.filters);
-  setCount(shown.length, total, 'categories');
-  if (!shown.length) {
-    fill(view, empty('No category matches these filters.'));
-    return;
-  }
-  fill(view, h('div', { class: 'cat-grid' }, shown.map((c) => {
+  const list = shownCategories(ix, state.filters);
+  if (!counted(view, list, 'categories', 'category')) return;
+  fill(view, h('div', { class: 'cat-grid' }, list.shown.map((c) => {
     const apps = ix.appsOfCat.get(c.id) || [];
     return h('article', { class: 'cat-card', dataset: { key: c.key } },
       h('div', { class: 'cat-icon' }, c.icon_svg
@@ -143,17 +138,9 @@ function renderCategories(view, state, { showCategory }) {
 
 function renderFindings(view, state) {
   const { ix } = state;
-  const { shown, total } = shownFindings(state.m, ix, state.filters);
-  setCount(shown.length, total, 'findings');
-  if (!total) {
-    fill(view, empty('No findings: every rule passes.'));
-    return;
-  }
-  if (!shown.length) {
-    fill(view, empty('No finding matches these filters.'));
-    return;
-  }
-  const rows = shown.map((d) => {
+  const list = shownFindings(state.m, ix, state.filters);
+  if (!counted(view, list, 'findings', 'finding', 'No findings: every rule passes.')) return;
+  const rows = list.shown.map((d) => {
     const app = d.record ? ix.appBySource.get(d.record) : null;
     return h('tr', { class: `finding finding-${d.severity}`, dataset: { code: d.code } },
       h('td', null, h('span', { class: `badge ${severityClass(d)}`, text: d.code })),
