@@ -23,6 +23,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// Where the data came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SourceRef"))]
 pub struct SourceInfo {
     /// The module's path relative to the frontend root.
     pub module: String,
@@ -32,6 +33,7 @@ pub struct SourceInfo {
 
 /// The frontend's category display names: `appList.categories.<key>` per language.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "I18nNames"))]
 pub struct I18n {
     #[serde(default)]
     pub en: BTreeMap<String, String>,
@@ -65,6 +67,7 @@ impl I18n {
 /// exactly as `extract` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "MigrationOptions"))]
 pub struct Options {
     /// App category key -> exported category key, e.g. `other` -> `tools`.
     #[serde(default)]
@@ -88,21 +91,28 @@ impl Options {
 /// The `apps.json` envelope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Envelope {
     /// Always [`FORMAT_NAME`].
+    #[cfg_attr(feature = "ts", ts(type = "\"qad-migrate/apps\""))]
     pub format: String,
     /// [`FORMAT_VERSION`]; a newer version is refused rather than misread.
+    #[cfg_attr(feature = "ts", ts(type = "1"))]
     pub version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub generated_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub source: Option<SourceInfo>,
     #[serde(default)]
     pub options: Options,
     pub applications_data: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub categories: Option<Vec<Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub i18n: Option<I18n>,
 }
 

@@ -37,6 +37,7 @@ use serde::Serialize;
 /// When the report has errors the dataset is still returned (for previews), but it must not
 /// be loaded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Migration {
     pub dataset: Dataset,
     pub report: Report,

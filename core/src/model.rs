@@ -10,6 +10,7 @@ use uuid::Uuid;
 ///
 /// Kept as an integer so that the value is exact on every side (Rust, JS, NUMERIC(3,2)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Rating(pub u16);
 
 impl Rating {
@@ -58,6 +59,7 @@ impl<'de> Deserialize<'de> for Rating {
 
 /// `developers`: one row per real developer, after deduplication.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "DeveloperRow"))]
 pub struct Developer {
     pub id: Uuid,
     /// Natural key: the normalised English name of the first variant seen.
@@ -70,6 +72,7 @@ pub struct Developer {
 
 /// `categories`: the export's categories in display order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CategoryRow"))]
 pub struct Category {
     pub id: Uuid,
     /// Natural key: the key app records use (`mushaf`, `tools`, ...).
@@ -83,6 +86,7 @@ pub struct Category {
 
 /// `apps`: one row per source record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AppRow"))]
 pub struct App {
     pub id: Uuid,
     /// Natural key, unique, derived from the English name.
@@ -111,6 +115,7 @@ pub struct App {
 
 /// `app_categories`: primary key `(app_id, category_id)`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AppCategoryRow"))]
 pub struct AppCategory {
     pub app_id: Uuid,
     pub category_id: Uuid,
@@ -120,6 +125,7 @@ pub struct AppCategory {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Language {
     Ar,
     En,
@@ -136,6 +142,7 @@ impl Language {
 
 /// `screenshots`: one row per URL per language; natural key `(app_id, language, sort_order)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ScreenshotRow"))]
 pub struct Screenshot {
     pub id: Uuid,
     pub app_id: Uuid,
@@ -146,6 +153,7 @@ pub struct Screenshot {
 
 /// Everything one migration writes, in load order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Dataset {
     pub developers: Vec<Developer>,
     pub categories: Vec<Category>,
@@ -156,6 +164,7 @@ pub struct Dataset {
 
 /// Row counts per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Counts {
     pub apps: usize,
     pub categories: usize,

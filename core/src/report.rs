@@ -14,6 +14,7 @@ use crate::rules::{Rule, Severity};
 
 /// One finding: which rule, which record and field, what is wrong and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnostic {
     pub code: String,
     pub rule: String,
@@ -60,6 +61,7 @@ impl Diagnostic {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     pub source: Option<SourceInfo>,
     /// Rows the migration would write (those of a dataset with errors are indicative only).

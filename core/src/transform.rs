@@ -21,6 +21,7 @@ use crate::Migration;
 
 /// Every spelling a developer row was merged from, for reports and the preview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeveloperVariants {
     pub developer_id: Uuid,
     pub key: String,

@@ -2,9 +2,10 @@
 "use strict";
 // qad-migrate: validate and extract the Quran Apps Directory frontend's data.
 // See `qad-migrate --help` and README.md. Exit codes: 0 ok, 1 validation errors, 2 usage,
-// 3 module cannot be loaded, 4 output or preview server failure.
+// 8 module cannot be loaded, 9 output or preview server failure (lib/core.js: EXIT_CODES).
 
 const { main } = require("../lib/cli.js");
+const { EXIT_CODES } = require("../lib/core.js");
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -12,6 +13,6 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     process.stderr.write(`qad-migrate: internal error: ${e && e.stack ? e.stack : e}\n`);
-    process.exitCode = 4;
+    process.exitCode = EXIT_CODES.ioError;
   },
 );

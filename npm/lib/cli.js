@@ -1,10 +1,8 @@
 "use strict";
 // The `qad-migrate` command-line program.
 
-const fs = require("node:fs");
 const path = require("node:path");
 const { parseArgs } = require("node:util");
-const { pathToFileURL } = require("node:url");
 
 const api = require("./index.js");
 
@@ -65,12 +63,12 @@ Usage:
 ${LOAD_HELP}
 
 Exit codes:
-  0  success (warnings allowed)
-  1  the data has validation errors (extract writes nothing)
-  2  usage error (unknown command or option, bad value)
-  3  the module cannot be loaded: missing file, syntax error, TypeScript not installed,
+  ${EXIT_CODES.ok}  success (warnings allowed)
+  ${EXIT_CODES.validationErrors}  the data has validation errors (extract writes nothing)
+  ${EXIT_CODES.usage}  usage error (unknown command or option, bad value)
+  ${EXIT_CODES.loadError}  the module cannot be loaded: missing file, syntax error, TypeScript not installed,
      evaluation error, or an export of another name or shape
-  4  an output file cannot be written, or the preview server cannot start
+  ${EXIT_CODES.ioError}  an output file cannot be written, or the preview server cannot start
 `,
   validate: `Usage: qad-migrate validate [options]
 
@@ -82,8 +80,8 @@ Options:
   --report FILE       also write the Markdown report to FILE (e.g. migration-report.md)
 ${LOAD_HELP}
 
-Exit: 0 no errors (warnings allowed), 1 validation errors, 2 usage, 3 module cannot be loaded,
-4 the report file cannot be written.
+Exit: ${EXIT_CODES.ok} no errors (warnings allowed), ${EXIT_CODES.validationErrors} validation errors, ${EXIT_CODES.usage} usage, ${EXIT_CODES.loadError} module cannot be loaded,
+${EXIT_CODES.ioError} the report file cannot be written.
 `,
   extract: `Usage: qad-migrate extract --out FILE [options]
 
@@ -99,8 +97,8 @@ Options:
   --report FILE       also write the Markdown report to FILE
 ${LOAD_HELP}
 
-Exit: 0 written, 1 validation errors (nothing written), 2 usage, 3 module cannot be loaded,
-4 the output cannot be written.
+Exit: ${EXIT_CODES.ok} written, ${EXIT_CODES.validationErrors} validation errors (nothing written), ${EXIT_CODES.usage} usage, ${EXIT_CODES.loadError} module cannot be loaded,
+${EXIT_CODES.ioError} the output cannot be written.
 `,
   preview: `Usage: qad-migrate preview [options]
 
@@ -115,8 +113,8 @@ Options:
   --allow-remote      allow a non-loopback --host (the preview has no authentication)
 ${LOAD_HELP}
 
-Exit: 0 stopped (Ctrl+C), 2 usage (e.g. a non-loopback --host without --allow-remote),
-3 module cannot be loaded, 4 the server cannot start (port in use, wasm not built).
+Exit: ${EXIT_CODES.ok} stopped (Ctrl+C), ${EXIT_CODES.usage} usage (e.g. a non-loopback --host without --allow-remote),
+${EXIT_CODES.loadError} module cannot be loaded, ${EXIT_CODES.ioError} the server cannot start (port in use, wasm not built).
 `,
   rules: `Usage: qad-migrate rules [--format text|markdown|json]
 
@@ -243,19 +241,6 @@ function cmdRules(io, values) {
   return EXIT_CODES.ok;
 }
 
-/** The preview server, built beside this file (lib/preview-server.*). */
-async function loadPreviewServer() {
-  for (const name of ["preview-server.js", "preview-server.cjs", "preview-server.mjs"]) {
-    const file = path.join(__dirname, name);
-    if (!fs.existsSync(file)) continue;
-    const mod = await import(pathToFileURL(file).href);
-    const startPreview = mod.startPreview ?? (mod.default && mod.default.startPreview);
-    if (typeof startPreview === "function") return startPreview;
-    throw new IoError(`${file} does not export startPreview`);
-  }
-  throw new IoError("the preview server is not part of this installation (lib/preview-server.* is missing)");
-}
-
 async function cmdPreview(io, values, signals) {
   const opts = loadOptions(values);
   let port;
@@ -264,9 +249,10 @@ async function cmdPreview(io, values, signals) {
     port = Number(values.port);
   }
   const modulePath = path.resolve(opts.root, opts.modulePath ?? api.DEFAULT_MODULE);
-  // Load once up front: a module that cannot be loaded is reported (exit 3) before serving.
+  // Load once up front: a module that cannot be loaded is reported (exit 8) before serving.
   describeLoad(io, api.loadFrontend({ ...opts, modulePath }));
-  const startPreview = await loadPreviewServer();
+  // ESM, imported when needed (validate and extract never load the HTTP server).
+  const { startPreview } = await import("./preview-server.mjs");
   let server;
   try {
     server = await startPreview({

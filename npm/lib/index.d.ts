@@ -1,142 +1,19 @@
 // Types of the qad-migrate JavaScript API (CommonJS entry; index.d.mts re-exports them for ESM).
 
-/** A finding's severity: errors make the load refuse the input. */
-export type Severity = "error" | "warning";
+// The types of what the WebAssembly core returns are generated from its Rust types
+// (`npm run gen:types`, types.generated.d.ts); this file writes only the JavaScript API's own.
+import type {
+  Envelope,
+  ExitCodes,
+  I18nNames,
+  Migration,
+  MigrationOptions,
+  Report,
+  RuleDoc,
+  SourceRef,
+} from "./types.generated";
 
-/** One finding of the validation. */
-export interface Diagnostic {
-  /** Stable rule code: E001.. errors, W101.. warnings. */
-  code: string;
-  /** Rule name, e.g. "missing-field". */
-  rule: string;
-  severity: Severity;
-  /** App source id, "applicationsData[3]", "categories[2]", "developer:<key>", or null (whole input). */
-  record: string | null;
-  /** The field, e.g. "Name_En", "screenshots_en". */
-  field: string | null;
-  message: string;
-  /** How to fix it. */
-  hint: string;
-  /** Positions inside a list field (omitted when empty). */
-  items?: number[];
-}
-
-/** Row counts per table. */
-export interface Counts {
-  apps: number;
-  categories: number;
-  developers: number;
-  app_categories: number;
-  screenshots: number;
-}
-
-/** Where the data came from: the module path relative to the frontend root and its SHA-256. */
-export interface SourceRef {
-  module: string;
-  sha256: string;
-}
-
-/** The validation report. */
-export interface Report {
-  source: SourceRef | null;
-  counts: Counts;
-  errors: number;
-  warnings: number;
-  diagnostics: Diagnostic[];
-}
-
-export interface DeveloperRow {
-  id: string;
-  key: string;
-  name_en: string;
-  name_ar: string | null;
-  website: string | null;
-  logo_url: string | null;
-}
-
-export interface CategoryRow {
-  id: string;
-  key: string;
-  name_en: string;
-  name_ar: string | null;
-  icon_svg: string | null;
-  sort_order: number;
-}
-
-export interface AppRow {
-  id: string;
-  slug: string;
-  source_id: string;
-  name_en: string;
-  name_ar: string;
-  short_description_en: string | null;
-  short_description_ar: string | null;
-  description_en: string | null;
-  description_ar: string | null;
-  status: string | null;
-  sort_order: number;
-  /** NUMERIC(3,2) as text, e.g. "4.90". */
-  avg_rating: string | null;
-  developer_id: string;
-  application_icon_url: string | null;
-  main_image_en_url: string | null;
-  main_image_ar_url: string | null;
-  google_play_url: string | null;
-  app_store_url: string | null;
-  app_gallery_url: string | null;
-  developer_logo_url: string | null;
-}
-
-export interface AppCategoryRow {
-  app_id: string;
-  category_id: string;
-  sort_order: number;
-}
-
-export interface ScreenshotRow {
-  id: string;
-  app_id: string;
-  language: "ar" | "en";
-  url: string;
-  sort_order: number;
-}
-
-/** The rows a migration writes (field names are the PostgreSQL column names). */
-export interface Dataset {
-  developers: DeveloperRow[];
-  categories: CategoryRow[];
-  apps: AppRow[];
-  app_categories: AppCategoryRow[];
-  screenshots: ScreenshotRow[];
-}
-
-/** A developer whose records spell it in several ways (merged into one row). */
-export interface DeveloperVariants {
-  developer_id: string;
-  key: string;
-  apps: string[];
-  names_en: string[];
-  names_ar: string[];
-  websites: string[];
-}
-
-/** The result of transform(): the rows and the report (rows of an input with errors must not be loaded). */
-export interface Migration {
-  dataset: Dataset;
-  report: Report;
-  developer_variants: DeveloperVariants[];
-}
-
-/** Category display names per language: appList.categories.<key> of the frontend's i18n files. */
-export interface I18nNames {
-  en: Record<string, string>;
-  ar: Record<string, string>;
-}
-
-export interface MigrationOptions {
-  /** App category key -> exported category key, e.g. { other: "tools" }. */
-  categoryAliases?: Record<string, string>;
-}
+export * from "./types.generated";
 
 /** What loadFrontend hands to the core: the module's exports as JSON, plus names, source and options. */
 export interface FrontendInput {
@@ -147,31 +24,11 @@ export interface FrontendInput {
   options?: MigrationOptions;
 }
 
-/** The apps.json interchange file (format "qad-migrate/apps", version 1) that `qa-load --input` reads. */
-export interface Envelope {
-  format: "qad-migrate/apps";
-  version: 1;
-  generatedBy?: string;
-  source?: SourceRef;
-  options: { categoryAliases: Record<string, string> };
-  applicationsData: unknown[];
-  categories?: unknown[];
-  i18n?: I18nNames;
-}
-
 /**
  * Anything the core decodes: a FrontendInput, an Envelope, a bare array of app records, JSON text,
  * or the bytes of a JSON file.
  */
 export type Source = FrontendInput | Envelope | unknown[] | string | Uint8Array | ArrayBuffer;
-
-export interface RuleDoc {
-  code: string;
-  name: string;
-  severity: Severity;
-  meaning: string;
-  fix: string;
-}
 
 export type ReportFormat = "text" | "markdown" | "json";
 
@@ -233,11 +90,11 @@ export interface ExtractResult {
 
 export type LoadErrorKind = "missing-file" | "typescript-missing" | "syntax" | "evaluation" | "export-shape" | "i18n";
 
-/** The module or its i18n files cannot be loaded (the command's exit code 3). */
+/** The module or its i18n files cannot be loaded (the command's exit code EXIT_CODES.loadError, 8). */
 export declare class LoadError extends Error {
   readonly name: "LoadError";
   readonly code: "QAD_LOAD_ERROR";
-  readonly exitCode: 3;
+  readonly exitCode: ExitCodes["sourceUnloadable"];
   readonly kind: LoadErrorKind;
   readonly file?: string;
   /** 1-based, for syntax errors. */
@@ -248,7 +105,14 @@ export declare class LoadError extends Error {
 }
 
 export declare const VERSION: string;
-export declare const EXIT_CODES: Readonly<{ ok: 0; validationErrors: 1; usage: 2; loadError: 3; ioError: 4 }>;
+/** The command's exit codes: its entries of the exit-code table it shares with qa-load. */
+export declare const EXIT_CODES: Readonly<{
+  ok: ExitCodes["ok"];
+  validationErrors: ExitCodes["invalidInput"];
+  usage: ExitCodes["usage"];
+  loadError: ExitCodes["sourceUnloadable"];
+  ioError: ExitCodes["outputFailed"];
+}>;
 export declare const DEFAULT_MODULE: "src/app/services/applicationsData.ts";
 export declare const DEFAULT_I18N_DIR: "src/assets/i18n";
 

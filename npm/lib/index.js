@@ -11,14 +11,7 @@ const core = require("./core.js");
 const { DEFAULT_MODULE, DEFAULT_I18N_DIR, LoadError, loadFrontend, normaliseAliases } = require("./load.js");
 const pkg = require("../package.json");
 
-/** The documented exit codes of the `qad-migrate` command. */
-const EXIT_CODES = Object.freeze({
-  ok: 0,
-  validationErrors: 1,
-  usage: 2,
-  loadError: 3,
-  ioError: 4,
-});
+const { EXIT_CODES } = core;
 
 const VERSION = pkg.version;
 const GENERATED_BY = `qad-migrate ${VERSION}`;

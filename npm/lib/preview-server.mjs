@@ -16,7 +16,9 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+
+import api from './index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -26,9 +28,9 @@ export const PREVIEW_DIR = path.resolve(HERE, '..', 'preview');
 export const WASM_DIR = path.resolve(HERE, '..', 'dist', 'wasm');
 
 /** The module the frontend keeps its data in, relative to its root. */
-export const DEFAULT_MODULE = 'src/app/services/applicationsData.ts';
+export const DEFAULT_MODULE = api.DEFAULT_MODULE;
 /** The frontend's translation files (category display names); watched for changes too. */
-const DEFAULT_I18N_DIR = 'src/assets/i18n';
+const DEFAULT_I18N_DIR = api.DEFAULT_I18N_DIR;
 const I18N_FILES = ['en.json', 'ar.json'];
 
 /**
@@ -69,7 +71,9 @@ const TYPES = {
  * The page's assets: URL path -> [base directory key, file name]. Nothing else is ever read
  * from disk on behalf of a request.
  */
-export const PAGE_FILES = ['index.html', 'app.js', 'dom.js', 'boot.js', 'style.css', 'favicon.svg'];
+export const PAGE_FILES = [
+  'index.html', 'app.js', 'model.js', 'views.js', 'detail.js', 'dom.js', 'boot.js', 'style.css', 'favicon.svg',
+];
 export const WASM_FILES = ['qad_wasm.js', 'qad_wasm_bg.wasm'];
 
 function assetTable(previewDir, wasmDir) {
@@ -153,45 +157,6 @@ class SourceWatch {
   }
 }
 
-/** The path a package.json `exports["."]` (or `main`) points ESM importers at. */
-function exportTarget(entry) {
-  if (typeof entry === 'string') return entry;
-  if (!entry || typeof entry !== 'object') return null;
-  for (const cond of ['import', 'node', 'default', 'require']) {
-    const t = exportTarget(entry[cond]);
-    if (t) return t;
-  }
-  return null;
-}
-
-/** Finds the npm package's `loadFrontend` (its main module), unless one is passed in. */
-async function defaultLoadFrontend() {
-  const pkgPath = path.resolve(HERE, '..', 'package.json');
-  const candidates = [];
-  try {
-    const pkg = JSON.parse(await fs.readFile(pkgPath, 'utf8'));
-    const exp = pkg.exports;
-    const main = exportTarget(typeof exp === 'object' && exp !== null && '.' in exp ? exp['.'] : exp);
-    if (main) candidates.push(main);
-    if (typeof pkg.main === 'string') candidates.push(pkg.main);
-  } catch {
-    // No package.json: fall back to the conventional names below.
-  }
-  candidates.push('./lib/index.mjs', './lib/index.js', './lib/load.js');
-  for (const rel of candidates) {
-    const file = path.resolve(HERE, '..', rel);
-    try {
-      await fs.access(file, fsConstants.R_OK);
-    } catch {
-      continue;
-    }
-    const mod = await import(pathToFileURL(file).href);
-    const fn = mod.loadFrontend ?? mod.default?.loadFrontend;
-    if (typeof fn === 'function') return fn;
-  }
-  throw new Error('qad-migrate: loadFrontend() not found in the package main module');
-}
-
 /** What the page may know about the source: no absolute paths of the machine. */
 function publicSourceInfo(info) {
   if (!info || typeof info !== 'object') return null;
@@ -218,7 +183,7 @@ function jsonBody(value) {
  * @param {number} [opts.port=0] 0 picks a free port
  * @param {string} [opts.host='127.0.0.1'] must be loopback unless allowNonLoopback
  * @param {boolean} [opts.allowNonLoopback=false]
- * @param {Function} [opts.loadFrontend] ({root, modulePath}) -> {input, sourceInfo}; default: the package's
+ * @param {Function} [opts.loadFrontend] ({root, modulePath}) -> {input, sourceInfo}; default: the package's loadFrontend
  * @param {string[]|Record<string,string>} [opts.aliases] category aliases (`other=tools`), passed to loadFrontend
  * @param {string|false} [opts.i18nDir] the i18n folder relative to root (default src/assets/i18n), passed to loadFrontend
  * @param {string} [opts.wasmDir] where qad_wasm.js / qad_wasm_bg.wasm are (default npm/dist/wasm)
@@ -235,12 +200,12 @@ export async function startPreview(opts = {}) {
         'to anyone who can reach it. Use 127.0.0.1 (the default), or pass --allow-remote (allowNonLoopback) if you really mean it.',
     );
     err.code = 'ERR_QAD_NON_LOOPBACK';
-    err.exitCode = 2; // a usage error for the CLI
+    err.exitCode = api.EXIT_CODES.usage; // a usage error for the CLI
     throw err;
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     const err = new RangeError(`invalid port ${JSON.stringify(opts.port)}: expected 0..65535`);
-    err.exitCode = 2;
+    err.exitCode = api.EXIT_CODES.usage;
     throw err;
   }
   const previewDir = opts.previewDir ?? PREVIEW_DIR;
@@ -268,7 +233,7 @@ export async function startPreview(opts = {}) {
     : path.basename(moduleFile);
   const i18nDir = opts.i18nDir === false ? null : path.resolve(root, opts.i18nDir ?? DEFAULT_I18N_DIR);
   const watch = new SourceWatch([moduleFile, ...(i18nDir ? I18N_FILES.map((f) => path.join(i18nDir, f)) : [])]);
-  let loadFrontend = opts.loadFrontend ?? null;
+  const loadFrontend = opts.loadFrontend ?? api.loadFrontend;
   if (live) {
     try {
       await fs.access(moduleFile, fsConstants.R_OK);
@@ -277,7 +242,6 @@ export async function startPreview(opts = {}) {
       err.code = 'ERR_QAD_MODULE_MISSING';
       throw err;
     }
-    if (!loadFrontend) loadFrontend = await defaultLoadFrontend();
     await watch.check();
   }
 

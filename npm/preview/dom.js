@@ -68,22 +68,6 @@ export function svgDataUrl(svg) {
 }
 
 /**
- * Folds text for search: case, Latin accents, Arabic diacritics (tashkeel) and tatweel, and
- * the common Arabic letter variants (آ أ إ -> ا, ى -> ي, ة -> ه), so "وحي" finds "وَحي".
- */
-export function fold(text) {
-  if (!text) return '';
-  return String(text)
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]/g, '')
-    .replace(/\u0649/g, '\u064a')
-    .replace(/\u0629/g, '\u0647')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/**
  * An image that turns into a neat placeholder when it cannot be loaded (offline, 404, blocked
  * by the CSP, or no URL at all). The box keeps its size either way.
  */

@@ -56,7 +56,7 @@ test("loadFrontend takes modulePath relative to root or absolute, aliases as spe
 test("LoadError carries kind, file, line and column", () => {
   const syntax = loadError(() => api.loadFrontend({ root: fe("syntax-error") }));
   assert.equal(syntax.kind, "syntax");
-  assert.equal(syntax.exitCode, 3);
+  assert.equal(syntax.exitCode, 8);
   assert.equal(syntax.code, "QAD_LOAD_ERROR");
   assert.equal(syntax.file, path.join(fe("syntax-error"), MODULE));
   assert.equal(syntax.line, 9);
@@ -209,5 +209,5 @@ test("i18nFromFrontendFiles, rules, versions, exit codes", () => {
   assert.match(api.rulesMarkdown(), /^\| code \| name \|/);
   assert.equal(api.VERSION, require("../package.json").version);
   assert.match(api.coreVersion(), /^\d+\.\d+\.\d+$/);
-  assert.deepEqual({ ...api.EXIT_CODES }, { ok: 0, validationErrors: 1, usage: 2, loadError: 3, ioError: 4 });
+  assert.deepEqual({ ...api.EXIT_CODES }, { ok: 0, validationErrors: 1, usage: 2, loadError: 8, ioError: 9 });
 });

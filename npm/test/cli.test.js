@@ -111,23 +111,35 @@ test("extract --out - writes the envelope to stdout and the report to stderr", (
   assert.match(r.stderr, /VALID: the load can proceed/);
 });
 
-test("a syntax error is reported with file, line and column (exit 3)", () => {
+test("an output file that cannot be written is exit 9 (--out, --report)", () => {
+  const dir = tmpDir("unwritable");
+  const file = path.join(dir, "a-file");
+  fs.writeFileSync(file, "");
+  const out = runCli(["extract", "--root", fe("valid"), "--out", path.join(file, "apps.json")]);
+  assert.equal(out.status, 9, out.stderr);
+  assert.match(out.stderr, /cannot write the output /);
+  const report = runCli(["validate", "--root", fe("valid"), "--report", path.join(file, "report.md")]);
+  assert.equal(report.status, 9, report.stderr);
+  assert.match(report.stderr, /cannot write the report /);
+});
+
+test("a syntax error is reported with file, line and column (exit 8)", () => {
   const r = runCli(["validate", "--root", fe("syntax-error")]);
-  assert.equal(r.status, 3);
+  assert.equal(r.status, 8);
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /syntax error in src\/app\/services\/applicationsData\.ts:9:5: error TS1005: ',' expected\./);
   assert.match(r.stderr, /^9 \|     Developer_Name_En: "Alpha Dev",$/m);
   const x = runCli(["extract", "--root", fe("syntax-error"), "--out", path.join(tmpDir("x"), "apps.json")]);
-  assert.equal(x.status, 3);
+  assert.equal(x.status, 8);
 });
 
-test("an export of another name is named in the message (exit 3)", () => {
+test("an export of another name is named in the message (exit 8)", () => {
   const r = runCli(["validate", "--root", fe("wrong-export")]);
-  assert.equal(r.status, 3);
+  assert.equal(r.status, 8);
   assert.match(r.stderr, /has no `applicationsData` export: it exports `apps` \(an array\), `categories` \(an array\)/);
 });
 
-test("exports of another shape are refused with a clear message (exit 3)", () => {
+test("exports of another shape are refused with a clear message (exit 8)", () => {
   const cases = [
     [MODULE, /exports `applicationsData` as an object; it must be an array of app records/],
     ["src/app/services/categoriesObject.ts", /exports `categories` as a string; it must be an array/],
@@ -135,42 +147,42 @@ test("exports of another shape are refused with a clear message (exit 3)", () =>
   ];
   for (const [module, message] of cases) {
     const r = runCli(["validate", "--root", fe("wrong-shape"), "--module", module]);
-    assert.equal(r.status, 3, module);
+    assert.equal(r.status, 8, module);
     assert.match(r.stderr, message);
   }
 });
 
-test("a module that throws, or imports a package, cannot be loaded (exit 3)", () => {
+test("a module that throws, or imports a package, cannot be loaded (exit 8)", () => {
   const thrown = runCli(["validate", "--root", fe("runtime-error")]);
-  assert.equal(thrown.status, 3);
+  assert.equal(thrown.status, 8);
   assert.match(thrown.stderr, /threw while being evaluated \(at src\/app\/services\/applicationsData\.ts:5:\d+\): ReferenceError: window is not defined/);
   const imported = runCli(["validate", "--root", fe("runtime-error"), "--module", "src/app/services/packageImport.ts"]);
-  assert.equal(imported.status, 3);
+  assert.equal(imported.status, 8);
   assert.match(imported.stderr, /imports "@angular\/core", which qad-migrate does not load/);
 });
 
-test("a missing module or root is exit 3", () => {
+test("a missing module or root is exit 8", () => {
   const r = runCli(["validate", "--root", fe("valid"), "--module", "src/app/services/nope.ts"]);
-  assert.equal(r.status, 3);
+  assert.equal(r.status, 8);
   assert.match(r.stderr, /cannot read the module src\/app\/services\/nope\.ts: no such file/);
   const root = runCli(["validate", "--root", path.join(tmpDir("noroot"), "absent")]);
-  assert.equal(root.status, 3);
+  assert.equal(root.status, 8);
   assert.match(root.stderr, /the frontend root .* does not exist/);
 });
 
-test("TypeScript missing from the frontend is exit 3 with what to install", () => {
+test("TypeScript missing from the frontend is exit 8 with what to install", () => {
   const dir = copyDir(fe("valid"), path.join(tmpDir("no-ts"), "frontend"));
   const r = runCli(["validate", "--root", dir]);
-  assert.equal(r.status, 3);
+  assert.equal(r.status, 8);
   assert.match(r.stderr, /TypeScript is not installed in the frontend at .*npm install --save-dev typescript/);
 });
 
-test("an i18n file that is not JSON is exit 3; missing i18n files are fine (--no-i18n, --i18n DIR)", () => {
+test("an i18n file that is not JSON is exit 8; missing i18n files are fine (--no-i18n, --i18n DIR)", () => {
   const dir = copyDir(fe("valid"), path.join(tmpDir("i18n"), "frontend"));
   fs.symlinkSync(path.join(__dirname, "..", "node_modules"), path.join(dir, "node_modules"), "dir");
   fs.writeFileSync(path.join(dir, "src/assets/i18n/ar.json"), "{ not json");
   const bad = runCli(["validate", "--root", dir]);
-  assert.equal(bad.status, 3);
+  assert.equal(bad.status, 8);
   assert.match(bad.stderr, /src\/assets\/i18n\/ar\.json is not valid JSON/);
   const none = runCli(["validate", "--root", dir, "--no-i18n"]);
   assert.equal(none.status, 0, none.stderr);
@@ -204,6 +216,8 @@ test("help and version exit 0", () => {
   const help = runCli(["--help"]);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Exit codes:\n  0  success/);
+  assert.match(help.stdout, /^  8  the module cannot be loaded/m);
+  assert.match(help.stdout, /^  9  an output file cannot be written/m);
   for (const cmd of ["validate", "extract", "preview", "rules"]) {
     const r = runCli([cmd, "--help"]);
     assert.equal(r.status, 0);

@@ -50,7 +50,7 @@ for (const c of cases) {
         return;
       }
       assert.ok(error, "the module must be refused");
-      assert.equal(error.exitCode, 3, error.message);
+      assert.equal(error.exitCode, 8, error.message);
       if (e.kind !== "error") assert.equal(error.kind, e.kind, error.message);
       if (e.code) assert.equal(error.diagnostics[0].code, e.code, error.message);
       if (e.line) assert.deepEqual([error.line, error.column], [e.line, e.column], error.message);

@@ -60,6 +60,9 @@ test('serves its own assets with the right content types and a strict CSP', asyn
     '/': 'text/html; charset=utf-8',
     '/index.html': 'text/html; charset=utf-8',
     '/app.js': 'text/javascript; charset=utf-8',
+    '/model.js': 'text/javascript; charset=utf-8',
+    '/views.js': 'text/javascript; charset=utf-8',
+    '/detail.js': 'text/javascript; charset=utf-8',
     '/dom.js': 'text/javascript; charset=utf-8',
     '/boot.js': 'text/javascript; charset=utf-8',
     '/style.css': 'text/css; charset=utf-8',
@@ -242,7 +245,7 @@ test('writeStaticPreview writes the page and the wasm core, nothing else', async
   const out = await tempDir('static');
   try {
     const written = await writeStaticPreview(out);
-    assert.deepEqual(written.sort(), ['app.js', 'boot.js', 'dom.js', 'favicon.svg', 'index.html', 'style.css', 'wasm/qad_wasm.js', 'wasm/qad_wasm_bg.wasm'].sort());
+    assert.deepEqual(written.sort(), ['app.js', 'boot.js', 'detail.js', 'dom.js', 'favicon.svg', 'index.html', 'model.js', 'style.css', 'views.js', 'wasm/qad_wasm.js', 'wasm/qad_wasm_bg.wasm'].sort());
     const wasm = await fs.readFile(path.join(out, 'wasm/qad_wasm_bg.wasm'));
     assert.deepEqual(wasm, await fs.readFile(path.join(WASM_DIR, 'qad_wasm_bg.wasm')));
   } finally {
@@ -268,7 +271,7 @@ export const categories = [{ name: "Tools", icon: \`<svg xmlns="http://www.w3.or
 
 test('the page scripts never parse strings as HTML', async () => {
   const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'preview');
-  for (const f of ['app.js', 'dom.js', 'boot.js']) {
+  for (const f of ['app.js', 'model.js', 'views.js', 'detail.js', 'dom.js', 'boot.js']) {
     const code = (await fs.readFile(path.join(dir, f), 'utf8'))
       .replace(/\/\*[\s\S]*?\*\//g, '')
       .replace(/^\s*\/\/.*$/gm, '');

@@ -20,6 +20,9 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "ts")]
+pub mod typescript;
+
 /// The crate version (the workspace version, shared with qad-core and qa-load).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -147,38 +150,57 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Resul
     serde_json::from_str(&text).map_err(|e| JsError::new(&format!("{what} is malformed: {e}")))
 }
 
+// The TypeScript types of what the exports return, generated from the Rust types (the `ts`
+// feature, `npm run gen:types`) into npm/lib/types.generated.d.ts, which the package ships
+// beside dist/wasm/: wasm-bindgen's qad_wasm.d.ts imports them from there.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"import type { Envelope, ExitCode, I18nNames, Migration, Report, RuleDoc } from "../../lib/types.generated.js";"#;
+
 /// Transforms and validates: `{dataset, report, developer_variants}`. Never throws for a bad
 /// input: it gives a report with an E001/E002 error.
-#[wasm_bindgen]
-pub fn transform(input: JsValue) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "Migration")]
+pub fn transform(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
+) -> Result<JsValue, JsError> {
     to_js(&migration_of(decode_js_typed(&input)))
 }
 
 /// Validates: the report only.
-#[wasm_bindgen]
-pub fn validate(input: JsValue) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "Report")]
+pub fn validate(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
+) -> Result<JsValue, JsError> {
     to_js(&report_of(decode_js_typed(&input)))
 }
 
 /// Renders a report (as returned by `validate`/`transform`) as "text", "markdown" or "json":
 /// the same strings `qa-load` prints.
 #[wasm_bindgen(js_name = renderReport)]
-pub fn render_report(report: JsValue, format: &str) -> Result<String, JsError> {
+pub fn render_report(
+    #[wasm_bindgen(unchecked_param_type = "Report")] report: JsValue,
+    format: &str,
+) -> Result<String, JsError> {
     let report: Report = from_js(&report, "the report")?;
     render(&report, format).map_err(|e| JsError::new(&e))
 }
 
 /// The apps.json envelope that `qad-migrate extract` writes for this input. Throws when the
 /// input cannot be decoded (validate it first).
-#[wasm_bindgen(js_name = makeEnvelope)]
-pub fn make_envelope(input: JsValue, generated_by: Option<String>) -> Result<JsValue, JsError> {
+#[wasm_bindgen(js_name = makeEnvelope, unchecked_return_type = "Envelope")]
+pub fn make_envelope(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
+    generated_by: Option<String>,
+) -> Result<JsValue, JsError> {
     let decoded = decode_js(&input).map_err(|e| JsError::new(&e.to_string()))?;
     to_js(&decoded.to_envelope(generated_by))
 }
 
 /// `{en, ar}` category display names taken out of the frontend's whole i18n files.
-#[wasm_bindgen(js_name = i18nFromFrontendFiles)]
-pub fn i18n_from_frontend_files(en: JsValue, ar: JsValue) -> Result<JsValue, JsError> {
+#[wasm_bindgen(js_name = i18nFromFrontendFiles, unchecked_return_type = "I18nNames")]
+pub fn i18n_from_frontend_files(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] en: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] ar: JsValue,
+) -> Result<JsValue, JsError> {
     let en: Value = if en.is_undefined() || en.is_null() {
         Value::Null
     } else {
@@ -201,7 +223,7 @@ pub fn parse_alias(spec: &str) -> Result<Vec<String>, JsError> {
 }
 
 /// The validation rules: `[{code, name, severity, meaning, fix}]`.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "RuleDoc[]")]
 pub fn rules() -> Result<JsValue, JsError> {
     to_js(&qad_core::rules::rule_docs())
 }
@@ -210,6 +232,34 @@ pub fn rules() -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = rulesMarkdown)]
 pub fn rules_markdown() -> String {
     qad_core::rules::rules_markdown()
+}
+
+/// One exit code of the programs: `qad_core::exit_codes::ALL`'s (name, code, meaning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ExitCode {
+    #[cfg_attr(feature = "ts", ts(type = "keyof ExitCodes"))]
+    pub name: &'static str,
+    pub code: i32,
+    pub meaning: &'static str,
+}
+
+/// The exit-code table both programs share, in order.
+pub fn exit_code_table() -> Vec<ExitCode> {
+    qad_core::exit_codes::ALL
+        .iter()
+        .map(|&(name, code, meaning)| ExitCode {
+            name,
+            code,
+            meaning,
+        })
+        .collect()
+}
+
+/// The exit codes of `qad-migrate` and `qa-load` (one table): `[{name, code, meaning}]`.
+#[wasm_bindgen(js_name = exitCodes, unchecked_return_type = "ExitCode[]")]
+pub fn exit_codes() -> Result<JsValue, JsError> {
+    to_js(&exit_code_table())
 }
 
 /// The core version.
@@ -253,6 +303,21 @@ mod tests {
         }
         let m = migration_of(qad_core::decode_bytes_typed(b"\xff\xfe"));
         assert_eq!(m.report.diagnostics[0].code, "E001");
+    }
+
+    #[test]
+    fn exit_code_table_is_the_cores() {
+        let table = exit_code_table();
+        assert_eq!(table.len(), qad_core::exit_codes::ALL.len());
+        let code = |name: &str| table.iter().find(|c| c.name == name).map(|c| c.code);
+        assert_eq!(
+            code("sourceUnloadable"),
+            Some(qad_core::exit_codes::SOURCE_UNLOADABLE)
+        );
+        assert_eq!(
+            code("outputFailed"),
+            Some(qad_core::exit_codes::OUTPUT_FAILED)
+        );
     }
 
     #[test]
