@@ -9,7 +9,7 @@
 //! [`crate::transform`], so that a wrong type is reported with its record and field instead of
 //! failing the whole file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -69,6 +69,10 @@ pub struct Options {
     /// App category key -> exported category key, e.g. `other` -> `tools`.
     #[serde(default)]
     pub category_aliases: BTreeMap<String, String>,
+    /// Unknown fields to drop on purpose: a value in one of them is warning W105 instead of
+    /// error E023. Names as the records spell them (case-sensitive). Written only when not empty.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub ignore_fields: BTreeSet<String>,
 }
 
 impl Options {
@@ -81,6 +85,16 @@ impl Options {
             _ => Err(format!(
                 "alias {spec:?} is not of the form from=to (e.g. other=tools)"
             )),
+        }
+    }
+
+    /// Checks an `--ignore-field NAME` value as the command lines take it: the name as the
+    /// records spell it, not blank.
+    pub fn parse_ignore_field(name: &str) -> Result<String, String> {
+        if name.trim().is_empty() {
+            Err("--ignore-field needs a field name (e.g. --ignore-field mainImage)".to_string())
+        } else {
+            Ok(name.to_string())
         }
     }
 }

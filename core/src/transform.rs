@@ -2,6 +2,7 @@
 //! ratings, links and screenshots in order, every row with its deterministic ID.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -63,12 +64,18 @@ pub fn run(mut input: TypedInput) -> Migration {
     // being copied, so the input's size is held about once, not three times.
     let records = std::mem::take(&mut input.records);
     let mut sources: Vec<SourceApp> = Vec::with_capacity(records.len());
+    // The findings of each source, by position in `diags`.
+    let mut found: Vec<Range<usize>> = Vec::with_capacity(records.len());
     for (i, record) in records.into_iter().enumerate() {
-        if let Some(app) = decode_record(i, record, &mut diags) {
-            sources.push(app);
-        }
+        let start = diags.len();
+        let app = decode_record(i, record, &input.options.ignore_fields, &mut diags);
         listing.settle(&mut diags);
+        if let Some(app) = app {
+            sources.push(app);
+            found.push(start..diags.len());
+        }
     }
+    let shared_ids = SharedIds::find(&mut sources, &found, &mut diags);
 
     let catalogue = CategoryCatalogue::build(&input, &sources, &mut diags, &mut listing);
     let developers = group_developers(&sources, &mut diags, &mut listing);
@@ -79,7 +86,6 @@ pub fn run(mut input: TypedInput) -> Migration {
         ..Dataset::default()
     };
 
-    let mut seen_ids: HashMap<String, String> = HashMap::new();
     let mut seen_slugs: HashMap<String, String> = HashMap::new();
 
     for (pos, src) in sources.iter_mut().enumerate() {
@@ -92,16 +98,13 @@ pub fn run(mut input: TypedInput) -> Migration {
         // Identity.
         let source_id = c.required_owned("id", std::mem::take(&mut src.id), LIMIT_SOURCE_ID);
         if let Some(id) = &source_id {
-            let key = id_key(id);
-            if let Some(first) = seen_ids.get(&key) {
+            if let Some(message) = shared_ids.finding(pos, id) {
                 c.diags.push(Diagnostic::new(
                     Rule::DuplicateId,
                     Some(record.to_string()),
                     Some("id".into()),
-                    format!("id {id:?} duplicates the id of record {first:?}"),
+                    message,
                 ));
-            } else {
-                seen_ids.insert(key, record.to_string());
             }
         }
         let name_en = c.required_owned("Name_En", std::mem::take(&mut src.name_en), LIMIT_NAME);
@@ -395,6 +398,86 @@ pub fn run(mut input: TypedInput) -> Migration {
     }
 }
 
+/// Records that share an id (compared by [`id_key`]). Each such record is named by its id and
+/// its position (`1_Alpha (applicationsData[2])`) in every finding, so that the report tells
+/// them apart; the second and later ones get an E013 that names them all.
+#[derive(Default)]
+struct SharedIds {
+    /// Source position → (the group it shares an id with, its place in the group).
+    member: HashMap<usize, (usize, usize)>,
+    /// Per group, how many records share the id, and how the E013 message names them.
+    groups: Vec<(usize, String)>,
+}
+
+/// How many records of one group an E013 message names (a hostile input may repeat one id in
+/// every record).
+const LISTED_SHARING: usize = 10;
+
+impl SharedIds {
+    /// Finds the groups, and renames their records in `sources` and in the findings each
+    /// already has (`found`, by source position).
+    fn find(
+        sources: &mut [SourceApp],
+        found: &[Range<usize>],
+        diags: &mut [Diagnostic],
+    ) -> SharedIds {
+        // The ids the transform accepts (see Checks::required): only those are compared.
+        let loadable = |id: &str| {
+            !id.trim().is_empty()
+                && id.chars().nth(LIMIT_SOURCE_ID).is_none()
+                && !id.as_bytes().contains(&0)
+        };
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (pos, src) in sources.iter().enumerate() {
+            if let Some(id) = src.id.as_deref().filter(|id| loadable(id)) {
+                by_key.entry(id_key(id)).or_default().push(pos);
+            }
+        }
+        let mut shared: Vec<Vec<usize>> = by_key.into_values().filter(|g| g.len() > 1).collect();
+        shared.sort_unstable();
+        let mut out = SharedIds::default();
+        for (g, members) in shared.into_iter().enumerate() {
+            let mut names = Vec::with_capacity(members.len().min(LISTED_SHARING));
+            for (place, &pos) in members.iter().enumerate() {
+                out.member.insert(pos, (g, place));
+                let src = &mut sources[pos];
+                if place < LISTED_SHARING {
+                    let name = src
+                        .name_en
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map_or_else(|| "no Name_En".to_string(), |n| format!("{:?}", excerpt(n)));
+                    names.push(format!(
+                        "applicationsData[{}] (id {:?}, Name_En {name})",
+                        src.index,
+                        excerpt(src.id.as_deref().unwrap_or_default())
+                    ));
+                }
+                let renamed = format!("{} (applicationsData[{}])", src.record, src.index);
+                for d in &mut diags[found[pos].clone()] {
+                    if d.record.as_deref() == Some(src.record.as_str()) {
+                        d.record = Some(renamed.clone());
+                    }
+                }
+                src.record = renamed;
+            }
+            if members.len() > LISTED_SHARING {
+                names.push(format!("and {} more", members.len() - LISTED_SHARING));
+            }
+            out.groups.push((members.len(), names.join(", ")));
+        }
+        out
+    }
+
+    /// The E013 message of the record at a source position, when it repeats an earlier id.
+    fn finding(&self, pos: usize, id: &str) -> Option<String> {
+        let &(group, place) = self.member.get(&pos)?;
+        let (count, names) = &self.groups[group];
+        (place > 0).then(|| format!("id {:?} is shared by {count} records: {names}", excerpt(id)))
+    }
+}
+
 /// The categories of the export, with every way an app may name one.
 struct CategoryCatalogue {
     rows: Vec<Category>,
@@ -444,7 +527,8 @@ impl CategoryCatalogue {
             Some(export) => {
                 for (i, value) in export.iter().enumerate() {
                     listing.settle(diags);
-                    let Some(src) = decode_category(i, value, diags) else {
+                    let ignore = &input.options.ignore_fields;
+                    let Some(src) = decode_category(i, value, ignore, diags) else {
                         continue;
                     };
                     let mut c = Checks {

@@ -820,9 +820,14 @@ fn million_unknown_fields() {
     let bytes = bytes_of(&module(vec![a]));
     let r = run("million-unknown-fields", &bytes);
     let m = &r.migration;
-    assert!(m.is_loadable());
-    assert_eq!(codes(m, false), set(&["W105"]));
-    assert_eq!(m.report.warnings, 101);
+    // Each holds a value (0) the load would lose: refused, 100 listed and one count.
+    assert!(!m.is_loadable());
+    assert_eq!(codes(m, true), set(&["E023"]));
+    assert_eq!(m.report.errors, 101);
+    assert_eq!(m.report.warnings, 0);
+    assert!(m.report.diagnostics[100]
+        .message
+        .starts_with("999900 more unknown field(s) of applicationsData[0] hold values"));
     assert_bounded("million-unknown-fields", &r, bytes.len(), 12.0, 20);
 }
 
@@ -1136,7 +1141,9 @@ fn markup_in_every_text_field() {
 fn reports_escape_control_characters() {
     let id = "1_A\u{1b}[2J\r\nVALID: the load can proceed\u{202e}";
     let mut a = app(id, "Alpha");
-    a["x\u{1b}]8;;https://evil.example\u{7}link"] = json!(1);
+    // Empty, so that it stays a warning (with a value it would be error E023) and the forged
+    // "VALID" line below is next to a real one.
+    a["x\u{1b}]8;;https://evil.example\u{7}link"] = json!(null);
     let input = module(vec![a]);
     let m = run("reports-escape-control-characters", &bytes_of(&input)).migration;
     // Stored verbatim: the id is data.

@@ -136,6 +136,8 @@ export interface I18nNames {
 export interface MigrationOptions {
   /** App category key -> exported category key, e.g. { other: "tools" }. */
   categoryAliases?: Record<string, string>;
+  /** Unknown fields dropped on purpose (`--ignore-field`): a value in one is warning W105, not error E023. */
+  ignoreFields?: string[];
 }
 
 /** What loadFrontend hands to the core: the module's exports as JSON, plus names, source and options. */
@@ -153,7 +155,7 @@ export interface Envelope {
   version: 1;
   generatedBy?: string;
   source?: SourceRef;
-  options: { categoryAliases: Record<string, string> };
+  options: { categoryAliases: Record<string, string>; ignoreFields?: string[] };
   applicationsData: unknown[];
   categories?: unknown[];
   i18n?: I18nNames;
@@ -184,6 +186,8 @@ export interface LoadFrontendOptions {
   i18nDir?: string | false;
   /** Category aliases: ["other=tools"] specs or { other: "tools" }. */
   aliases?: string[] | Record<string, string>;
+  /** Unknown fields to drop on purpose, e.g. ["mainImage"]: a value in one is then warning W105 instead of error E023. */
+  ignoreFields?: string[];
   /** Longest time the module may take to evaluate, in ms (default 10000). */
   timeoutMs?: number;
 }
@@ -208,7 +212,7 @@ export interface SourceInfo {
 }
 
 export interface LoadedFrontend {
-  input: FrontendInput & { source: SourceRef; options: { categoryAliases: Record<string, string> } };
+  input: FrontendInput & { source: SourceRef; options: { categoryAliases: Record<string, string>; ignoreFields?: string[] } };
   sourceInfo: SourceInfo;
 }
 
@@ -272,6 +276,8 @@ export declare function envelopeText(envelope: Envelope): string;
 export declare function writeFileAtomic(file: string, text: string): void;
 /** Parses ["from=to"] alias specs (or an object) to { from: to }, lower-cased. Throws TypeError. */
 export declare function parseAliases(aliases: string[] | Record<string, string> | undefined): Record<string, string>;
+/** Checks ignore-field names (not blank; throws TypeError) and returns them sorted, without repeats. */
+export declare function parseIgnoreFields(names: string[] | undefined): string[];
 /** Category names out of the frontend's whole en.json / ar.json objects. */
 export declare function i18nFromFrontendFiles(en: unknown, ar: unknown): I18nNames;
 export declare function rules(): RuleDoc[];
