@@ -5,10 +5,11 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::envelope::json_type;
-use crate::report::{Diagnostic, MAX_LISTED_PER_FIELD};
+use crate::diagnostic::{Diagnostic, MAX_LISTED_PER_FIELD};
+use crate::json::json_type;
+use crate::limits::LIMIT_SOURCE_ID;
 use crate::rules::Rule;
-use crate::validate::{excerpt, LIMIT_SOURCE_ID};
+use crate::text::excerpt;
 
 /// The fields of an app record, as the frontend's module spells them.
 pub const APP_FIELDS: [&str; 23] = [
@@ -92,7 +93,7 @@ pub enum RawItem {
 
 /// One element of `applicationsData` before typing. Built either from a parsed JSON value
 /// ([`RawRecord::from_value`]) or straight from the JSON text while it is parsed
-/// ([`crate::envelope::decode_bytes_typed`]), without a JSON tree: both give the same records.
+/// (`Input::decode_typed`), without a JSON tree: both give the same records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawRecord {
     App(RawApp),

@@ -1,6 +1,8 @@
 //! Each rule, each way it can fire, on small records written for this project.
 
-use qad_core::{migrate, Diagnostic, Migration, Severity};
+mod common;
+
+use qad_core::{Diagnostic, Migration, Severity};
 use serde_json::{json, Value};
 
 /// One valid record; tests change one thing at a time.
@@ -47,7 +49,7 @@ fn input(apps: Vec<Value>) -> Value {
 }
 
 fn run(value: Value) -> Migration {
-    migrate(&qad_core::decode_value(value).expect("decodes"))
+    common::migrate_decoded(common::decode_value(value).expect("decodes"))
 }
 
 fn with(field: &str, value: Value) -> Migration {
@@ -61,6 +63,15 @@ fn codes(m: &Migration) -> Vec<&str> {
         .diagnostics
         .iter()
         .map(|d| d.code.as_str())
+        .collect()
+}
+
+/// Every finding of a code, in report order.
+fn all<'a>(m: &'a Migration, code: &str) -> Vec<&'a Diagnostic> {
+    m.report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code)
         .collect()
 }
 
@@ -86,44 +97,41 @@ fn a_clean_record_has_only_the_empty_link_warning() {
 
 #[test]
 fn input_that_is_not_json_or_not_the_right_shape() {
-    let e = qad_core::decode_str("{ \"applicationsData\": [ ").unwrap_err();
+    let e = common::decode_text("{ \"applicationsData\": [ ").unwrap_err();
     assert_eq!(e.diagnostic.code, "E001");
     assert!(e.diagnostic.message.contains("line 1"));
     assert_eq!(
-        qad_core::decode_bytes(b"[\xff]")
-            .unwrap_err()
-            .diagnostic
-            .code,
+        common::decode_bytes(b"[\xff]").unwrap_err().diagnostic.code,
         "E001"
     );
     assert_eq!(
-        qad_core::decode_str("42").unwrap_err().diagnostic.code,
+        common::decode_text("42").unwrap_err().diagnostic.code,
         "E002"
     );
     assert_eq!(
-        qad_core::decode_str(r#"{"format":"qad-migrate/apps","version":99,"applicationsData":[]}"#)
+        common::decode_text(r#"{"format":"qad-migrate/apps","version":99,"applicationsData":[]}"#)
             .unwrap_err()
             .diagnostic
             .code,
         "E002"
     );
     assert_eq!(
-        qad_core::decode_str(r#"{"format":"other","version":1}"#)
+        common::decode_text(r#"{"format":"other","version":1}"#)
             .unwrap_err()
             .diagnostic
             .code,
         "E002"
     );
     assert_eq!(
-        qad_core::decode_str(r#"{"applicationsData": {}}"#)
+        common::decode_text(r#"{"applicationsData": {}}"#)
             .unwrap_err()
             .diagnostic
             .code,
         "E002"
     );
     // A BOM is accepted.
-    assert!(qad_core::decode_bytes(b"\xEF\xBB\xBF[]").is_ok());
-    let m = qad_core::migrate_bytes(b"nope");
+    assert!(common::decode_bytes(b"\xEF\xBB\xBF[]").is_ok());
+    let m = common::migrate_bytes(b"nope");
     assert!(m.report.has_errors());
 }
 
@@ -540,12 +548,7 @@ fn unknown_fields_with_values_are_errors_naming_record_position_and_field() {
         old_format_app("2_B", "Beta"),
     ]));
     assert!(!m.is_loadable());
-    let lost: Vec<&Diagnostic> = m
-        .report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "E023")
-        .collect();
+    let lost = all(&m, "E023");
     assert_eq!(lost.len(), 2, "{lost:?}");
     for (d, field) in lost.iter().zip(["mainImage", "screenshots"]) {
         assert_eq!(d.severity, Severity::Error);
@@ -624,7 +627,7 @@ fn ignore_fields_make_exactly_those_fields_warnings_again() {
     assert_eq!(run(i.clone()).report.errors, 2);
     // Kept in the envelope, so that qa-load re-validating apps.json gives the same verdict.
     i["options"] = json!({ "ignoreFields": ["screenshots", "mainImage"] });
-    let decoded = qad_core::decode_value(i).expect("decodes");
+    let decoded = common::decode_value(i).expect("decodes");
     let text = serde_json::to_string(&decoded.to_envelope(None)).expect("serialises");
     assert!(
         text.contains(
@@ -632,9 +635,9 @@ fn ignore_fields_make_exactly_those_fields_warnings_again() {
         ),
         "{text}"
     );
-    assert!(qad_core::migrate_bytes(text.as_bytes()).is_loadable());
+    assert!(common::migrate_bytes(text.as_bytes()).is_loadable());
     // Without any, the envelope's options are as before.
-    let plain = qad_core::decode_value(input(vec![app("1_A", "Alpha")])).expect("decodes");
+    let plain = common::decode_value(input(vec![app("1_A", "Alpha")])).expect("decodes");
     let text = serde_json::to_string(&plain.to_envelope(None)).expect("serialises");
     assert!(
         text.contains(r#""options":{"categoryAliases":{}}"#),
@@ -683,12 +686,7 @@ fn duplicate_ids_name_every_record_and_its_position() {
         app("1_a", "Alpha Two"),
         app("1_A", "Alpha Three"),
     ]));
-    let dups: Vec<&Diagnostic> = m
-        .report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "E013")
-        .collect();
+    let dups = all(&m, "E013");
     // One per repeating record, each naming all of them.
     assert_eq!(dups.len(), 2);
     let all = r#"id "1_A", Name_En "Alpha"), applicationsData[2] (id "1_a", Name_En "Alpha Two"), applicationsData[3] (id "1_A", Name_En "Alpha Three")"#;
@@ -778,12 +776,7 @@ fn developers_merge_by_name_or_website_never_by_shared_host() {
         m.dataset.developers[0].website.as_deref(),
         Some("https://example.org")
     );
-    let merged: Vec<&Diagnostic> = m
-        .report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "W104")
-        .collect();
+    let merged = all(&m, "W104");
     assert_eq!(merged.len(), 2, "{merged:?}");
     assert!(merged
         .iter()
@@ -843,12 +836,15 @@ fn reports_render_as_json_markdown_and_text() {
 
 #[test]
 fn envelope_round_trips() {
-    let input = qad_core::decode_value(input(vec![app("1_A", "Alpha")])).expect("decodes");
+    let input = common::decode_value(input(vec![app("1_A", "Alpha")])).expect("decodes");
     let envelope = input.to_envelope(Some("test".into()));
     let text = serde_json::to_string(&envelope).expect("serialises");
     assert!(text.contains("\"format\":\"qad-migrate/apps\""));
-    let back = qad_core::decode_str(&text).expect("decodes");
-    assert_eq!(migrate(&back).dataset, migrate(&input).dataset);
+    let back = common::decode_text(&text).expect("decodes");
+    assert_eq!(
+        common::migrate_decoded(back).dataset,
+        common::migrate_decoded(input).dataset
+    );
 }
 
 #[test]
@@ -859,7 +855,7 @@ fn hostile_sizes_stay_bounded() {
     // Deep nesting is refused by the JSON decoder, not by a stack overflow.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(
-        qad_core::decode_str(&deep).unwrap_err().diagnostic.code,
+        common::decode_text(&deep).unwrap_err().diagnostic.code,
         "E001"
     );
     // 10,000 categories.

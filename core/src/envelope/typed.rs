@@ -17,13 +17,13 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-use super::{duplicate_key, StrictValue, StrictVisitor};
 use crate::decode::{
     app_field_index, RawApp, RawField, RawItem, RawRecord, UnknownField, APP_FIELDS,
 };
+use crate::json::{duplicate_key, StrictValue, StrictVisitor};
 
 /// The whole input: its value with `applicationsData` emptied, and the records taken out of it.
-pub(super) struct Top {
+pub(crate) struct Top {
     pub value: Value,
     pub records: Vec<RawRecord>,
 }
