@@ -1,5 +1,5 @@
 //! One finding of the validation (a [`Diagnostic`]), and the quotas that keep a report of a
-//! hostile input bounded ([`Listing`]).
+//! hostile input bounded (`Listing`).
 
 use std::collections::{BTreeMap, HashMap};
 

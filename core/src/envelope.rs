@@ -6,8 +6,8 @@
 //! - the module's JSON, `{ "applicationsData": [...], "categories": [...] }` without `format`.
 //!
 //! Records are kept as raw JSON values ([`SourceInput`]) or read into their raw typed form while
-//! parsed ([`TypedInput`], the fast path of a migration); type checking happens field by field in
-//! [`crate::decode`], so that a wrong type is reported with its record and field instead of
+//! parsed (`TypedInput`, the fast path of a migration); type checking happens field by field in
+//! [`crate::decode`](mod@crate::decode), so that a wrong type is reported with its record and field instead of
 //! failing the whole file.
 
 use serde::{Deserialize, Serialize};
@@ -47,7 +47,7 @@ pub struct Envelope {
 }
 
 /// What the core decodes: the bytes or text of a file, a parsed JSON value, or input decoded
-/// before (by [`crate::decode`], e.g. to change it before [`crate::migrate`]).
+/// before (by [`crate::decode()`], e.g. to change it before [`crate::migrate`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input<'a> {
     /// The bytes of a file; a leading UTF-8 BOM is accepted.
@@ -77,7 +77,7 @@ impl Input<'_> {
 
     /// The input with its records typed: from bytes and text, as they are parsed, without the
     /// JSON tree of the records (the largest part of a big input, and most of the decoding
-    /// time). Accepts and refuses exactly what [`Input::decode`] does, with the same errors.
+    /// time). Accepts and refuses exactly what `Input::decode` does, with the same errors.
     pub(crate) fn decode_typed(self) -> Result<TypedInput, InputError> {
         match self {
             Input::Bytes(bytes) => decode_str_typed(utf8_text(bytes)?),
@@ -118,7 +118,7 @@ impl SourceInput {
 
 /// Decoded input whose records are already read into their typed form ([`RawRecord`]) rather
 /// than kept as JSON values: what the transform takes. Built straight from the text by
-/// [`Input::decode_typed`], so it cannot be written back as an envelope: [`SourceInput`] can.
+/// `Input::decode_typed`, so it cannot be written back as an envelope: [`SourceInput`] can.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct TypedInput {
     pub source: Option<SourceInfo>,
@@ -216,7 +216,7 @@ fn decode_str(text: &str) -> Result<SourceInput, InputError> {
     decode_value(value.0)
 }
 
-/// [`decode_str`], with the records typed as they are parsed (see [`TypedInput`]).
+/// [`decode_str`], with the records typed as they are parsed (see `TypedInput`).
 fn decode_str_typed(text: &str) -> Result<TypedInput, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let top = serde_json::from_str::<typed::Top>(text).map_err(json_error)?;

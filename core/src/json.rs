@@ -1,5 +1,5 @@
 //! JSON as the core reads it: values parsed with no repeated key in an object
-//! ([`StrictValue`]), and the names of JSON types as messages give them.
+//! (`StrictValue`), and the names of JSON types as messages give them.
 
 use serde::Deserialize;
 use serde_json::Value;

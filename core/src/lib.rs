@@ -1,6 +1,6 @@
 //! qad-core: the Quran Apps Directory migration rules.
 //!
-//! Two entries: [`decode`] reads an input ([`Input`]: the bytes or text of a file, a JSON value)
+//! Two entries: [`decode()`] reads an input ([`Input`]: the bytes or text of a file, a JSON value)
 //! into a [`SourceInput`] (e.g. to write it as an apps.json [`Envelope`]), and [`migrate`] turns
 //! an input into a [`Migration`]: the rows and the report. An input that cannot be decoded at all
 //! is an [`InputError`], whose report is [`InputError::report`] (`Migration::from(error)` for a

@@ -1,6 +1,6 @@
-//! Source records → rows, entity by entity: the records typed and the [`apps`]' identities
-//! checked, the [`categories`] mapped, the [`developers`] deduplicated; then per app its row,
-//! its [`screenshots`] in order and its category [`links`]. Every row with its deterministic ID.
+//! Source records → rows, entity by entity: the records typed and the `apps`' identities
+//! checked, the `categories` mapped, the `developers` deduplicated; then per app its row,
+//! its `screenshots` in order and its category `links`. Every row with its deterministic ID.
 
 mod apps;
 mod categories;
