@@ -390,16 +390,18 @@ pub fn decode_record(
         app_gallery: r.string("App_Gallery_Link"),
         record: String::new(),
     };
-    let unknown = Unknown {
-        record: &record,
-        position: format!("applicationsData[{index}]"),
-        known: &APP_FIELDS,
-        ignore,
-    };
-    unknown.report(
-        raw_unknown.iter().map(|f| (f.name.as_str(), f.has_value)),
-        diags,
-    );
+    if !raw_unknown.is_empty() {
+        let unknown = Unknown {
+            record: &record,
+            position: format!("applicationsData[{index}]"),
+            known: &APP_FIELDS,
+            ignore,
+        };
+        unknown.report(
+            raw_unknown.iter().map(|f| (f.name.as_str(), f.has_value)),
+            diags,
+        );
+    }
     app.record = record;
     Some(app)
 }
