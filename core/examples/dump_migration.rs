@@ -12,7 +12,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let m = qad_core::migrate_bytes(&bytes);
+    let m = qad_core::migrate(
+        qad_core::Input::Bytes(&bytes),
+        &qad_core::Options::default(),
+    )
+    .unwrap_or_else(qad_core::Migration::from);
     match serde_json::to_string(&m) {
         Ok(s) => println!("{s}"),
         Err(e) => {

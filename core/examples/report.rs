@@ -13,7 +13,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let m = qad_core::migrate_bytes(&bytes);
+    let m = qad_core::migrate(
+        qad_core::Input::Bytes(&bytes),
+        &qad_core::Options::default(),
+    )
+    .unwrap_or_else(qad_core::Migration::from);
     match args.next().as_deref() {
         Some("markdown") => print!("{}", m.report.to_markdown()),
         Some("json") => println!("{}", m.report.to_json()),

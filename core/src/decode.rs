@@ -1,12 +1,15 @@
 //! Typing the raw records field by field: a wrong type becomes a diagnostic naming the record
 //! and the field, and decoding goes on so that one run reports every problem.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
-use crate::envelope::json_type;
-use crate::report::{Diagnostic, MAX_LISTED_PER_FIELD};
+use crate::diagnostic::{Diagnostic, MAX_LISTED_PER_FIELD};
+use crate::json::json_type;
+use crate::limits::LIMIT_SOURCE_ID;
 use crate::rules::Rule;
-use crate::validate::{excerpt, LIMIT_SOURCE_ID};
+use crate::text::excerpt;
 
 /// The fields of an app record, as the frontend's module spells them.
 pub const APP_FIELDS: [&str; 23] = [
@@ -90,7 +93,7 @@ pub enum RawItem {
 
 /// One element of `applicationsData` before typing. Built either from a parsed JSON value
 /// ([`RawRecord::from_value`]) or straight from the JSON text while it is parsed
-/// ([`crate::envelope::decode_bytes_typed`]), without a JSON tree: both give the same records.
+/// (`Input::decode_typed`), without a JSON tree: both give the same records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawRecord {
     App(RawApp),
@@ -102,15 +105,38 @@ pub enum RawRecord {
 /// cost a million empty vectors, not a million arrays of 23 slots).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawApp {
-    /// The known fields present, by position in [`APP_FIELDS`], then the unknown field names in
-    /// the order a JSON object map sorts them (byte order).
+    /// The known fields present, by position in [`APP_FIELDS`], then the unknown fields in the
+    /// order a JSON object map sorts them (byte order).
     pub entries: Vec<RawEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawEntry {
     Field(u8, RawField),
-    Unknown(String),
+    /// An unknown field's name, and whether it holds a value (see [`carries_value`]).
+    Unknown(UnknownField),
+}
+
+/// A field the migrator does not know: its name, and whether it holds a value that the load
+/// would lose (see [`carries_value`]). The value itself is not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownField {
+    pub name: String,
+    pub has_value: bool,
+}
+
+/// Whether a value of an unknown field carries anything: a non-blank string, any number or
+/// boolean (`0` and `false` too: they are data), or a list or object with such a value inside.
+/// Null, blank strings and lists and objects of nothing else are empty: dropping them loses
+/// nothing.
+pub fn carries_value(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(_) | Value::Number(_) => true,
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Array(items) => items.iter().any(carries_value),
+        Value::Object(map) => map.values().any(carries_value),
+    }
 }
 
 impl RawApp {
@@ -118,7 +144,7 @@ impl RawApp {
     /// unknown names.
     pub fn from_parts(
         fields: [Option<RawField>; APP_FIELDS.len()],
-        unknown: Vec<String>,
+        unknown: Vec<UnknownField>,
     ) -> RawApp {
         let known = fields.iter().filter(|f| f.is_some()).count();
         let mut entries = Vec::with_capacity(known + unknown.len());
@@ -132,13 +158,13 @@ impl RawApp {
         RawApp { entries }
     }
 
-    fn into_parts(self) -> ([Option<RawField>; APP_FIELDS.len()], Vec<String>) {
+    fn into_parts(self) -> ([Option<RawField>; APP_FIELDS.len()], Vec<UnknownField>) {
         let mut fields: [Option<RawField>; APP_FIELDS.len()] = Default::default();
         let mut unknown = Vec::new();
         for entry in self.entries {
             match entry {
                 RawEntry::Field(i, field) => fields[usize::from(i)] = Some(field),
-                RawEntry::Unknown(name) => unknown.push(name),
+                RawEntry::Unknown(field) => unknown.push(field),
             }
         }
         (fields, unknown)
@@ -191,7 +217,10 @@ impl RawRecord {
         for (key, value) in map {
             match app_field_index(&key) {
                 Some(i) => fields[i] = Some(RawField::from_value(value)),
-                None => unknown.push(key),
+                None => unknown.push(UnknownField {
+                    has_value: carries_value(&value),
+                    name: key,
+                }),
             }
         }
         RawRecord::App(RawApp::from_parts(fields, unknown))
@@ -298,10 +327,12 @@ impl FieldReader<'_> {
 }
 
 /// Types one record (from either decoder: see [`RawRecord`]). A record that is not an object
-/// gives a wrong-type error and None.
+/// gives a wrong-type error and None. An unknown field with a value is error E023 unless it is
+/// in `ignore` (then W105, as an empty one is).
 pub fn decode_record(
     index: usize,
     record: RawRecord,
+    ignore: &BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<SourceApp> {
     let raw = match record {
@@ -318,7 +349,7 @@ pub fn decode_record(
     };
     // Every finding repeats the record's name: an id longer than its column (itself an error)
     // would be copied into each, so such a record is named by its position.
-    let (mut fields, unknown) = raw.into_parts();
+    let (mut fields, raw_unknown) = raw.into_parts();
     let record = match &fields[0] {
         Some(RawField::Str(s))
             if !s.trim().is_empty() && s.chars().nth(LIMIT_SOURCE_ID).is_none() =>
@@ -359,7 +390,18 @@ pub fn decode_record(
         app_gallery: r.string("App_Gallery_Link"),
         record: String::new(),
     };
-    unknown_fields(unknown.iter().map(String::as_str), &record, diags);
+    if !raw_unknown.is_empty() {
+        let unknown = Unknown {
+            record: &record,
+            position: format!("applicationsData[{index}]"),
+            known: &APP_FIELDS,
+            ignore,
+        };
+        unknown.report(
+            raw_unknown.iter().map(|f| (f.name.as_str(), f.has_value)),
+            diags,
+        );
+    }
     app.record = record;
     Some(app)
 }
@@ -373,9 +415,13 @@ pub struct SourceCategory {
     pub icon: Option<String>,
 }
 
+/// The fields of a `categories` entry.
+pub const CATEGORY_FIELDS: [&str; 2] = ["name", "icon"];
+
 pub fn decode_category(
     index: usize,
     value: &Value,
+    ignore: &BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<SourceCategory> {
     let record = format!("categories[{index}]");
@@ -408,10 +454,16 @@ pub fn decode_category(
         }
     }
     let unknown = map
-        .keys()
-        .map(String::as_str)
-        .filter(|k| *k != "name" && *k != "icon");
-    unknown_fields(unknown, &record, diags);
+        .iter()
+        .filter(|(k, _)| !CATEGORY_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_str(), carries_value(v)));
+    Unknown {
+        record: &record,
+        position: record.clone(),
+        known: &CATEGORY_FIELDS,
+        ignore,
+    }
+    .report(unknown, diags);
     Some(SourceCategory {
         index,
         record,
@@ -420,27 +472,164 @@ pub fn decode_category(
     })
 }
 
-/// W105 for each field that is not `known`, up to the report's quota; then one count.
-fn unknown_fields<'k>(
-    mut unknown: impl Iterator<Item = &'k str>,
-    record: &str,
-    diags: &mut Vec<Diagnostic>,
-) {
-    for key in unknown.by_ref().take(MAX_LISTED_PER_FIELD) {
-        diags.push(Diagnostic::new(
-            Rule::UnknownField,
-            Some(record.to_string()),
-            Some(key.to_string()),
-            format!("unknown field {:?} is not loaded", excerpt(key)),
-        ));
+/// How the unknown fields of one record are reported.
+struct Unknown<'a> {
+    /// The record's name in reports.
+    record: &'a str,
+    /// Its position (`applicationsData[3]`, `categories[1]`), which messages name besides the
+    /// record's id: two records may share an id.
+    position: String,
+    /// The fields of such a record, for the hint's "did you mean".
+    known: &'a [&'static str],
+    ignore: &'a BTreeSet<String>,
+}
+
+impl Unknown<'_> {
+    /// E023 for each unknown field with a value (W105 when it is ignored), W105 for each empty
+    /// one; up to the report's quota per record, then one count per rule.
+    fn report<'k>(
+        &self,
+        unknown: impl Iterator<Item = (&'k str, bool)>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let (mut listed, mut lost, mut empty) = (0usize, 0usize, 0usize);
+        for (name, has_value) in unknown {
+            let lose = has_value && !self.ignore.contains(name);
+            if listed >= MAX_LISTED_PER_FIELD {
+                if lose {
+                    lost += 1;
+                } else {
+                    empty += 1;
+                }
+                continue;
+            }
+            listed += 1;
+            let field = Some(name.to_string());
+            let record = Some(self.record.to_string());
+            let quoted = excerpt(name);
+            diags.push(if lose {
+                Diagnostic::new(
+                    Rule::UnknownFieldValue,
+                    record,
+                    field,
+                    format!(
+                        "unknown field {quoted:?} of {} holds a value that no column takes; the load would lose it",
+                        self.position
+                    ),
+                )
+                .with_hint(unknown_field_hint(name, self.known))
+            } else if has_value {
+                Diagnostic::new(
+                    Rule::UnknownField,
+                    record,
+                    field,
+                    format!("unknown field {quoted:?} holds a value but is ignored (--ignore-field); it is not loaded"),
+                )
+            } else {
+                Diagnostic::new(
+                    Rule::UnknownField,
+                    record,
+                    field,
+                    format!("unknown field {quoted:?} is not loaded"),
+                )
+            });
+        }
+        if lost > 0 {
+            diags.push(Diagnostic::new(
+                Rule::UnknownFieldValue,
+                Some(self.record.to_string()),
+                None,
+                format!(
+                    "{lost} more unknown field(s) of {} hold values the load would lose (not listed one by one)",
+                    self.position
+                ),
+            ));
+        }
+        if empty > 0 {
+            diags.push(Diagnostic::new(
+                Rule::UnknownField,
+                Some(self.record.to_string()),
+                None,
+                format!("{empty} more unknown field(s) are not loaded (not listed one by one)"),
+            ));
+        }
     }
-    let more = unknown.count();
-    if more > 0 {
-        diags.push(Diagnostic::new(
-            Rule::UnknownField,
-            Some(record.to_string()),
-            None,
-            format!("{more} more unknown field(s) are not loaded (not listed one by one)"),
-        ));
+}
+
+/// The hint of an unknown field with a value: the known fields it is probably meant to be (see
+/// [`closest_fields`]), and how to go on without it on purpose.
+pub fn unknown_field_hint(name: &str, known: &[&str]) -> String {
+    let quoted = excerpt(name);
+    let ignore = format!(
+        "to load without it on purpose, pass `--ignore-field {quoted}` (it is then a warning)"
+    );
+    match closest_fields(name, known).as_slice() {
+        [] => format!(
+            "No known field is close to {quoted:?}. Remove the field or ask for it to be added to the schema; {ignore}."
+        ),
+        close => format!(
+            "Did you mean {}? Rename the field so that it is loaded; {ignore}.",
+            close
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
     }
+}
+
+/// The known fields an unknown name is probably meant to be, the closest first, case ignored:
+/// those at the smallest edit distance from the name, a field's language suffix (`_en`, `_ar`)
+/// optional — so `mainImage` gives `mainImage_en` and `mainImage_ar`, `screenshot_en` gives
+/// `screenshots_en` — and none when even the closest is further than a quarter of the name's
+/// length (at least 1, at most 3 edits). English before Arabic.
+pub fn closest_fields<'k>(name: &str, known: &[&'k str]) -> Vec<&'k str> {
+    /// No known field is longer than this: a longer name is far from all of them.
+    const LONGEST: usize = 64;
+    let name: Vec<char> = name.to_lowercase().chars().collect();
+    if name.is_empty() || name.len() > LONGEST {
+        return Vec::new();
+    }
+    let threshold = (name.len() / 4).clamp(1, 3);
+    let scored: Vec<(usize, &'k str)> = known
+        .iter()
+        .map(|&field| {
+            let lower = field.to_lowercase();
+            let stem = lower
+                .strip_suffix("_en")
+                .or_else(|| lower.strip_suffix("_ar"))
+                .unwrap_or(&lower);
+            let distance = edit_distance(&name, &lower).min(edit_distance(&name, stem));
+            (distance, field)
+        })
+        .collect();
+    let Some(best) = scored.iter().map(|(d, _)| *d).min() else {
+        return Vec::new();
+    };
+    if best > threshold {
+        return Vec::new();
+    }
+    let mut close: Vec<&'k str> = scored
+        .into_iter()
+        .filter(|(d, _)| *d == best)
+        .map(|(_, f)| f)
+        .collect();
+    close.sort_by_key(|f| f.to_lowercase().ends_with("_ar"));
+    close
+}
+
+/// Levenshtein distance between a name's characters and a text.
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }

@@ -5,88 +5,25 @@
 //! - a bare JSON array of app records (no categories export, no i18n);
 //! - the module's JSON, `{ "applicationsData": [...], "categories": [...] }` without `format`.
 //!
-//! Records are kept as raw JSON values here: type checking happens field by field in
-//! [`crate::transform`], so that a wrong type is reported with its record and field instead of
+//! Records are kept as raw JSON values ([`SourceInput`]) or read into their raw typed form while
+//! parsed (`TypedInput`, the fast path of a migration); type checking happens field by field in
+//! [`crate::decode`](mod@crate::decode), so that a wrong type is reported with its record and field instead of
 //! failing the whole file.
-
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::decode::RawRecord;
-use crate::report::Diagnostic;
+use crate::diagnostic::Diagnostic;
+use crate::json::{json_type, StrictValue};
+use crate::model::Counts;
+use crate::report::Report;
 use crate::rules::Rule;
+use crate::source::{I18n, Options, SourceInfo};
+use crate::text::excerpt;
 
 pub const FORMAT_NAME: &str = "qad-migrate/apps";
 pub const FORMAT_VERSION: u32 = 1;
-
-/// Where the data came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SourceRef"))]
-pub struct SourceInfo {
-    /// The module's path relative to the frontend root.
-    pub module: String,
-    /// SHA-256 (hex) of the module file's bytes.
-    pub sha256: String,
-}
-
-/// The frontend's category display names: `appList.categories.<key>` per language.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "I18nNames"))]
-pub struct I18n {
-    #[serde(default)]
-    pub en: BTreeMap<String, String>,
-    #[serde(default)]
-    pub ar: BTreeMap<String, String>,
-}
-
-impl I18n {
-    /// Takes `appList.categories` out of the frontend's whole `en.json` / `ar.json` objects.
-    /// Non-string entries are ignored: they are not display names.
-    pub fn from_frontend_files(en: &Value, ar: &Value) -> I18n {
-        fn names(file: &Value) -> BTreeMap<String, String> {
-            file.get("appList")
-                .and_then(|a| a.get("categories"))
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default()
-        }
-        I18n {
-            en: names(en),
-            ar: names(ar),
-        }
-    }
-}
-
-/// Options that change the transform; carried in the envelope so that `qa-load` re-validates
-/// exactly as `extract` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "MigrationOptions"))]
-pub struct Options {
-    /// App category key -> exported category key, e.g. `other` -> `tools`.
-    #[serde(default)]
-    pub category_aliases: BTreeMap<String, String>,
-}
-
-impl Options {
-    /// Parses `from=to` alias specs as the command lines take them.
-    pub fn parse_alias(spec: &str) -> Result<(String, String), String> {
-        match spec.split_once('=') {
-            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
-                Ok((from.trim().to_lowercase(), to.trim().to_lowercase()))
-            }
-            _ => Err(format!(
-                "alias {spec:?} is not of the form from=to (e.g. other=tools)"
-            )),
-        }
-    }
-}
 
 /// The `apps.json` envelope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,7 +53,50 @@ pub struct Envelope {
     pub i18n: Option<I18n>,
 }
 
-/// Decoded input, ready for [`crate::migrate`].
+/// What the core decodes: the bytes or text of a file, a parsed JSON value, or input decoded
+/// before (by [`crate::decode()`], e.g. to change it before [`crate::migrate`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input<'a> {
+    /// The bytes of a file; a leading UTF-8 BOM is accepted.
+    Bytes(&'a [u8]),
+    /// The bytes of a file the caller gives up: freed as soon as they are decoded, before the
+    /// transform, so that a large input is not held twice.
+    File(Vec<u8>),
+    /// JSON text; a leading BOM is accepted.
+    Text(&'a str),
+    /// A parsed JSON value.
+    Value(Value),
+    /// Decoded input.
+    Decoded(SourceInput),
+}
+
+impl Input<'_> {
+    /// The input with its records as JSON values (what an envelope is written from).
+    pub(crate) fn decode(self) -> Result<SourceInput, InputError> {
+        match self {
+            Input::Bytes(bytes) => decode_str(utf8_text(bytes)?),
+            Input::File(bytes) => decode_str(utf8_text(&bytes)?),
+            Input::Text(text) => decode_str(text),
+            Input::Value(value) => decode_value(value),
+            Input::Decoded(input) => Ok(input),
+        }
+    }
+
+    /// The input with its records typed: from bytes and text, as they are parsed, without the
+    /// JSON tree of the records (the largest part of a big input, and most of the decoding
+    /// time). Accepts and refuses exactly what `Input::decode` does, with the same errors.
+    pub(crate) fn decode_typed(self) -> Result<TypedInput, InputError> {
+        match self {
+            Input::Bytes(bytes) => decode_str_typed(utf8_text(bytes)?),
+            Input::File(bytes) => decode_str_typed(utf8_text(&bytes)?),
+            Input::Text(text) => decode_str_typed(text),
+            other => other.decode().map(TypedInput::from),
+        }
+    }
+}
+
+/// Decoded input, ready for [`crate::migrate`] (as [`Input::Decoded`]) or to be written as an
+/// envelope.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceInput {
     pub source: Option<SourceInfo>,
@@ -144,12 +124,10 @@ impl SourceInput {
 }
 
 /// Decoded input whose records are already read into their typed form ([`RawRecord`]) rather
-/// than kept as JSON values: what [`crate::migrate_typed`] takes. [`decode_bytes_typed`] builds
-/// it straight from the text, without the JSON tree of the records (the largest part of a big
-/// input, and most of the decoding time), so it cannot be written back as an envelope: use
-/// [`SourceInput`] for that.
+/// than kept as JSON values: what the transform takes. Built straight from the text by
+/// `Input::decode_typed`, so it cannot be written back as an envelope: [`SourceInput`] can.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TypedInput {
+pub(crate) struct TypedInput {
     pub source: Option<SourceInfo>,
     pub options: Options,
     pub records: Vec<RawRecord>,
@@ -192,15 +170,23 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-fn input_error(rule: Rule, message: String) -> InputError {
-    InputError {
-        diagnostic: Diagnostic::new(rule, None, None, message),
+impl InputError {
+    /// An input error of a rule (E001 input-json, E002 input-shape) about the whole input.
+    pub fn new(rule: Rule, message: String) -> InputError {
+        InputError {
+            diagnostic: Diagnostic::new(rule, None, None, message),
+        }
+    }
+
+    /// The report of an input that could not be decoded: this one error, no rows. The one
+    /// place such a report is made (the wasm bindings and qa-load print it).
+    pub fn report(&self) -> Report {
+        Report::new(None, Counts::default(), vec![self.diagnostic.clone()])
     }
 }
 
-/// Decodes the bytes of an input file. A leading UTF-8 BOM is accepted.
-pub fn decode_bytes(bytes: &[u8]) -> Result<SourceInput, InputError> {
-    decode_str(utf8_text(bytes)?)
+fn input_error(rule: Rule, message: String) -> InputError {
+    InputError::new(rule, message)
 }
 
 /// The text of an input file's bytes, without a leading UTF-8 BOM.
@@ -231,20 +217,14 @@ fn json_error(e: serde_json::Error) -> InputError {
 }
 
 /// Decodes the text of an input file.
-pub fn decode_str(text: &str) -> Result<SourceInput, InputError> {
+fn decode_str(text: &str) -> Result<SourceInput, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value = serde_json::from_str::<StrictValue>(text).map_err(json_error)?;
     decode_value(value.0)
 }
 
-/// [`decode_bytes`], with the records typed as they are parsed (see [`TypedInput`]). Accepts
-/// and refuses exactly what [`decode_bytes`] does, with the same errors.
-pub fn decode_bytes_typed(bytes: &[u8]) -> Result<TypedInput, InputError> {
-    decode_str_typed(utf8_text(bytes)?)
-}
-
-/// [`decode_str`], with the records typed as they are parsed (see [`TypedInput`]).
-pub fn decode_str_typed(text: &str) -> Result<TypedInput, InputError> {
+/// [`decode_str`], with the records typed as they are parsed (see `TypedInput`).
+fn decode_str_typed(text: &str) -> Result<TypedInput, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let top = serde_json::from_str::<typed::Top>(text).map_err(json_error)?;
     // Everything but the records goes through the one shape check; `applicationsData` is there
@@ -259,83 +239,8 @@ pub fn decode_str_typed(text: &str) -> Result<TypedInput, InputError> {
     })
 }
 
-/// A JSON value parsed like `serde_json::Value`, with one more rule: an object may not repeat a
-/// key. `serde_json` keeps the last of repeated keys, so `{"Name_En": "Alpha", "Name_En": "<b>"}`
-/// would silently lose "Alpha"; here it is an input error at the second key's position.
-pub(crate) struct StrictValue(pub(crate) Value);
-
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor).map(StrictValue)
-    }
-}
-
-pub(crate) struct StrictVisitor;
-
-impl<'de> serde::de::Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        // As serde_json::Value does (JSON text has no non-finite numbers anyway).
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        StrictValue::deserialize(d).map(|v| v.0)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(StrictValue(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(duplicate_key(&key));
-            }
-            let StrictValue(value) = map.next_value()?;
-            out.insert(key, value);
-        }
-        Ok(Value::Object(out))
-    }
-}
-
-/// The error of an object that repeats a key.
-pub(crate) fn duplicate_key<E: serde::de::Error>(key: &str) -> E {
-    E::custom(format_args!(
-        "duplicate key {:?} in one object (only one of the values could be kept)",
-        crate::validate::excerpt(key)
-    ))
-}
-
-/// Decodes an already parsed JSON value (what the wasm bindings receive from JavaScript).
-pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
+/// Decodes an already parsed JSON value.
+fn decode_value(value: Value) -> Result<SourceInput, InputError> {
     match value {
         Value::Array(applications) => Ok(SourceInput {
             applications,
@@ -348,7 +253,7 @@ pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
                     Rule::InputShape,
                     format!(
                         "unknown format {:?}; expected {FORMAT_NAME:?}",
-                        crate::validate::excerpt(format)
+                        excerpt(format)
                     ),
                 ));
             }
@@ -358,7 +263,7 @@ pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
                     Rule::InputShape,
                     format!(
                         "unsupported {FORMAT_NAME} version {}; this build reads version {FORMAT_VERSION}",
-                        map.get("version").map(|v| crate::validate::excerpt(&v.to_string())).unwrap_or_else(|| "(none)".into())
+                        map.get("version").map(|v| excerpt(&v.to_string())).unwrap_or_else(|| "(none)".into())
                     ),
                 ));
             }
@@ -452,14 +357,3 @@ pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
 }
 
 mod typed;
-
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}

@@ -41,6 +41,7 @@ pub enum Rule {
     DuplicateCategory,
     BadAlias,
     EmptySlug,
+    UnknownFieldValue,
     NotFoundSentinel,
     EnglishImageIsArabic,
     ScriptMismatch,
@@ -56,7 +57,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 27] = [
+    pub const ALL: [Rule; 28] = [
         Rule::InputJson,
         Rule::InputShape,
         Rule::MissingField,
@@ -72,6 +73,7 @@ impl Rule {
         Rule::DuplicateCategory,
         Rule::BadAlias,
         Rule::EmptySlug,
+        Rule::UnknownFieldValue,
         Rule::NotFoundSentinel,
         Rule::EnglishImageIsArabic,
         Rule::ScriptMismatch,
@@ -113,11 +115,12 @@ impl Rule {
             Rule::DuplicateCategory => ("E020", "duplicate-category", E, "Two exported categories resolve to the same key.", "Remove or rename one of them."),
             Rule::BadAlias => ("E021", "bad-alias", E, "A category alias maps to a key that is not an exported category.", "Use `--alias from=to` with `to` one of the known category keys."),
             Rule::EmptySlug => ("E022", "empty-slug", E, "An English app name has no letter or digit to build a slug from, or an English developer name none to build the developer's key from.", "Give the app (or developer) an English name with letters or digits."),
+            Rule::UnknownFieldValue => ("E023", "unknown-field-value", E, "A record has a field the migrator does not know, and it holds a value (a non-blank string, a number or boolean, or a list or object with such a value inside): the load would lose it. Often a field of an older frontend format, e.g. `mainImage` and `screenshots` before they were split into `_en` and `_ar`.", "Rename the field to the one the hint names, or remove it; to load without it on purpose, pass `--ignore-field NAME` (it is then warning W105)."),
             Rule::NotFoundSentinel => ("W101", "not-found-sentinel", W, "An image URL ends in `.Not Found` (the frontend's placeholder for a missing file); it is loaded as null.", "Upload the image and put its real URL in the source."),
             Rule::EnglishImageIsArabic => ("W102", "english-image-is-arabic", W, "An English cover image or screenshot points at an `_ar` file.", "Upload the English image and point the `_en` field at it."),
             Rule::ScriptMismatch => ("W103", "script-mismatch", W, "An `_En` field contains Arabic script, or an `_Ar` field contains none.", "Move the text to the field of its language."),
             Rule::DeveloperMerged => ("W104", "developer-merged", W, "Records name the same developer (same normalised name or same website) with differing spellings or websites; they are merged into one developer, the first variant kept.", "Spell the developer the same way in every record."),
-            Rule::UnknownField => ("W105", "unknown-field", W, "A record has a field the migrator does not know; it is not loaded.", "Remove the field, or ask for it to be added to the schema."),
+            Rule::UnknownField => ("W105", "unknown-field", W, "A record has a field the migrator does not know that is empty (null, a blank string, or a list or object with nothing else inside), or one named by `--ignore-field`; it is not loaded.", "Remove the field, or ask for it to be added to the schema."),
             Rule::RatingRounded => ("W106", "rating-rounded", W, "Apps_Avg_Rating has more than two decimals; it is rounded to two (the column is NUMERIC(3,2)).", "Round the rating in the source."),
             Rule::BidiControl => ("W107", "bidi-control", W, "A text contains bidirectional override or isolate control characters (U+202A-U+202E, U+2066-U+2069); it is stored verbatim.", "Remove the control characters unless they are intended."),
             Rule::CategoryDerived => ("W108", "category-derived", W, "The input has no `categories` export; the category was derived from the keys the apps use.", "Extract with `qad-migrate extract` so the export's names, icons and order are kept."),

@@ -408,6 +408,21 @@ pub fn points_at_arabic_file(url: &str) -> bool {
         || stem.windows(4).any(|w| is(w, b"_ar_"))
 }
 
+/// A short, single-line quote of a value for messages.
+pub fn excerpt(value: &str) -> String {
+    const MAX: usize = 80;
+    let one_line: String = value
+        .chars()
+        .take(MAX + 1)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() > MAX {
+        format!("{}…", one_line.chars().take(MAX).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,20 +5,14 @@
 
 use std::fmt::Display;
 
+use crate::diagnostic::Diagnostic;
+use crate::limits::LIMIT_URL;
 use crate::model::Language;
-use crate::report::Diagnostic;
 use crate::rules::Rule;
 use crate::text::{
-    has_arabic, has_bidi_control, is_plain_ascii, normalize_scanned_url, url_host, UrlOutcome,
+    excerpt, has_arabic, has_bidi_control, is_plain_ascii, normalize_scanned_url, url_host,
+    UrlOutcome,
 };
-
-/// Column limits, in characters (PostgreSQL `varchar(n)` counts characters, not bytes).
-pub const LIMIT_NAME: usize = 200;
-pub const LIMIT_SHORT_DESCRIPTION: usize = 500;
-pub const LIMIT_DESCRIPTION: usize = 5000;
-pub const LIMIT_URL: usize = 500;
-pub const LIMIT_STATUS: usize = 50;
-pub const LIMIT_SOURCE_ID: usize = 200;
 
 /// A store link field and the hosts it may point at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,20 +272,5 @@ impl Checks<'_> {
                 Some(url)
             }
         }
-    }
-}
-
-/// A short, single-line quote of a value for messages.
-pub fn excerpt(value: &str) -> String {
-    const MAX: usize = 80;
-    let one_line: String = value
-        .chars()
-        .take(MAX + 1)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if one_line.chars().count() > MAX {
-        format!("{}…", one_line.chars().take(MAX).collect::<String>())
-    } else {
-        one_line
     }
 }

@@ -21,6 +21,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+mod common;
+
 use qad_core::{Dataset, Language, Migration};
 use serde_json::{json, Map, Value};
 
@@ -737,23 +739,9 @@ fn check_invariants(input: &Value, m: &Migration) -> Result<(), String> {
     Ok(())
 }
 
-/// `migrate_bytes` by the other decoder: records parsed into JSON values first, then typed
-/// (the path of `decode_bytes` + `migrate_owned`). `migrate_bytes` types them while parsing;
-/// both must give the same migration for every input, refused ones included.
-fn migrate_bytes_via_values(bytes: &[u8]) -> Migration {
-    match qad_core::decode_bytes(bytes) {
-        Ok(input) => qad_core::migrate_owned(input),
-        Err(e) => Migration {
-            dataset: qad_core::Dataset::default(),
-            report: qad_core::Report::new(None, qad_core::Counts::default(), vec![e.diagnostic]),
-            developer_variants: Vec::new(),
-        },
-    }
-}
-
 fn migrate_value(value: &Value) -> Migration {
-    match qad_core::decode_value(value.clone()) {
-        Ok(input) => qad_core::migrate(&input),
+    match common::decode_value(value.clone()) {
+        Ok(input) => common::migrate_decoded(input),
         Err(e) => panic!("decode_value refused a generated input: {e}"),
     }
 }
@@ -767,16 +755,16 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        let m = qad_core::migrate_bytes(&bytes);
+        let m = common::migrate_bytes(&bytes);
         prop_assert!(m.report.has_errors() || bytes.iter().any(|b| !b.is_ascii_whitespace()));
         prop_assert_eq!(m.report.counts, m.dataset.counts());
-        prop_assert_eq!(&migrate_bytes_via_values(&bytes), &m);
+        prop_assert_eq!(&common::migrate_bytes_via_values(&bytes), &m);
     }
 
     #[test]
     fn mutated_valid_input_never_panics(mutations in prop::collection::vec(mutation(), 1..6)) {
         let bytes = apply(valid_bytes(), &mutations);
-        let m = qad_core::migrate_bytes(&bytes);
+        let m = common::migrate_bytes(&bytes);
         let _ = (m.report.to_text(), m.report.to_markdown(), m.report.to_json());
         if !m.report.has_errors() {
             let text = std::str::from_utf8(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -784,31 +772,31 @@ proptest! {
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             check_invariants(&input, &m).map_err(TestCaseError::fail)?;
         }
-        prop_assert_eq!(&qad_core::migrate_bytes(&bytes), &m);
-        prop_assert_eq!(&migrate_bytes_via_values(&bytes), &m);
+        prop_assert_eq!(&common::migrate_bytes(&bytes), &m);
+        prop_assert_eq!(&common::migrate_bytes_via_values(&bytes), &m);
     }
 
     #[test]
     fn arbitrary_json_never_panics(value in any_json()) {
-        if let Ok(input) = qad_core::decode_value(value.clone()) {
-            let m = qad_core::migrate(&input);
+        if let Ok(input) = common::decode_value(value.clone()) {
+            let m = common::migrate_decoded(input.clone());
             prop_assert_eq!(m.report.counts, m.dataset.counts());
         }
         let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        prop_assert_eq!(qad_core::migrate_bytes(&bytes), migrate_bytes_via_values(&bytes));
+        prop_assert_eq!(common::migrate_bytes(&bytes), common::migrate_bytes_via_values(&bytes));
     }
 
     #[test]
     fn json_shaped_inputs_keep_the_invariants(value in input()) {
         let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        let m = qad_core::migrate_bytes(&bytes);
+        let m = common::migrate_bytes(&bytes);
         // The strict decoder (no repeated keys) reads text exactly as serde_json::Value does.
         // (Not compared with `value` itself: serde_json's float parsing, without its
         // `float_roundtrip` feature, may land one ULP off a 17-digit float.)
         let parsed: Value = serde_json::from_slice(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&migrate_value(&parsed), &m);
         // Deterministic: the same input, the same rows, ids, report and checksum.
-        let again = qad_core::migrate_bytes(&bytes);
+        let again = common::migrate_bytes(&bytes);
         prop_assert_eq!(&again, &m);
         prop_assert_eq!(again.dataset.checksum(), m.dataset.checksum());
         // Every rendering works; the report's figures are consistent.
@@ -835,7 +823,7 @@ fn generated_inputs_are_often_loadable() {
             .new_tree(&mut runner)
             .map(|t| t.current())
             .unwrap_or(Value::Null);
-        let m = qad_core::migrate_bytes(&serde_json::to_vec(&value).unwrap_or_default());
+        let m = common::migrate_bytes(&serde_json::to_vec(&value).unwrap_or_default());
         if m.is_loadable() && !m.dataset.apps.is_empty() {
             loadable += 1;
         }

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
 use qad_core::{I18n, Migration, Severity, SourceInput};
 
 fn fixture_root() -> PathBuf {
@@ -38,7 +40,7 @@ fn load_real_input() -> SourceInput {
         "node failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut input = qad_core::decode_bytes(&out.stdout).expect("module JSON decodes");
+    let mut input = common::decode_bytes(&out.stdout).expect("module JSON decodes");
     let read = |lang: &str| -> serde_json::Value {
         let path = root.join(format!("src/assets/i18n/{lang}.json"));
         serde_json::from_slice(&std::fs::read(path).expect("i18n file")).expect("i18n JSON")
@@ -51,7 +53,7 @@ fn load_real_input() -> SourceInput {
 fn migrate_real() -> Migration {
     // Node runs once per test binary; tests run in parallel.
     static INPUT: std::sync::OnceLock<SourceInput> = std::sync::OnceLock::new();
-    qad_core::migrate(INPUT.get_or_init(load_real_input))
+    common::migrate_decoded(INPUT.get_or_init(load_real_input).clone())
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Each rule, each way it can fire, on small records written for this project.
 
-use qad_core::{migrate, Diagnostic, Migration, Severity};
+mod common;
+
+use qad_core::{Diagnostic, Migration, Severity};
 use serde_json::{json, Value};
 
 /// One valid record; tests change one thing at a time.
@@ -47,7 +49,7 @@ fn input(apps: Vec<Value>) -> Value {
 }
 
 fn run(value: Value) -> Migration {
-    migrate(&qad_core::decode_value(value).expect("decodes"))
+    common::migrate_decoded(common::decode_value(value).expect("decodes"))
 }
 
 fn with(field: &str, value: Value) -> Migration {
@@ -61,6 +63,15 @@ fn codes(m: &Migration) -> Vec<&str> {
         .diagnostics
         .iter()
         .map(|d| d.code.as_str())
+        .collect()
+}
+
+/// Every finding of a code, in report order.
+fn all<'a>(m: &'a Migration, code: &str) -> Vec<&'a Diagnostic> {
+    m.report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code)
         .collect()
 }
 
@@ -86,44 +97,41 @@ fn a_clean_record_has_only_the_empty_link_warning() {
 
 #[test]
 fn input_that_is_not_json_or_not_the_right_shape() {
-    let e = qad_core::decode_str("{ \"applicationsData\": [ ").unwrap_err();
+    let e = common::decode_text("{ \"applicationsData\": [ ").unwrap_err();
     assert_eq!(e.diagnostic.code, "E001");
     assert!(e.diagnostic.message.contains("line 1"));
     assert_eq!(
-        qad_core::decode_bytes(b"[\xff]")
-            .unwrap_err()
-            .diagnostic
-            .code,
+        common::decode_bytes(b"[\xff]").unwrap_err().diagnostic.code,
         "E001"
     );
     assert_eq!(
-        qad_core::decode_str("42").unwrap_err().diagnostic.code,
+        common::decode_text("42").unwrap_err().diagnostic.code,
         "E002"
     );
     assert_eq!(
-        qad_core::decode_str(r#"{"format":"qad-migrate/apps","version":99,"applicationsData":[]}"#)
+        common::decode_text(r#"{"format":"qad-migrate/apps","version":99,"applicationsData":[]}"#)
             .unwrap_err()
             .diagnostic
             .code,
         "E002"
     );
     assert_eq!(
-        qad_core::decode_str(r#"{"format":"other","version":1}"#)
+        common::decode_text(r#"{"format":"other","version":1}"#)
             .unwrap_err()
             .diagnostic
             .code,
         "E002"
     );
     assert_eq!(
-        qad_core::decode_str(r#"{"applicationsData": {}}"#)
+        common::decode_text(r#"{"applicationsData": {}}"#)
             .unwrap_err()
             .diagnostic
             .code,
         "E002"
     );
     // A BOM is accepted.
-    assert!(qad_core::decode_bytes(b"\xEF\xBB\xBF[]").is_ok());
-    let m = qad_core::migrate_bytes(b"nope");
+    assert!(common::decode_bytes(b"\xEF\xBB\xBF[]").is_ok());
+    let m = common::migrate_bytes(b"nope");
     assert!(m.report.has_errors());
 }
 
@@ -227,7 +235,12 @@ fn ratings() {
 #[test]
 fn duplicate_ids_and_slugs() {
     let m = run(input(vec![app("1_A", "Alpha"), app("1_a", "Beta")]));
-    assert_eq!(find(&m, "E013").record.as_deref(), Some("1_a"));
+    // Records that share an id are named by their position too (see
+    // duplicate_ids_name_every_record_and_its_position).
+    assert_eq!(
+        find(&m, "E013").record.as_deref(),
+        Some("1_a (applicationsData[1])")
+    );
     // NFKC: a full-width letter is the same id.
     let m = run(input(vec![app("1_A", "Alpha"), app("1_\u{FF21}", "Beta")]));
     assert!(codes(&m).contains(&"E013"));
@@ -283,10 +296,13 @@ fn categories_resolve_by_key_display_name_or_alias() {
     );
 
     let mut i = input(vec![app("1_A", "Alpha")]);
-    i["categories"] = json!([{ "name": "" }, { "name": "Tools", "color": "red" }]);
+    i["categories"] = json!([{ "name": "" }, { "name": "Tools", "color": "red", "order": null }]);
     let m = run(i);
     assert_eq!(find(&m, "E010").record.as_deref(), Some("categories[0]"));
-    assert_eq!(find(&m, "W105").field.as_deref(), Some("color"));
+    // A category's unknown field with a value would be lost (E023); an empty one is W105.
+    assert_eq!(find(&m, "E023").field.as_deref(), Some("color"));
+    assert_eq!(find(&m, "E023").record.as_deref(), Some("categories[1]"));
+    assert_eq!(find(&m, "W105").field.as_deref(), Some("order"));
 }
 
 #[test]
@@ -492,9 +508,248 @@ fn english_images_pointing_at_arabic_files() {
 
 #[test]
 fn unknown_fields_are_reported_not_loaded() {
-    let m = with("Price", json!(3));
+    // With a value the load would lose it: an error (E023, below); empty, a warning.
+    let m = with("Price", json!(null));
     assert_eq!(find(&m, "W105").field.as_deref(), Some("Price"));
     assert!(m.is_loadable());
+    let m = with("Price", json!(3));
+    assert_eq!(find(&m, "E023").field.as_deref(), Some("Price"));
+    assert!(!m.is_loadable());
+}
+
+/// A record of the frontend's format of early 2025: one cover image and one screenshot list,
+/// not split by language.
+fn old_format_app(id: &str, name: &str) -> Value {
+    let mut a = app(id, name);
+    let map = a.as_object_mut().expect("object");
+    for field in [
+        "mainImage_en",
+        "mainImage_ar",
+        "screenshots_en",
+        "screenshots_ar",
+    ] {
+        map.remove(field);
+    }
+    map.insert(
+        "mainImage".into(),
+        json!("https://cdn.example.org/a/cover.png"),
+    );
+    map.insert(
+        "screenshots".into(),
+        json!(["https://cdn.example.org/a/01.png"]),
+    );
+    a
+}
+
+#[test]
+fn unknown_fields_with_values_are_errors_naming_record_position_and_field() {
+    let m = run(input(vec![
+        app("1_A", "Alpha"),
+        old_format_app("2_B", "Beta"),
+    ]));
+    assert!(!m.is_loadable());
+    let lost = all(&m, "E023");
+    assert_eq!(lost.len(), 2, "{lost:?}");
+    for (d, field) in lost.iter().zip(["mainImage", "screenshots"]) {
+        assert_eq!(d.severity, Severity::Error);
+        assert_eq!(d.rule, "unknown-field-value");
+        assert_eq!(d.record.as_deref(), Some("2_B"));
+        assert_eq!(d.field.as_deref(), Some(field));
+        assert!(
+            d.message
+                .contains(&format!("{field:?} of applicationsData[1]")),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.hint.contains(&format!("`--ignore-field {field}`")),
+            "{}",
+            d.hint
+        );
+    }
+    assert!(lost[0]
+        .hint
+        .starts_with("Did you mean `mainImage_en` or `mainImage_ar`?"));
+    assert!(lost[1]
+        .hint
+        .starts_with("Did you mean `screenshots_en` or `screenshots_ar`?"));
+    // The rows are still built (for previews), without the old fields' data.
+    assert_eq!(m.dataset.apps[1].main_image_en_url, None);
+}
+
+#[test]
+fn empty_unknown_fields_stay_warnings() {
+    for empty in [
+        json!(null),
+        json!(""),
+        json!("  "),
+        json!([]),
+        json!({}),
+        json!([null, ""]),
+        json!({ "a": [], "b": null }),
+    ] {
+        let m = with("mainImage", empty.clone());
+        assert_eq!(codes(&m), ["W105", "W110"], "{empty}");
+        assert!(m.is_loadable(), "{empty}");
+    }
+    // Numbers and booleans are data, zero and false too.
+    for value in [
+        json!(0),
+        json!(false),
+        json!(1.5),
+        json!([0]),
+        json!({ "a": "x" }),
+        json!(" x "),
+    ] {
+        assert!(
+            codes(&with("mainImage", value.clone())).contains(&"E023"),
+            "{value}"
+        );
+    }
+}
+
+#[test]
+fn ignore_fields_make_exactly_those_fields_warnings_again() {
+    let mut i = input(vec![old_format_app("1_A", "Alpha")]);
+    i["options"] = json!({ "ignoreFields": ["mainImage"] });
+    let m = run(i.clone());
+    assert_eq!(find(&m, "W105").field.as_deref(), Some("mainImage"));
+    assert!(find(&m, "W105")
+        .message
+        .contains("ignored (--ignore-field)"));
+    assert_eq!(find(&m, "E023").field.as_deref(), Some("screenshots"));
+    i["options"] = json!({ "ignoreFields": ["mainImage", "screenshots"] });
+    let m = run(i.clone());
+    assert!(m.is_loadable(), "{:?}", m.report.diagnostics);
+    assert_eq!(codes(&m), ["W105", "W105", "W110"]);
+    // The names are matched exactly (JSON keys are case-sensitive).
+    i["options"] = json!({ "ignoreFields": ["mainimage", "Screenshots"] });
+    assert_eq!(run(i.clone()).report.errors, 2);
+    // Kept in the envelope, so that qa-load re-validating apps.json gives the same verdict.
+    i["options"] = json!({ "ignoreFields": ["screenshots", "mainImage"] });
+    let decoded = common::decode_value(i).expect("decodes");
+    let text = serde_json::to_string(&decoded.to_envelope(None)).expect("serialises");
+    assert!(
+        text.contains(
+            r#""options":{"categoryAliases":{},"ignoreFields":["mainImage","screenshots"]}"#
+        ),
+        "{text}"
+    );
+    assert!(common::migrate_bytes(text.as_bytes()).is_loadable());
+    // Without any, the envelope's options are as before.
+    let plain = common::decode_value(input(vec![app("1_A", "Alpha")])).expect("decodes");
+    let text = serde_json::to_string(&plain.to_envelope(None)).expect("serialises");
+    assert!(
+        text.contains(r#""options":{"categoryAliases":{}}"#),
+        "{text}"
+    );
+    assert!(qad_core::Options::parse_ignore_field(" ").is_err());
+    assert_eq!(
+        qad_core::Options::parse_ignore_field("mainImage"),
+        Ok("mainImage".to_string())
+    );
+}
+
+#[test]
+fn the_hint_names_the_closest_known_fields() {
+    use qad_core::decode::{closest_fields, unknown_field_hint, APP_FIELDS};
+    let close = |name: &str| closest_fields(name, &APP_FIELDS);
+    assert_eq!(close("mainImage"), ["mainImage_en", "mainImage_ar"]);
+    assert_eq!(close("screenshots"), ["screenshots_en", "screenshots_ar"]);
+    // A language suffix of another case, a missing letter, a different case.
+    assert_eq!(
+        close("Developer_Name"),
+        ["Developer_Name_En", "Developer_Name_Ar"]
+    );
+    assert_eq!(close("screenshot_en"), ["screenshots_en"]);
+    assert_eq!(close("name_en"), ["Name_En"]);
+    assert_eq!(close("AppStoreLink"), ["AppStore_Link"]);
+    assert_eq!(close("Developer_Websit"), ["Developer_Website"]);
+    // Nothing close: no guess.
+    assert!(close("Favourite_Colour").is_empty());
+    assert!(close("Price").is_empty());
+    assert!(close("x").is_empty());
+    assert!(close(&"mainImage".repeat(100)).is_empty());
+    let hint = unknown_field_hint("Price", &APP_FIELDS);
+    assert!(
+        hint.starts_with("No known field is close to \"Price\"."),
+        "{hint}"
+    );
+    assert!(hint.contains("`--ignore-field Price`"), "{hint}");
+}
+
+#[test]
+fn duplicate_ids_name_every_record_and_its_position() {
+    let m = run(input(vec![
+        app("1_A", "Alpha"),
+        app("2_B", "Beta"),
+        app("1_a", "Alpha Two"),
+        app("1_A", "Alpha Three"),
+    ]));
+    let dups = all(&m, "E013");
+    // One per repeating record, each naming all of them.
+    assert_eq!(dups.len(), 2);
+    let all = r#"id "1_A", Name_En "Alpha"), applicationsData[2] (id "1_a", Name_En "Alpha Two"), applicationsData[3] (id "1_A", Name_En "Alpha Three")"#;
+    for d in &dups {
+        assert!(
+            d.message
+                .contains("is shared by 3 records: applicationsData[0] (")
+                && d.message.ends_with(all),
+            "{}",
+            d.message
+        );
+    }
+    assert_eq!(dups[0].record.as_deref(), Some("1_a (applicationsData[2])"));
+    assert_eq!(dups[1].record.as_deref(), Some("1_A (applicationsData[3])"));
+    // Every finding of those records names the record by id and position: one heading each.
+    let text = m.report.to_text();
+    for heading in [
+        "1_A (applicationsData[0]) (",
+        "1_a (applicationsData[2]) (",
+        "1_A (applicationsData[3]) (",
+    ] {
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with(heading)).count(),
+            1,
+            "{heading}\n{text}"
+        );
+    }
+    assert!(!text.lines().any(|l| l.starts_with("1_A (0")), "{text}");
+    // The record without a shared id keeps its plain name.
+    assert!(text.lines().any(|l| l.starts_with("2_B (")), "{text}");
+    let markdown = m.report.to_markdown();
+    assert!(
+        markdown.contains("### 1_A (applicationsData[0])"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("### 1_a (applicationsData[2])"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn duplicate_ids_findings_before_the_check_are_renamed_too() {
+    // A wrong type is found while decoding, before the ids are compared.
+    let mut b = app("1_A", "Alpha Two");
+    b["sort"] = json!("2");
+    let m = run(input(vec![app("1_A", "Alpha"), b]));
+    assert_eq!(
+        find(&m, "E011").record.as_deref(),
+        Some("1_A (applicationsData[1])")
+    );
+    // A hostile input repeating one id everywhere names ten records and counts the rest.
+    let many: Vec<Value> = (0..25).map(|i| app("1_A", &format!("App {i}"))).collect();
+    let m = run(input(many));
+    let d = find(&m, "E013");
+    assert!(
+        d.message
+            .starts_with("id \"1_A\" is shared by 25 records: "),
+        "{}",
+        d.message
+    );
+    assert!(d.message.ends_with(", and 15 more"), "{}", d.message);
+    assert_eq!(d.message.matches("applicationsData[").count(), 10);
 }
 
 #[test]
@@ -521,12 +776,7 @@ fn developers_merge_by_name_or_website_never_by_shared_host() {
         m.dataset.developers[0].website.as_deref(),
         Some("https://example.org")
     );
-    let merged: Vec<&Diagnostic> = m
-        .report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "W104")
-        .collect();
+    let merged = all(&m, "W104");
     assert_eq!(merged.len(), 2, "{merged:?}");
     assert!(merged
         .iter()
@@ -586,12 +836,15 @@ fn reports_render_as_json_markdown_and_text() {
 
 #[test]
 fn envelope_round_trips() {
-    let input = qad_core::decode_value(input(vec![app("1_A", "Alpha")])).expect("decodes");
+    let input = common::decode_value(input(vec![app("1_A", "Alpha")])).expect("decodes");
     let envelope = input.to_envelope(Some("test".into()));
     let text = serde_json::to_string(&envelope).expect("serialises");
     assert!(text.contains("\"format\":\"qad-migrate/apps\""));
-    let back = qad_core::decode_str(&text).expect("decodes");
-    assert_eq!(migrate(&back).dataset, migrate(&input).dataset);
+    let back = common::decode_text(&text).expect("decodes");
+    assert_eq!(
+        common::migrate_decoded(back).dataset,
+        common::migrate_decoded(input).dataset
+    );
 }
 
 #[test]
@@ -602,7 +855,7 @@ fn hostile_sizes_stay_bounded() {
     // Deep nesting is refused by the JSON decoder, not by a stack overflow.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(
-        qad_core::decode_str(&deep).unwrap_err().diagnostic.code,
+        common::decode_text(&deep).unwrap_err().diagnostic.code,
         "E001"
     );
     // 10,000 categories.

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use std::collections::BTreeMap;
 
-use qad_core::{Counts, Migration, Report, Severity, SourceInfo};
+use qad_core::{Migration, Report, Severity, SourceInfo};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Failure, InputError};
@@ -67,14 +67,23 @@ pub fn prepare(
     let file_sha256 = crate::bookkeeping::hex(&Sha256::digest(&bytes));
     tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
 
-    let decoded = qad_core::decode_bytes_typed(&bytes);
-    // The raw bytes and, below, the decoded records are let go as soon as the next stage has
-    // what it needs: the input can be large, and the load holds the rows for a while.
-    drop(bytes);
-    let mut input = match decoded {
-        Ok(i) => i,
+    let mut options = qad_core::Options::default();
+    for (from, to) in aliases {
+        tracing::info!(target: "qa_load::input", %from, %to, "category alias from the command line");
+        options.category_aliases.insert(from, to);
+    }
+    for name in ignore_fields {
+        let name =
+            qad_core::Options::parse_ignore_field(name).map_err(|e| Failure::usage("usage", e))?;
+        tracing::info!(target: "qa_load::input", field = %name, "ignored field from the command line");
+        options.ignore_fields.insert(name);
+    }
+    // The raw bytes (Input::File) and the decoded records are let go as soon as the next stage
+    // has what it needs: the input can be large, and the load holds the rows for a while.
+    let migration = match qad_core::migrate(qad_core::Input::File(bytes), &options) {
+        Ok(m) => m,
         Err(e) => {
-            let report = Report::new(None, Counts::default(), vec![e.diagnostic.clone()]);
+            let report = e.report();
             emit_report(&report, report_file)?;
             eprint!("{}", report.to_text());
             return Err(Failure::input(
@@ -86,16 +95,10 @@ pub fn prepare(
             ));
         }
     };
-    for (from, to) in aliases {
-        tracing::info!(target: "qa_load::input", %from, %to, "category alias from the command line");
-        input.options.category_aliases.insert(from, to);
-    }
 
-    let source = input.source.clone();
-    let aliases = input.options.category_aliases.clone();
-    let ignored_fields = ignore_fields.to_vec();
-    // The input is consumed: its text moves into the rows rather than being copied.
-    let migration = qad_core::migrate_typed(input);
+    let source = migration.report.source.clone();
+    let aliases = migration.options.category_aliases.clone();
+    let ignored_fields: Vec<String> = migration.options.ignore_fields.iter().cloned().collect();
     let checksum = migration.dataset.checksum();
     let report = &migration.report;
     let c = report.counts;

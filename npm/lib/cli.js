@@ -17,6 +17,7 @@ const LOAD_OPTIONS = {
   i18n: { type: "string" },
   "no-i18n": { type: "boolean" },
   alias: { type: "string", multiple: true },
+  "ignore-field": { type: "string", multiple: true },
 };
 
 const COMMANDS = {
@@ -46,7 +47,10 @@ const LOAD_HELP = `Frontend options:
                       (default: ${api.DEFAULT_I18N_DIR}; the files are optional)
   --no-i18n           do not read the i18n files
   --alias FROM=TO     map the category key FROM used by apps to the exported category TO
-                      (repeatable), e.g. --alias other=tools`;
+                      (repeatable), e.g. --alias other=tools
+  --ignore-field NAME load without the unknown field NAME on purpose (repeatable): a value
+                      in it is then warning W105 instead of error E023, e.g. --ignore-field
+                      mainImage for the older format's cover image`;
 
 const HELP = {
   main: `qad-migrate ${api.VERSION}: validate and extract the Quran Apps Directory data
@@ -86,7 +90,7 @@ ${EXIT_CODES.ioError} the report file cannot be written.
   extract: `Usage: qad-migrate extract --out FILE [options]
 
 Validates like \`validate\`, then writes the interchange file (format qad-migrate/apps, version 1):
-the exported data, the i18n category names, the alias options, and the module's path relative
+the exported data, the i18n category names, the alias and ignore-field options, and the module's path relative
 to the root with the SHA-256 of its bytes. \`qa-load --input FILE\` reads it. When the data has
 validation errors nothing is written (an existing FILE is left as it was) and the exit code is 1.
 
@@ -155,6 +159,12 @@ function loadOptions(values) {
   } catch (e) {
     throw usage(`--alias: ${e.message}`);
   }
+  let ignoreFields;
+  try {
+    ignoreFields = api.parseIgnoreFields(values["ignore-field"] ?? []);
+  } catch (e) {
+    throw usage(e.message);
+  }
   if (values.i18n !== undefined && values["no-i18n"]) throw usage("--i18n and --no-i18n exclude each other");
   for (const name of ["root", "module", "i18n"]) {
     if (values[name] === "") throw usage(`--${name} needs a value`);
@@ -164,6 +174,7 @@ function loadOptions(values) {
     modulePath: values.module,
     i18nDir: values["no-i18n"] ? false : values.i18n,
     aliases,
+    ignoreFields,
   };
 }
 
@@ -263,6 +274,7 @@ async function cmdPreview(io, values, signals) {
       allowNonLoopback: Boolean(values["allow-remote"]),
       i18nDir: opts.i18nDir,
       aliases: opts.aliases,
+      ignoreFields: opts.ignoreFields,
     });
   } catch (e) {
     if (e instanceof api.LoadError || (e && e.exitCode === EXIT_CODES.loadError)) throw e;

@@ -41,6 +41,8 @@ export interface LoadFrontendOptions {
   i18nDir?: string | false;
   /** Category aliases: ["other=tools"] specs or { other: "tools" }. */
   aliases?: string[] | Record<string, string>;
+  /** Unknown fields to drop on purpose, e.g. ["mainImage"]: a value in one is then warning W105 instead of error E023. */
+  ignoreFields?: string[];
   /** Longest time the module may take to evaluate, in ms (default 10000). */
   timeoutMs?: number;
 }
@@ -65,7 +67,7 @@ export interface SourceInfo {
 }
 
 export interface LoadedFrontend {
-  input: FrontendInput & { source: SourceRef; options: { categoryAliases: Record<string, string> } };
+  input: FrontendInput & { source: SourceRef; options: { categoryAliases: Record<string, string>; ignoreFields?: string[] } };
   sourceInfo: SourceInfo;
 }
 
@@ -136,6 +138,8 @@ export declare function envelopeText(envelope: Envelope): string;
 export declare function writeFileAtomic(file: string, text: string): void;
 /** Parses ["from=to"] alias specs (or an object) to { from: to }, lower-cased. Throws TypeError. */
 export declare function parseAliases(aliases: string[] | Record<string, string> | undefined): Record<string, string>;
+/** Checks ignore-field names (not blank; throws TypeError) and returns them sorted, without repeats. */
+export declare function parseIgnoreFields(names: string[] | undefined): string[];
 /** Category names out of the frontend's whole en.json / ar.json objects. */
 export declare function i18nFromFrontendFiles(en: unknown, ar: unknown): I18nNames;
 export declare function rules(): RuleDoc[];

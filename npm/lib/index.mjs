@@ -17,6 +17,7 @@ export const {
   envelopeText,
   writeFileAtomic,
   parseAliases,
+  parseIgnoreFields,
   i18nFromFrontendFiles,
   rules,
   rulesMarkdown,

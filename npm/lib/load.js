@@ -46,7 +46,7 @@ function exportNames(exports) {
  * Loads the frontend: the module's `applicationsData` and `categories` exports, the i18n category
  * names, and where they came from. Throws LoadError (exit code 8) when it cannot.
  *
- * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, timeoutMs?: number}} [options]
+ * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, ignoreFields?: string[], timeoutMs?: number}} [options]
  */
 function loadFrontend(options = {}) {
   const root = frontendRoot(options.root ?? process.cwd());
@@ -98,6 +98,8 @@ function loadFrontend(options = {}) {
 
   input.source = { module: rel, sha256 };
   input.options = { categoryAliases: normaliseAliases(options.aliases) };
+  const ignoreFields = normaliseIgnoreFields(options.ignoreFields);
+  if (ignoreFields.length > 0) input.options.ignoreFields = ignoreFields;
 
   const sourceInfo = {
     root,
@@ -134,10 +136,26 @@ function normaliseAliases(aliases) {
   return out;
 }
 
+/**
+ * Unknown fields to drop on purpose (`--ignore-field NAME`): names as the records spell them,
+ * sorted and without repeats, as the core keeps them. A blank name throws a TypeError.
+ */
+function normaliseIgnoreFields(names) {
+  if (names == null) return [];
+  if (!Array.isArray(names)) throw new TypeError("ignoreFields must be an array of field names");
+  for (const name of names) {
+    if (typeof name !== "string" || name.trim() === "") {
+      throw new TypeError(`--ignore-field needs a field name (e.g. --ignore-field mainImage); got ${JSON.stringify(name)}`);
+    }
+  }
+  return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 module.exports = {
   DEFAULT_MODULE,
   DEFAULT_I18N_DIR,
   LoadError,
   loadFrontend,
   normaliseAliases,
+  normaliseIgnoreFields,
 };

@@ -202,6 +202,12 @@ export type Migration = {
    * Every spelling each developer was merged from.
    */
   developer_variants: Array<DeveloperVariants>,
+  /**
+   * The record each app row was made from, as the report's findings name it (one per row of
+   * `dataset.apps`, in the same order): records that share an id are told apart there by
+   * their position, `1_Wahy (applicationsData[3])`.
+   */
+  app_records: Array<string>,
 };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
@@ -223,6 +229,11 @@ export type MigrationOptions = {
    * App category key -> exported category key, e.g. `other` -> `tools`.
    */
   categoryAliases: { [key in string]: string },
+  /**
+   * Unknown fields to drop on purpose: a value in one of them is warning W105 instead of
+   * error E023. Names as the records spell them (case-sensitive). Written only when not empty.
+   */
+  ignoreFields?: Array<string>,
 };
 
 /**

@@ -63,6 +63,9 @@ export function normalise(result) {
       diagnostics: (report.diagnostics || []).map(plain),
     },
     variants: (r.developer_variants || r.developerVariants || []).map(plain),
+    // The record each app was made from, as findings name it (records sharing an id carry
+    // their position); the app's source id when the core gave none.
+    appRecords: r.app_records || r.appRecords || [],
   };
 }
 
@@ -75,7 +78,10 @@ export function buildIndex(m) {
   const catByKey = new Map(ds.categories.map((c) => [c.key, c]));
   const appById = new Map(ds.apps.map((a) => [a.id, a]));
   const appBySlug = new Map(ds.apps.map((a) => [a.slug, a]));
-  const appBySource = new Map(ds.apps.map((a) => [a.source_id, a]));
+  // The record name findings use for each app: its source id, or, for records that share an
+  // id, the core's name with the position.
+  const recordOfApp = new Map(ds.apps.map((a, i) => [a.id, m.appRecords?.[i] || a.source_id]));
+  const appByRecord = new Map(ds.apps.map((a) => [recordOfApp.get(a.id), a]));
 
   const catsOfApp = new Map();
   const appsOfCat = new Map();
@@ -112,20 +118,20 @@ export function buildIndex(m) {
   sortedCats.forEach((c, i) => catRecord.set(c.id, `categories[${i}]`));
 
   const ix = {
-    devById, catById, catByKey, appById, appBySlug, appBySource, catsOfApp, appsOfCat, shotsOfApp,
+    devById, catById, catByKey, appById, appBySlug, appByRecord, catsOfApp, appsOfCat, shotsOfApp,
     appsOfDev, variantOfDev, diagsOf, ruleCounts, ruleList, sortedCats, catRecord,
-    appDiags: (a) => diagsOf.get(a.source_id) || [],
+    appDiags: (a) => diagsOf.get(recordOfApp.get(a.id)) || [],
     // A developer's own findings, plus those its apps' records carry about developer fields
     // (W104 merges, an Arabic name in the English field, an empty website, a logo URL).
     devDiags: (d) => {
       const own = diagsOf.get(`developer:${d.key}`) || [];
       const fromApps = (appsOfDev.get(d.id) || []).flatMap((a) =>
-        (diagsOf.get(a.source_id) || []).filter((x) => x.field && /^developer_/i.test(x.field)));
+        (diagsOf.get(recordOfApp.get(a.id)) || []).filter((x) => x.field && /^developer_/i.test(x.field)));
       return [...own, ...fromApps];
     },
     catDiags: (c) => diagsOf.get(catRecord.get(c.id)) || [],
   };
-  const appRecords = new Set(ds.apps.map((a) => a.source_id));
+  const appRecords = new Set(recordOfApp.values());
   const devRecords = new Set(ds.developers.map((d) => `developer:${d.key}`));
   const catRecords = new Set(catRecord.values());
   ix.isAttached = (d) => d.record && (appRecords.has(d.record) || devRecords.has(d.record) || catRecords.has(d.record));
@@ -197,7 +203,7 @@ export function shownFindings(m, ix, filters) {
 /** The names of the app a record is, for searching findings ('' for other records). */
 export function recordName(ix, record) {
   if (!record) return '';
-  const app = ix.appBySource.get(record);
+  const app = ix.appByRecord.get(record);
   return app ? `${app.name_en} ${app.name_ar}` : '';
 }
 

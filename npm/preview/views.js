@@ -141,7 +141,7 @@ function renderFindings(view, state) {
   const list = shownFindings(state.m, ix, state.filters);
   if (!counted(view, list, 'findings', 'finding', 'No findings: every rule passes.')) return;
   const rows = list.shown.map((d) => {
-    const app = d.record ? ix.appBySource.get(d.record) : null;
+    const app = d.record ? ix.appByRecord.get(d.record) : null;
     return h('tr', { class: `finding finding-${d.severity}`, dataset: { code: d.code } },
       h('td', null, h('span', { class: `badge ${severityClass(d)}`, text: d.code })),
       h('td', { class: 'diag-rule', text: d.rule }),

@@ -153,6 +153,22 @@ test("transform gives the rows with deterministic ids and the developer variants
   assert.ok(noor, JSON.stringify(a.developer_variants));
 });
 
+test("ignoreFields reach the core through input.options, and the envelope keeps them", () => {
+  const without = api.validateFrontend({ root: fe("old-format") });
+  assert.equal(without.report.errors, 3);
+  assert.ok(without.report.diagnostics.every((d) => d.severity === "warning" || d.code === "E023"));
+  const ignored = api.validateFrontend({ root: fe("old-format"), ignoreFields: ["screenshots", "mainImage", "screenshots"] });
+  assert.equal(ignored.report.errors, 0);
+  assert.deepEqual(ignored.input.options, { categoryAliases: {}, ignoreFields: ["mainImage", "screenshots"] });
+  const x = api.extract({ root: fe("old-format"), ignoreFields: ["mainImage", "screenshots"] });
+  assert.equal(x.ok, true);
+  assert.deepEqual(x.envelope.options.ignoreFields, ["mainImage", "screenshots"]);
+  assert.deepEqual(api.parseIgnoreFields(["b", "a", "b"]), ["a", "b"]);
+  assert.deepEqual(api.parseIgnoreFields(undefined), []);
+  assert.throws(() => api.parseIgnoreFields([""]), TypeError);
+  assert.throws(() => api.loadFrontend({ root: fe("old-format"), ignoreFields: "mainImage" }), TypeError);
+});
+
 test("aliases reach the core through input.options", () => {
   const dir = tmpDir("alias");
   fs.mkdirSync(path.join(dir, "src/app/services"), { recursive: true });
@@ -183,16 +199,18 @@ test("extract writes only valid data, atomically", () => {
   assert.equal(bad.ok, false);
   assert.equal(bad.envelope, null);
   assert.equal(bad.written, null);
-  assert.equal(bad.report.errors, 7);
+  assert.equal(bad.report.errors, 8);
   assert.deepEqual(fs.readdirSync(dir), ["apps.json"]);
 });
 
 test("renderReport: text, markdown, json; an unknown format throws", () => {
   const report = api.validate(api.loadFrontend({ root: fe("data-errors") }).input);
-  assert.match(api.renderReport(report), /^1_Alpha \(7 error\(s\), 1 warning\(s\)\)$/m);
+  // The two records that share the id 1_Alpha are told apart by their positions.
+  assert.match(api.renderReport(report), /^1_Alpha \(applicationsData\[0\]\) \(4 error\(s\), 0 warning\(s\)\)$/m);
+  assert.match(api.renderReport(report), /^1_Alpha \(applicationsData\[1\]\) \(4 error\(s\), 1 warning\(s\)\)$/m);
   assert.match(api.renderReport(report, "markdown"), /^# Migration validation report/);
   const json = JSON.parse(api.renderReport(report, "json"));
-  assert.equal(json.errors, 7);
+  assert.equal(json.errors, 8);
   assert.deepEqual(json.diagnostics, report.diagnostics);
   // A parsed JSON report renders again (byRule is ignored).
   assert.equal(api.renderReport(json, "text"), api.renderReport(report, "text"));

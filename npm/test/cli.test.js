@@ -30,24 +30,30 @@ test("validate: the current directory is the default root", () => {
 test("validate: data errors exit 1, each with its app, field, code and hint", () => {
   const r = runCli(["validate", "--root", fe("data-errors")]);
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stdout, /^1_Alpha \(7 error\(s\), 1 warning\(s\)\)$/m);
-  for (const code of ["E010", "E011", "E012", "E013", "E015", "E016", "E017"]) {
+  // The two records that share the id 1_Alpha have a heading each, with their positions.
+  assert.match(r.stdout, /^1_Alpha \(applicationsData\[0\]\) \(4 error\(s\), 0 warning\(s\)\)$/m);
+  assert.match(r.stdout, /^1_Alpha \(applicationsData\[1\]\) \(4 error\(s\), 1 warning\(s\)\)$/m);
+  assert.match(
+    r.stdout,
+    /error E013 \[duplicate-id\] id: id "1_Alpha" is shared by 2 records: applicationsData\[0\] \(id "1_Alpha", Name_En "Alpha"\), applicationsData\[1\] \(id "1_Alpha", Name_En "Alpha Two"\)\n/,
+  );
+  for (const code of ["E010", "E011", "E012", "E013", "E015", "E016", "E017", "E023"]) {
     assert.match(r.stdout, new RegExp(`error ${code} \\[`), code);
   }
   assert.match(r.stdout, /error E010 \[missing-field\] Name_Ar: is empty\n\s+hint: Fill in the field/);
-  assert.match(r.stdout, /INVALID: the load will refuse this input — 7 error\(s\), 6 warning\(s\)/);
+  assert.match(r.stdout, /INVALID: the load will refuse this input — 8 error\(s\), 6 warning\(s\)/);
 });
 
 test("validate --format json prints the structured report; --format markdown the Markdown", () => {
   const r = runCli(["validate", "--root", fe("data-errors"), "--format", "json"]);
   assert.equal(r.status, 1);
   const report = JSON.parse(r.stdout);
-  assert.equal(report.errors, 7);
+  assert.equal(report.errors, 8);
   assert.equal(report.warnings, 6);
   assert.ok(Array.isArray(report.byRule) && report.byRule.length > 0);
   assert.deepEqual(
     report.diagnostics.filter((d) => d.severity === "error").map((d) => d.code).sort(),
-    ["E010", "E011", "E012", "E013", "E015", "E016", "E017"],
+    ["E010", "E011", "E012", "E013", "E015", "E016", "E017", "E023"],
   );
   assert.equal(report.source.module, MODULE);
   const md = runCli(["validate", "--root", fe("valid"), "--format", "markdown"]);
@@ -62,7 +68,8 @@ test("validate --report FILE.md writes the Markdown report, also when there are 
   assert.equal(r.status, 1);
   const md = fs.readFileSync(file, "utf8");
   assert.match(md, /^# Migration validation report/);
-  assert.match(md, /\*\*INVALID: the load will refuse this input\*\* — 7 error\(s\), 6 warning\(s\)/);
+  assert.match(md, /\*\*INVALID: the load will refuse this input\*\* — 8 error\(s\), 6 warning\(s\)/);
+  assert.match(md, /^### 1_Alpha \(applicationsData\[1\]\)$/m);
   assert.match(md, /\| E015 \| error \| categories\[1\] \|/);
 });
 
@@ -96,11 +103,65 @@ test("extract refuses to write when validation has errors: exit 1, existing file
   assert.equal(fresh.status, 1);
   assert.ok(!fs.existsSync(out), "nothing written");
   assert.deepEqual(fs.readdirSync(dir), []);
-  assert.match(fresh.stderr, /apps\.json not written: the data has 7 validation error\(s\)/);
+  assert.match(fresh.stderr, /apps\.json not written: the data has 8 validation error\(s\)/);
   fs.writeFileSync(out, "previous");
   const again = runCli(["extract", "--root", fe("data-errors"), "--out", out]);
   assert.equal(again.status, 1);
   assert.equal(fs.readFileSync(out, "utf8"), "previous");
+});
+
+test("validate: a module of the older format (mainImage, screenshots) exits 1, naming record, position and field, with the hint", () => {
+  const r = runCli(["validate", "--root", fe("old-format")]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^1_Old Mushaf \(2 error\(s\), 0 warning\(s\)\)$/m);
+  assert.match(
+    r.stdout,
+    /^  error E023 \[unknown-field-value\] mainImage: unknown field "mainImage" of applicationsData\[0\] holds a value that no column takes; the load would lose it\n      hint: Did you mean `mainImage_en` or `mainImage_ar`\? .*`--ignore-field mainImage`/m,
+  );
+  assert.match(
+    r.stdout,
+    /^  error E023 \[unknown-field-value\] screenshots: unknown field "screenshots" of applicationsData\[0\] .*\n      hint: Did you mean `screenshots_en` or `screenshots_ar`\? .*`--ignore-field screenshots`/m,
+  );
+  assert.match(r.stdout, /^  error E023 \[unknown-field-value\] mainImage: unknown field "mainImage" of applicationsData\[1\]/m);
+  // The second record's screenshot list is empty: nothing is lost, a warning.
+  assert.match(r.stdout, /^2_Old Tafsir \(1 error\(s\), 1 warning\(s\)\)$/m);
+  assert.match(r.stdout, /^  warning W105 \[unknown-field\] screenshots: unknown field "screenshots" is not loaded$/m);
+  assert.match(r.stdout, /INVALID: the load will refuse this input — 3 error\(s\), 1 warning\(s\)/);
+  const dir = tmpDir("old-format");
+  const out = path.join(dir, "apps.json");
+  const refused = runCli(["extract", "--root", fe("old-format"), "--out", out]);
+  assert.equal(refused.status, 1);
+  assert.ok(!fs.existsSync(out), "nothing written");
+});
+
+test("--ignore-field drops those fields on purpose: validate exits 0 with warnings; extract keeps the list in apps.json", () => {
+  const ignore = ["--ignore-field", "mainImage", "--ignore-field", "screenshots"];
+  const r = runCli(["validate", "--root", fe("old-format"), ...ignore]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^  warning W105 \[unknown-field\] mainImage: unknown field "mainImage" holds a value but is ignored \(--ignore-field\); it is not loaded$/m);
+  assert.doesNotMatch(r.stdout, /E023/);
+  assert.match(r.stdout, /VALID: the load can proceed — 0 error\(s\), 4 warning\(s\)/);
+  // Only the named fields: the other one is still an error.
+  const one = runCli(["validate", "--root", fe("old-format"), "--ignore-field", "mainImage"]);
+  assert.equal(one.status, 1);
+  assert.match(one.stdout, /error E023 \[unknown-field-value\] screenshots:/);
+  assert.doesNotMatch(one.stdout, /error E023 \[unknown-field-value\] mainImage:/);
+
+  const dir = tmpDir("old-format-ignored");
+  const out = path.join(dir, "apps.json");
+  const x = runCli(["extract", "--root", fe("old-format"), "--out", out, ...ignore, "--ignore-field", "mainImage"]);
+  assert.equal(x.status, 0, x.stderr);
+  const env = JSON.parse(fs.readFileSync(out, "utf8"));
+  assert.deepEqual(env.options, { categoryAliases: {}, ignoreFields: ["mainImage", "screenshots"] });
+  // The records are written as the module has them: the ignored fields are not removed.
+  assert.equal(env.applicationsData[0].mainImage, "https://cdn.example.org/1_Old Mushaf/cover_photo.png");
+  // Validating apps.json again (as qa-load does) gives the same verdict, from the file's own options.
+  const again = require("../lib/index.js").validate(fs.readFileSync(out));
+  assert.equal(again.errors, 0);
+  assert.equal(again.warnings, 4);
+  // Without the option, the envelope has no ignoreFields (unchanged for everyone else).
+  const plain = runCli(["extract", "--root", fe("valid"), "--out", "-"]);
+  assert.deepEqual(JSON.parse(plain.stdout).options, { categoryAliases: {} });
 });
 
 test("extract --out - writes the envelope to stdout and the report to stderr", () => {
@@ -201,6 +262,7 @@ test("usage errors are exit 2", () => {
     [["validate", "stray"], /Unexpected argument 'stray'/],
     [["validate", "--format", "html"], /--format must be one of text, json, markdown; got "html"/],
     [["validate", "--alias", "nonsense"], /--alias: alias "nonsense" is not of the form from=to/],
+    [["validate", "--ignore-field", " "], /--ignore-field needs a field name/],
     [["extract"], /extract needs --out FILE/],
     [["preview", "--port", "http"], /--port must be a number/],
     [["help", "nope"], /unknown command "nope"/],

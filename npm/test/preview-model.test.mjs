@@ -37,6 +37,11 @@ test('normalise and buildIndex: every row and finding reachable from the indexes
   assert.equal(ix.ruleCounts.get('W109').count, 2);
   const attached = m.report.diagnostics.filter(ix.isAttached).length;
   assert.equal(attached, m.report.diagnostics.length, 'every finding here is about a row');
+  // Two records share the id 1_Alpha: each one's findings go to its own app, by position.
+  const [first, second] = ['alpha', 'alpha-two'].map((s) => ix.appBySlug.get(s));
+  assert.ok(first && second, 'both apps of the shared id are rows');
+  assert.ok(ix.appDiags(first).every((d) => d.record === '1_Alpha (applicationsData[0])'));
+  assert.ok(ix.appDiags(second).some((d) => d.code === 'E013' && d.record === '1_Alpha (applicationsData[1])'));
   // What the bindings may hand back: Maps and missing members become plain objects and lists.
   const bare = normalise(new Map([['report', new Map([['errors', 2]])]]));
   assert.deepEqual(bare.dataset.apps, []);
@@ -55,7 +60,7 @@ test('summary: the cards and whether the load would proceed', () => {
   assert.equal(s.screenshotsAr + s.screenshotsEn, s.screenshots);
   assert.equal(s.links, valid.m.dataset.app_categories.length);
   const bad = summary(model('data-errors').m);
-  assert.deepEqual([bad.errors, bad.warnings, bad.loadable], [7, 6, false]);
+  assert.deepEqual([bad.errors, bad.warnings, bad.loadable], [8, 6, false]);
   assert.equal(bad.merged, 0);
   assert.equal(isMerged({ names_en: ['A', 'a'] }), true);
   assert.equal(isMerged({ names_en: ['A'], names_ar: [], websites: ['x'] }), false);
@@ -87,7 +92,7 @@ test('filters: severity, rule, category and search decide which rows are shown',
   const findings = shownFindings(m, ix, filters({ q: 'beta' }));
   assert.equal(findings.total, m.report.diagnostics.length);
   assert.deepEqual(findings.shown.map((d) => d.code).sort(), ['W102', 'W103', 'W106']);
-  const beta = ix.appBySource.get('3_Beta');
+  const beta = ix.appByRecord.get('3_Beta');
   assert.equal(recordName(ix, '3_Beta'), `${beta.name_en} بيتا`);
   assert.equal(recordName(ix, 'categories[0]'), '');
 });

@@ -2,10 +2,11 @@
 //! browser preview.
 //!
 //! Every export takes and returns plain JavaScript values. Inputs cross the boundary as JSON
-//! text (`JSON.stringify` on the JS side of the boundary) and are decoded by the core's own
-//! `decode_str_typed` / `decode_bytes_typed`, the functions `qa-load` uses on the file `qad-migrate extract`
-//! writes: the same input gives the same report in Node, in the browser and in `qa-load`. Outputs are serialised from the
-//! core's types with `serde-wasm-bindgen` in JSON-compatible mode (maps are plain objects).
+//! text (`JSON.stringify` on the JS side of the boundary) and go through the core's own entries,
+//! `qad_core::migrate` and `qad_core::decode`, which `qa-load` uses on the file `qad-migrate
+//! extract` writes: the same input gives the same report in Node, in the browser and in
+//! `qa-load`, an undecodable one included (`InputError::report`). Outputs are serialised from
+//! the core's types with `serde-wasm-bindgen` in JSON-compatible mode (maps are plain objects).
 //!
 //! The JS-independent parts (decoding, rendering) are plain Rust functions so that they are
 //! tested natively (`cargo test -p qad-wasm`).
@@ -13,9 +14,7 @@
 // `InputError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
 #![allow(clippy::result_large_err)]
 
-use qad_core::{
-    Diagnostic, I18n, InputError, Migration, Options, Report, Rule, SourceInput, TypedInput,
-};
+use qad_core::{I18n, Input, InputError, Migration, Options, Report, Rule};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -30,35 +29,17 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 // Plain Rust: decoding, migrating, rendering (tested natively)
 // ---------------------------------------------------------------------------------------------
 
-fn input_error(rule: Rule, message: String) -> InputError {
-    InputError {
-        diagnostic: Diagnostic::new(rule, None, None, message),
-    }
-}
-
-/// The one-error report of an input that could not be decoded.
-pub fn error_report(error: InputError) -> Report {
-    Report::new(None, qad_core::Counts::default(), vec![error.diagnostic])
-}
-
-/// The migration, or for an undecodable input an empty dataset with a one-error report.
-pub fn migration_of(decoded: Result<TypedInput, InputError>) -> Migration {
-    match decoded {
-        Ok(input) => qad_core::migrate_typed(input),
-        Err(e) => Migration {
-            dataset: qad_core::Dataset::default(),
-            report: error_report(e),
-            developer_variants: Vec::new(),
-        },
-    }
+/// The migration of an input (the input's own options apply), or for an undecodable input an
+/// empty dataset with the core's one-error report.
+pub fn migration_of(input: Result<Input<'_>, InputError>) -> Migration {
+    input
+        .and_then(|input| qad_core::migrate(input, &Options::default()))
+        .unwrap_or_else(Migration::from)
 }
 
 /// The report alone.
-pub fn report_of(decoded: Result<TypedInput, InputError>) -> Report {
-    match decoded {
-        Ok(input) => qad_core::migrate_typed(input).report,
-        Err(e) => error_report(e),
-    }
+pub fn report_of(input: Result<Input<'_>, InputError>) -> Report {
+    migration_of(input).report
 }
 
 /// Renders a report in one of the formats the command lines print.
@@ -85,6 +66,15 @@ enum JsonText {
     Bytes(Vec<u8>),
 }
 
+impl JsonText {
+    fn input(&self) -> Input<'_> {
+        match self {
+            JsonText::Text(text) => Input::Text(text),
+            JsonText::Bytes(bytes) => Input::Bytes(bytes),
+        }
+    }
+}
+
 fn json_text(input: &JsValue) -> Result<JsonText, InputError> {
     if let Some(text) = input.as_string() {
         return Ok(JsonText::Text(text));
@@ -96,12 +86,12 @@ fn json_text(input: &JsValue) -> Result<JsonText, InputError> {
     match js_sys::JSON::stringify(input) {
         Ok(text) => match text.as_string() {
             Some(text) => Ok(JsonText::Text(text)),
-            None => Err(input_error(
+            None => Err(InputError::new(
                 Rule::InputShape,
                 "no input: the value is undefined or a function".to_string(),
             )),
         },
-        Err(e) => Err(input_error(
+        Err(e) => Err(InputError::new(
             Rule::InputJson,
             format!(
                 "the input cannot be converted to JSON: {}",
@@ -111,19 +101,11 @@ fn json_text(input: &JsValue) -> Result<JsonText, InputError> {
     }
 }
 
-/// Decodes a JS input, records kept as JSON values (for the envelope).
-fn decode_js(input: &JsValue) -> Result<SourceInput, InputError> {
-    match json_text(input)? {
-        JsonText::Text(text) => qad_core::decode_str(&text),
-        JsonText::Bytes(bytes) => qad_core::decode_bytes(&bytes),
-    }
-}
-
-/// Decodes a JS input for a migration: records typed as they are parsed.
-fn decode_js_typed(input: &JsValue) -> Result<TypedInput, InputError> {
-    match json_text(input)? {
-        JsonText::Text(text) => qad_core::decode_str_typed(&text),
-        JsonText::Bytes(bytes) => qad_core::decode_bytes_typed(&bytes),
+/// The migration of a JS input (see [`migration_of`]).
+fn migration_of_js(input: &JsValue) -> Migration {
+    match json_text(input) {
+        Ok(text) => migration_of(Ok(text.input())),
+        Err(e) => migration_of(Err(e)),
     }
 }
 
@@ -162,7 +144,7 @@ const TS_TYPES: &'static str = r#"import type { Envelope, ExitCode, I18nNames, M
 pub fn transform(
     #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
 ) -> Result<JsValue, JsError> {
-    to_js(&migration_of(decode_js_typed(&input)))
+    to_js(&migration_of_js(&input))
 }
 
 /// Validates: the report only.
@@ -170,7 +152,7 @@ pub fn transform(
 pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
 ) -> Result<JsValue, JsError> {
-    to_js(&report_of(decode_js_typed(&input)))
+    to_js(&migration_of_js(&input).report)
 }
 
 /// Renders a report (as returned by `validate`/`transform`) as "text", "markdown" or "json":
@@ -191,7 +173,9 @@ pub fn make_envelope(
     #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
     generated_by: Option<String>,
 ) -> Result<JsValue, JsError> {
-    let decoded = decode_js(&input).map_err(|e| JsError::new(&e.to_string()))?;
+    let decoded = json_text(&input)
+        .and_then(|text| qad_core::decode(text.input()))
+        .map_err(|e| JsError::new(&e.to_string()))?;
     to_js(&decoded.to_envelope(generated_by))
 }
 
@@ -281,7 +265,7 @@ mod tests {
             "source": {"module": "src/app/services/applicationsData.ts", "sha256": "ab"},
             "options": {"categoryAliases": {"other": "tools"}}
         }"#;
-        let report = report_of(qad_core::decode_str_typed(text));
+        let report = report_of(Ok(Input::Text(text)));
         assert_eq!(
             report.source.as_ref().map(|s| s.module.as_str()),
             Some("src/app/services/applicationsData.ts")
@@ -296,13 +280,17 @@ mod tests {
     #[test]
     fn undecodable_input_gives_a_one_error_migration() {
         for (text, code) in [("42", "E002"), ("{\"applicationsData\": [1,]}", "E001")] {
-            let m = migration_of(qad_core::decode_str_typed(text));
+            let m = migration_of(Ok(Input::Text(text)));
             assert_eq!(m.report.errors, 1);
             assert_eq!(m.report.diagnostics[0].code, code);
             assert!(m.dataset.apps.is_empty() && m.developer_variants.is_empty());
         }
-        let m = migration_of(qad_core::decode_bytes_typed(b"\xff\xfe"));
+        let m = migration_of(Ok(Input::Bytes(b"\xff\xfe")));
         assert_eq!(m.report.diagnostics[0].code, "E001");
+        // A value JS could not turn into JSON is reported the same way.
+        let m = migration_of(Err(InputError::new(Rule::InputShape, "no input".into())));
+        assert_eq!(m.report.errors, 1);
+        assert_eq!(m.report.diagnostics[0].message, "no input");
     }
 
     #[test]
@@ -322,7 +310,7 @@ mod tests {
 
     #[test]
     fn render_rejects_unknown_formats() {
-        let report = report_of(qad_core::decode_str_typed("[]"));
+        let report = report_of(Ok(Input::Text("[]")));
         assert_eq!(render(&report, "text"), Ok(report.to_text()));
         assert_eq!(render(&report, "markdown"), Ok(report.to_markdown()));
         assert_eq!(render(&report, "json"), Ok(report.to_json()));

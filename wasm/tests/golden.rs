@@ -9,6 +9,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use qad_core::{Input, Migration, Options};
+
+/// What qa-load does with the bytes of `--input apps.json` (no options of its own).
+fn migrate_bytes(bytes: &[u8]) -> Migration {
+    qad_core::migrate(Input::Bytes(bytes), &Options::default()).unwrap_or_else(Migration::from)
+}
+
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../npm/test/fixtures")
 }
@@ -49,7 +56,7 @@ fn native_reports_match_the_committed_goldens() {
     for input in inputs {
         let bytes = fs::read(&input).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
         // What qa-load does with `--input apps.json`.
-        let report = qad_core::migrate_bytes(&bytes).report;
+        let report = migrate_bytes(&bytes).report;
         assert_eq!(
             report.to_text(),
             golden(&input, "report.txt"),
@@ -69,11 +76,11 @@ fn native_reports_match_the_committed_goldens() {
             input.display()
         );
         // What the wasm exports do with the same bytes (`validate(bytes)` in JS), and with their
-        // text (`validate(object)` goes through JSON.stringify, then the core's decode_str).
-        let from_bytes = qad_wasm::report_of(qad_core::decode_bytes_typed(&bytes));
+        // text (`validate(object)` goes through JSON.stringify, then the core's decoding of text).
+        let from_bytes = qad_wasm::report_of(Ok(Input::Bytes(&bytes)));
         assert_eq!(from_bytes, report, "qad-wasm report of {}", input.display());
         let text = String::from_utf8(bytes.clone()).unwrap_or_else(|e| panic!("{e}"));
-        let from_text = qad_wasm::migration_of(qad_core::decode_str_typed(&text));
+        let from_text = qad_wasm::migration_of(Ok(Input::Text(&text)));
         assert_eq!(
             from_text.report,
             report,
@@ -89,7 +96,7 @@ fn goldens_cover_errors_and_warnings() {
     let mut warnings = 0;
     for input in golden_inputs() {
         let bytes = fs::read(&input).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
-        let report = qad_core::migrate_bytes(&bytes).report;
+        let report = migrate_bytes(&bytes).report;
         errors += report.errors;
         warnings += report.warnings;
         assert!(

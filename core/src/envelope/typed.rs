@@ -8,7 +8,7 @@
 //! position with the same message by both paths; a test compares the two on the hostile corpus
 //! and on generated inputs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 // Not `IgnoredAny` for skipped values: it would skip nested objects without the duplicate-key
@@ -17,11 +17,13 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-use super::{duplicate_key, StrictValue, StrictVisitor};
-use crate::decode::{app_field_index, RawApp, RawField, RawItem, RawRecord, APP_FIELDS};
+use crate::decode::{
+    app_field_index, RawApp, RawField, RawItem, RawRecord, UnknownField, APP_FIELDS,
+};
+use crate::json::{duplicate_key, StrictValue, StrictVisitor};
 
 /// The whole input: its value with `applicationsData` emptied, and the records taken out of it.
-pub(super) struct Top {
+pub(crate) struct Top {
     pub value: Value,
     pub records: Vec<RawRecord>,
 }
@@ -213,8 +215,8 @@ impl<'de> Visitor<'de> for RecordSeed {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawRecord, A::Error> {
         let mut fields: [Option<RawField>; APP_FIELDS.len()] = Default::default();
-        // Unknown names sorted, as a JSON object map keeps them.
-        let mut unknown = BTreeSet::new();
+        // Unknown names sorted, as a JSON object map keeps them, with whether each holds a value.
+        let mut unknown = BTreeMap::new();
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key {
                 Key::Known(i) => {
@@ -224,17 +226,20 @@ impl<'de> Visitor<'de> for RecordSeed {
                     fields[i] = Some(map.next_value_seed(FieldSeed)?);
                 }
                 Key::Unknown(name) => {
-                    if unknown.contains(&name) {
+                    if unknown.contains_key(&name) {
                         return Err(duplicate_key(&name));
                     }
-                    unknown.insert(name);
-                    map.next_value_seed(Skip)?;
+                    let has_value = map.next_value_seed(Skip)?;
+                    unknown.insert(name, has_value);
                 }
             }
         }
         Ok(RawRecord::App(RawApp::from_parts(
             fields,
-            unknown.into_iter().collect(),
+            unknown
+                .into_iter()
+                .map(|(name, has_value)| UnknownField { name, has_value })
+                .collect(),
         )))
     }
 }
@@ -388,67 +393,75 @@ impl<'de> Visitor<'de> for ItemSeed {
 }
 
 /// A value that is not loaded (an unknown field, a wrong-typed one): parsed through, with the
-/// duplicate-key rule, and dropped.
+/// duplicate-key rule, and dropped. Gives whether it held a value, as
+/// [`crate::decode::carries_value`] says of the same value parsed.
 struct Skip;
 
 impl<'de> DeserializeSeed<'de> for Skip {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for Skip {
-    type Value = ();
+    type Value = bool;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(true)
     }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(true)
     }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(true)
     }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
+    fn visit_f64<E>(self, v: f64) -> Result<bool, E> {
+        // As StrictValue: a number JSON cannot hold would be null.
+        Ok(v.is_finite())
     }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
+    fn visit_str<E>(self, v: &str) -> Result<bool, E> {
+        Ok(!v.trim().is_empty())
     }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_none<E>(self) -> Result<(), E> {
-        Ok(())
+    fn visit_none<E>(self) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
         d.deserialize_any(Skip)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
         skip_seq(seq)
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
         skip_map(map)
     }
 }
 
-fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element_seed(Skip)?.is_some() {}
-    Ok(())
+/// Skips a list; whether an item held a value.
+fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<bool, A::Error> {
+    let mut any = false;
+    while let Some(item) = seq.next_element_seed(Skip)? {
+        any |= item;
+    }
+    Ok(any)
 }
 
-fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+/// Skips an object; whether a member held a value.
+fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<bool, A::Error> {
     let mut keys = BTreeSet::new();
+    let mut any = false;
     while let Some(key) = map.next_key::<String>()? {
         if keys.contains(&key) {
             return Err(duplicate_key(&key));
         }
-        map.next_value_seed(Skip)?;
+        any |= map.next_value_seed(Skip)?;
         keys.insert(key);
     }
-    Ok(())
+    Ok(any)
 }

@@ -1,0 +1,98 @@
+//! What comes with the records: where they came from ([`SourceInfo`]), the frontend's category
+//! display names ([`I18n`]) and the options that change the transform ([`Options`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Where the data came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SourceRef"))]
+pub struct SourceInfo {
+    /// The module's path relative to the frontend root.
+    pub module: String,
+    /// SHA-256 (hex) of the module file's bytes.
+    pub sha256: String,
+}
+
+/// The frontend's category display names: `appList.categories.<key>` per language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "I18nNames"))]
+pub struct I18n {
+    #[serde(default)]
+    pub en: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ar: BTreeMap<String, String>,
+}
+
+impl I18n {
+    /// Takes `appList.categories` out of the frontend's whole `en.json` / `ar.json` objects.
+    /// Non-string entries are ignored: they are not display names.
+    pub fn from_frontend_files(en: &Value, ar: &Value) -> I18n {
+        fn names(file: &Value) -> BTreeMap<String, String> {
+            file.get("appList")
+                .and_then(|a| a.get("categories"))
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        I18n {
+            en: names(en),
+            ar: names(ar),
+        }
+    }
+}
+
+/// Options that change the transform; carried in the envelope so that `qa-load` re-validates
+/// exactly as `extract` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "MigrationOptions"))]
+pub struct Options {
+    /// App category key -> exported category key, e.g. `other` -> `tools`.
+    #[serde(default)]
+    pub category_aliases: BTreeMap<String, String>,
+    /// Unknown fields to drop on purpose: a value in one of them is warning W105 instead of
+    /// error E023. Names as the records spell them (case-sensitive). Written only when not empty.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub ignore_fields: BTreeSet<String>,
+}
+
+impl Options {
+    /// Parses `from=to` alias specs as the command lines take them.
+    pub fn parse_alias(spec: &str) -> Result<(String, String), String> {
+        match spec.split_once('=') {
+            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                Ok((from.trim().to_lowercase(), to.trim().to_lowercase()))
+            }
+            _ => Err(format!(
+                "alias {spec:?} is not of the form from=to (e.g. other=tools)"
+            )),
+        }
+    }
+
+    /// Adds a caller's options (e.g. a command line's) to the input's own: an alias of the
+    /// caller's replaces the input's for the same key; the ignored fields are both lists.
+    pub fn merge(&mut self, more: &Options) {
+        for (from, to) in &more.category_aliases {
+            self.category_aliases.insert(from.clone(), to.clone());
+        }
+        self.ignore_fields
+            .extend(more.ignore_fields.iter().cloned());
+    }
+
+    /// Checks an `--ignore-field NAME` value as the command lines take it: the name as the
+    /// records spell it, not blank.
+    pub fn parse_ignore_field(name: &str) -> Result<String, String> {
+        if name.trim().is_empty() {
+            Err("--ignore-field needs a field name (e.g. --ignore-field mainImage)".to_string())
+        } else {
+            Ok(name.to_string())
+        }
+    }
+}
