@@ -45,7 +45,26 @@ describe("Django backend, freshly migrated", { skip: SKIP }, () => {
       "Wahy|published|1_Wahy/app_icon.png",
     );
     assert.equal(psql(dj.databaseUrl, "SELECT count(*) FROM apps WHERE slug LIKE '% %'"), "28");
+    // The slug is the source id (the seed's image directory) lower-cased with _ → -, spaces kept.
+    assert.equal(
+      psql(dj.databaseUrl, "SELECT count(*) FROM apps WHERE slug = lower(replace(split_part(application_icon, '/', 1), '_', '-'))"),
+      "45",
+    );
     assert.equal(psql(dj.databaseUrl, "SELECT count(*) FROM pg_extension WHERE extname = 'vector'"), "1");
+  });
+
+  test("django_migrations holds the migrations docs/django-tables.md names as the tables' shape", () => {
+    const applied = new Set(psql(dj.databaseUrl, "SELECT app || '.' || name FROM django_migrations").split("\n"));
+    assert.equal(applied.size, 58);
+    for (const m of [
+      "developers.0001_initial", "categories.0001_initial", "apps.0001_initial",
+      "apps.0004_setup_pgvector_extension", "apps.0005_change_embedding_dimensions_to_gemini",
+      "apps.0006_add_crawled_content_cache", "apps.0014_alter_application_icon_to_imagefield",
+      "apps.0016_convert_main_images_add_screenshots", "apps.0018_make_application_icon_mandatory",
+      "apps.0019_make_main_images_mandatory", "apps.0020_add_multi_filter_fields",
+      // the leaves
+      "apps.0025_populate_app_metadata", "categories.0006_fix_arabic_category_names",
+    ]) assert.ok(applied.has(m), m);
   });
 
   test("pg_dump --data-only of the catalogue, twice with nothing in between: byte-identical", () => {
