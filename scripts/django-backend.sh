@@ -272,6 +272,34 @@ runserver_pid() {
         && echo "$pid"
 }
 
+# Starts runserver on 127.0.0.1:PORT and waits until GET /api/categories/ answers; prints its pid.
+# Returns 2 when the port turned out to be taken, 1 on any other failure (the log is shown).
+start_runserver() {
+    local dir="$1" python="$2" port="$3" pid
+    (
+        load_env "$dir/env"
+        cd "$dir/backend"
+        exec setsid "$python" manage.py runserver --noreload "127.0.0.1:$port" </dev/null >"$dir/runserver.log" 2>&1
+    ) &
+    pid=$!
+    echo "$pid" >"$dir/runserver.pid"
+    local probe="http://127.0.0.1:$port/api/categories/"
+    for _ in $(seq 1 300); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            rm -f "$dir/runserver.pid"
+            grep -q 'port is already in use' "$dir/runserver.log" && return 2
+            tail -n 30 "$dir/runserver.log" >&2
+            return 1
+        fi
+        if curl -fsS -o /dev/null --max-time 5 "$probe" 2>/dev/null; then echo "$pid"; return 0; fi
+        sleep 0.2
+    done
+    kill "$pid" 2>/dev/null || true
+    tail -n 30 "$dir/runserver.log" >&2
+    log "no answer from $probe within 60 s"
+    return 1
+}
+
 cmd_start() {
     local dir="" url="" dbname="qad_django" replace=0 r2="" port="" owner=""
     while (($#)); do
@@ -299,8 +327,6 @@ cmd_start() {
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd -P)
     [[ ! -e "$dir/backend" ]] || die "$dir/backend exists already; use a new directory"
-    cp -R "$BACKEND_SRC" "$dir/backend"
-    chmod -R u+w "$dir/backend"
 
     # The URL's parts, as libpq reads them (percent-decoded).
     local parts user password host dbport db_url
@@ -325,6 +351,12 @@ EOF
         psql "$url" -X -q -v ON_ERROR_STOP=1 -c "DROP DATABASE $dbname WITH (FORCE)" >/dev/null
     fi
     psql "$url" -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $dbname" >/dev/null || die "CREATE DATABASE $dbname failed"
+
+    cp -R "$BACKEND_SRC" "$dir/backend"
+    chmod -R u+w "$dir/backend"
+    # python-decouple reads the first .env (or settings.ini) it finds from config/settings/
+    # upwards, up to /: an empty one here keeps a stray /tmp/.env (say) out of the settings.
+    echo "# empty on purpose (scripts/django-backend.sh): settings come from the environment" >"$dir/backend/.env"
 
     {
         echo "DJANGO_SETTINGS_MODULE=config.settings.development"
@@ -353,22 +385,20 @@ EOF
 
     local api_url="null"
     if [[ -n "$port" ]]; then
-        [[ "$port" != 0 ]] || port=$(free_port)
-        ! port_in_use "$port" || die "port $port is in use"
-        (
-            load_env "$dir/env"
-            cd "$dir/backend"
-            exec setsid "$python" manage.py runserver --noreload "127.0.0.1:$port" </dev/null >"$dir/runserver.log" 2>&1
-        ) &
-        local pid=$!
-        echo "$pid" >"$dir/runserver.pid"
-        local probe="http://127.0.0.1:$port/api/categories/" ok=0
-        for _ in $(seq 1 300); do
-            kill -0 "$pid" 2>/dev/null || { tail -n 30 "$dir/runserver.log" >&2; die "runserver exited (log: $dir/runserver.log)"; }
-            if curl -fsS -o /dev/null --max-time 5 "$probe" 2>/dev/null; then ok=1; break; fi
-            sleep 0.2
+        local auto=0 attempt pid="" rc
+        [[ "$port" != 0 ]] || auto=1
+        for attempt in 1 2 3 4 5; do
+            ((auto)) && port=$(free_port)
+            if port_in_use "$port"; then ((auto)) && continue; die "port $port is in use"; fi
+            rc=0
+            pid=$(start_runserver "$dir" "$python" "$port") || rc=$?
+            ((rc != 0)) || break
+            # 2: another process took the port between the check and the bind.
+            [[ $rc -eq 2 && $auto -eq 1 ]] || die "runserver failed (log: $dir/runserver.log)"
+            log "port $port was taken meanwhile (attempt $attempt); another one"
+            pid=""
         done
-        ((ok)) || { kill "$pid" 2>/dev/null || true; tail -n 30 "$dir/runserver.log" >&2; die "no answer from $probe within 60 s"; }
+        [[ -n "$pid" ]] || die "runserver found no free port in 5 attempts"
         if [[ -n "$owner" ]]; then
             # Watchdog: stop the runserver once the owner has gone. Detached, no inherited fds.
             setsid bash -c "
