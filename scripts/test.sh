@@ -2,9 +2,10 @@
 # test.sh: every test of qad-migrate, the one command README.md names and .ci/run calls.
 #
 # Installs what it needs (scripts/setup.sh), checks formatting and lints, builds the core for
-# wasm32, starts a throw-away PostgreSQL (stopped on exit), then runs the Rust tests, the npm
-# package's tests (Node and headless Chromium), the cross-component tests in tests/, and the
-# benchmarks in quick mode. Ends with one line: "tests: N passed, M failed".
+# wasm32, starts a throw-away PostgreSQL (stopped on exit) and prepares the Django backend's
+# prerequisites (scripts/django-backend.sh prepare: pgvector, a cached virtualenv), then runs the
+# Rust tests, the npm package's tests (Node and headless Chromium), the cross-component tests in
+# tests/ (among them the real Django backend's), and the benchmarks in quick mode. Ends with one line: "tests: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,6 +38,9 @@ QAD_TEST_DATABASE_URL=$(scripts/pg-throwaway.sh start "$PGDIR" --owner-pid $$)
 export QAD_TEST_DATABASE_URL
 export QAD_TEST_PG_DIR="$PGDIR"
 echo "PostgreSQL up (cluster in $PGDIR)"
+
+step "the Django backend's prerequisites: pgvector, its virtualenv (scripts/django-backend.sh prepare)"
+scripts/django-backend.sh prepare >/dev/null
 
 step "cargo test (workspace)"
 cargo test --workspace --quiet 2>&1 | tee -a "$LOG"
