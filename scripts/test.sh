@@ -30,6 +30,10 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "no module imports a module that imports it (scripts/check-module-cycles.mjs)"
+node scripts/check-module-cycles.mjs core wasm native-cli
+node --test scripts/ 2>&1 | tee -a "$LOG"
+
 step "qad-core builds for wasm32-unknown-unknown"
 cargo build --quiet -p qad-core --target wasm32-unknown-unknown
 
