@@ -1678,3 +1678,89 @@ fn a_database_written_by_qa_load_0_1_is_upgraded_in_place_and_its_runs_roll_back
     .expect(0);
     assert_eq!(count(&db.url, "apps") + count(&db.url, "developers"), 0);
 }
+
+#[test]
+fn a_field_that_would_be_dropped_is_an_error_unless_ignored_on_purpose() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = fresh_db();
+    // An older frontend's record: `mainImage` and `screenshots` instead of the per-language
+    // fields. Loading it would drop both without a word.
+    let mut envelope: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("small.json")).unwrap())
+            .unwrap();
+    let first = &mut envelope["applicationsData"][0];
+    first["mainImage"] = serde_json::json!("https://img.example.org/qa/1/cover.png");
+    first["screenshots"] = serde_json::json!(["https://img.example.org/qa/1/s1.png"]);
+    first["notes"] = serde_json::json!("");
+    let old = dir.join("old.json");
+    std::fs::write(&old, envelope.to_string()).unwrap();
+
+    let r = load(dir, &db.url, &old, &["--no-log-file"]).expect(1);
+    for text in [
+        "E023",
+        "1_Noor_Reader",
+        "mainImage",
+        "mainImage_en",
+        "screenshots_en",
+        "--ignore-field",
+    ] {
+        assert!(r.stderr.contains(text), "{text}: {}", r.stderr);
+    }
+    assert_eq!(
+        scalar(
+            &db.url,
+            "SELECT to_regclass('qa_load.runs') IS NULL AND to_regclass('apps') IS NULL"
+        ),
+        "t",
+        "nothing written"
+    );
+    // Ignored on purpose, field by field: loaded, the fields reported as not loaded, and the
+    // choice recorded in the run.
+    let r = load(
+        dir,
+        &db.url,
+        &old,
+        &["--no-log-file", "--ignore-field", "mainImage"],
+    )
+    .expect(1);
+    assert!(r.stderr.contains("screenshots"), "{}", r.stderr);
+    let s = load(
+        dir,
+        &db.url,
+        &old,
+        &[
+            "--no-log-file",
+            "--ignore-field",
+            "mainImage",
+            "--ignore-field",
+            "screenshots",
+        ],
+    )
+    .expect(0)
+    .json();
+    assert_eq!(s["outcome"], "committed");
+    assert_eq!(
+        scalar(
+            &db.url,
+            "SELECT options->'ignored_fields' FROM qa_load.runs"
+        ),
+        r#"["mainImage", "screenshots"]"#
+    );
+    verify(
+        dir,
+        &db.url,
+        &old,
+        &[
+            "--ignore-field",
+            "mainImage",
+            "--ignore-field",
+            "screenshots",
+            "--report-md",
+            "v.md",
+            "--report-json",
+            "v.json",
+        ],
+    )
+    .expect(0);
+}
