@@ -49,18 +49,8 @@ as_pg() {
     if [[ $(id -un) == postgres ]]; then "$@"; else runuser -u postgres -- "$@"; fi
 }
 
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-random_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
-        if ! port_in_use "$p"; then echo "$p"; return 0; fi
-    done
-    die "no free port found"
-}
+# shellcheck source=lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 
 make_tls() {
     local tls="$1"
@@ -118,7 +108,7 @@ cmd_start() {
 
     local port="" attempt
     for attempt in 1 2 3 4 5; do
-        port=$(random_port)
+        port=$(free_port)
         cat >"$dir/data/postgresql.auto.conf" <<EOF
 listen_addresses = '127.0.0.1'
 port = $port
