@@ -141,6 +141,8 @@ pub enum Refusal {
     SchemaChangedSince { run: String, was: i32, now: i32 },
     #[error("later run(s) depend on run {run}: {}", later.join(", "))]
     LaterRunsDepend { run: String, later: Vec<String> },
+    #[error("{} already exist{} without qa-load's record of creating {}: they are another program's{}, and qa-load will not write its own tables over them", tables.join(", "), if tables.len() == 1 { "s" } else { "" }, if tables.len() == 1 { "it" } else { "them" }, if *django { " (django_migrations is there: the directory backend's Django database)" } else { "" })]
+    TablesNotOurs { tables: Vec<String>, django: bool },
     #[error("{count} row(s) were changed since run {run} by something other than qa-load, so restoring its prior values would lose those changes: {list}")]
     RowsChangedSince {
         run: String,

@@ -1764,3 +1764,49 @@ fn a_field_that_would_be_dropped_is_an_error_unless_ignored_on_purpose() {
     )
     .expect(0);
 }
+
+#[test]
+fn tables_of_the_same_names_that_qa_load_did_not_create_are_refused_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = fresh_db();
+    // What the directory backend's Django migrations leave: its own `developers` and `apps`,
+    // and Django's migration record.
+    sql(
+        &db.url,
+        "CREATE TABLE django_migrations (id bigserial PRIMARY KEY, app text, name text); \
+         CREATE TABLE developers (id bigint PRIMARY KEY, name_en varchar(200)); \
+         CREATE TABLE apps (id bigint PRIMARY KEY, slug varchar(220)); \
+         INSERT INTO developers VALUES (1, 'Someone')",
+    );
+    let before = dump(&db.url);
+    let r = load(
+        dir,
+        &db.url,
+        &fixtures().join("small.json"),
+        &["--no-log-file"],
+    )
+    .expect(6);
+    for text in ["apps, developers already exist", "Django", "will not write"] {
+        assert!(r.stderr.contains(text), "{text}: {}", r.stderr);
+    }
+    let r = run(
+        dir,
+        &["schema", "apply", "--database", &db.url, "--no-log-file"],
+    )
+    .expect(6);
+    assert!(r.stderr.contains("another program's"), "{}", r.stderr);
+    load(
+        dir,
+        &db.url,
+        &fixtures().join("small.json"),
+        &["--no-log-file", "--dry-run"],
+    )
+    .expect(6);
+    assert_eq!(dump(&db.url), before);
+    assert_eq!(
+        scalar(&db.url, "SELECT to_regnamespace('qa_load') IS NULL"),
+        "t",
+        "not even qa-load's bookkeeping was created"
+    );
+}

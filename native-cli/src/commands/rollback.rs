@@ -72,7 +72,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
     let result = session
         .run(
             args.wait,
-            &layout.components(),
+            &layout,
             async |client, status| {
                 if !status.has_run_history() {
                     return Err(refused(Refusal::NoRunHistory));

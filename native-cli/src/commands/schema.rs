@@ -31,7 +31,7 @@ pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exi
     let (applied, after) = session
         .run(
             wait,
-            &components,
+            &layout,
             async |client, _before| {
                 let fail = |e: anyhow::Error| Failure::write("schema apply", e);
                 let tx = begin(client, stage, false, "schema").await?;

@@ -15,12 +15,13 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_postgres::{Client, Transaction};
 
-use crate::bookkeeping::{self, runs, Component, Status};
+use crate::bookkeeping::{self, runs, Status};
 use crate::context::Ctx;
 use crate::db::conn::Target;
 use crate::db::session::{self, Session, Stage};
 use crate::db::{lock, runid};
 use crate::error::{Failure, Refusal};
+use crate::layout::Layout;
 use crate::logging;
 
 /// How long a lost COMMIT's session may stay connected before its outcome is called unknown.
@@ -62,10 +63,10 @@ impl<'a> WriteSession<'a> {
     /// migration lock, with the schema status of `components` read and checked. On failure,
     /// `record` gets a connection to record it on (the session's own when it survived, else a
     /// new one; none when neither can be had).
-    pub async fn run<T>(
+    pub async fn run<T, L: Layout>(
         &self,
         wait: bool,
-        components: &[Component],
+        layout: &L,
         body: impl AsyncFnOnce(&mut Client, Status) -> Result<T, Failure>,
         record: impl AsyncFnOnce(&Client, &Failure),
     ) -> Result<T, Failure> {
@@ -81,12 +82,19 @@ impl<'a> WriteSession<'a> {
         let result = session::guarded(deadline, timeout, cancel, tls, &self.stage, async {
             session::acquire_lock(client, wait, &self.stage).await?;
             self.stage.set("schema");
-            let status = bookkeeping::status(&*client, components)
+            let status = bookkeeping::status(&*client, &layout.components())
                 .await
                 .map_err(|e| Failure::unavailable("schema", e))?;
             if let Some(reason) = status.refusal() {
                 return Err(Failure::refused("schema", Refusal::Schema(reason)));
             }
+            layout
+                .check_unclaimed(&*client, &status)
+                .await
+                .map_err(|e| match e.downcast::<Refusal>() {
+                    Ok(refusal) => Failure::refused("schema", refusal),
+                    Err(e) => Failure::unavailable("schema", e),
+                })?;
             body(client, status).await
         })
         .await;

@@ -29,7 +29,7 @@ use anyhow::Result;
 use qad_core::{App, AppCategory, Category, Developer, Screenshot};
 use tokio_postgres::{GenericClient, Row};
 
-use crate::bookkeeping::{Component, Migration, BOOKKEEPING};
+use crate::bookkeeping::{Component, Migration, Status, BOOKKEEPING};
 pub use cell::{Cell, Param};
 
 /// The dataset's five kinds of row, in load order (rollback undoes them in reverse).
@@ -239,6 +239,33 @@ pub trait Layout:
     /// post-load check, which must catch them; `$1` is the first app's id, then the last app's.
     #[cfg(debug_assertions)]
     fn tamper(&self) -> [&'static str; 2];
+
+    /// Refuses a database where this layout's tables are to be created (qa-load's history has
+    /// none of its versions) but tables of those names exist already: another program's, such
+    /// as the directory backend's Django tables, which qa-load must never write over.
+    async fn check_unclaimed<C: GenericClient + Sync>(&self, c: &C, status: &Status) -> Result<()> {
+        if self.migrations().is_empty() || status.current(self.name().as_str()) > 0 {
+            return Ok(());
+        }
+        let mut names: Vec<&str> = self.tables().iter().map(|t| t.name).collect();
+        names.extend(self.other_tables());
+        let row = c
+            .query_one(
+                "SELECT coalesce(array_agg(n ORDER BY n) FILTER (WHERE to_regclass(n) IS NOT NULL), '{}'), \
+                        to_regclass('django_migrations') IS NOT NULL FROM unnest($1::text[]) AS n",
+                &[&names],
+            )
+            .await?;
+        let tables: Vec<String> = row.get(0);
+        if tables.is_empty() {
+            return Ok(());
+        }
+        Err(crate::error::Refusal::TablesNotOurs {
+            tables,
+            django: row.get(1),
+        }
+        .into())
+    }
 
     /// Reads the rows a scope names, and the links and screenshots of its apps.
     async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows>;

@@ -71,7 +71,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     let result = session
         .run(
             args.wait,
-            &layout.components(),
+            &layout,
             async |client, status| job.body(client, status, dataset).await,
             async |client, failure| job.record_failure(client, failure).await,
         )
