@@ -313,6 +313,7 @@ macro_rules! table_of {
             fn values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
                 vec![$(<_ as $crate::layout::Cell>::param(rows.iter().map(|r| &r.$field))),+]
             }
+            #[allow(clippy::vec_init_then_push)]
             fn checked_values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
                 let mut out = Vec::new();
                 $( $crate::table_of!(@checked out, rows, $field $(, $check)?); )+
