@@ -35,20 +35,28 @@ pub enum LoseCommit {
 }
 
 pub const ENV: &str = "QA_LOAD_FAIL_AT";
+#[cfg(debug_assertions)]
 const STAGES: &[&str] = &["links", "screenshots", "post-check", "commit"];
+#[cfg(debug_assertions)]
 const STALL_STAGES: &[&str] = &["developers", "links", "screenshots", "post-check", "commit"];
 
 impl Faults {
+    /// The fault points `QA_LOAD_FAIL_AT` names (debug builds).
+    #[cfg(debug_assertions)]
     pub fn from_env() -> Result<Faults> {
-        if !cfg!(debug_assertions) {
-            return Ok(Faults::default());
-        }
         match std::env::var(ENV) {
             Ok(v) if !v.trim().is_empty() => Faults::parse(&v),
             _ => Ok(Faults::default()),
         }
     }
 
+    /// A release build reads no fault points: every one is inert.
+    #[cfg(not(debug_assertions))]
+    pub fn from_env() -> Result<Faults> {
+        Ok(Faults::default())
+    }
+
+    #[cfg(debug_assertions)]
     pub fn parse(spec: &str) -> Result<Faults> {
         let mut f = Faults::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {

@@ -2,8 +2,6 @@
 
 use crate::bookkeeping::{self, runs, runs::RunRecord};
 use crate::context::Ctx;
-use crate::db::runid;
-use crate::db::session;
 use crate::error::{Exit, Failure};
 use crate::opt::HistoryArgs;
 
@@ -36,14 +34,7 @@ fn changes(r: &RunRecord) -> String {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure> {
-    let conn = ctx.target()?;
-    let deadline = tokio::time::Instant::now() + ctx.global.timeout;
-    let s = session::connect(
-        &conn,
-        &runid::application_name(&runid::new_run_id()),
-        deadline,
-    )
-    .await?;
+    let (conn, s, _) = ctx.read_session().await?;
     let read = |e: anyhow::Error| Failure::unavailable("history", e);
     let status = bookkeeping::status(&s.client, &[bookkeeping::BOOKKEEPING])
         .await

@@ -7,7 +7,6 @@ use crate::bookkeeping;
 use crate::commands::write_session::{begin, WriteSession};
 use crate::context::Ctx;
 use crate::db::runid;
-use crate::db::session;
 use crate::error::{Exit, Failure};
 use crate::layout::qa_load::QaLoad;
 use crate::layout::Layout;
@@ -66,14 +65,7 @@ pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exi
 }
 
 pub async fn status(ctx: &Ctx<'_>, json: bool) -> Result<Exit, Failure> {
-    let conn = ctx.target()?;
-    let deadline = tokio::time::Instant::now() + ctx.global.timeout;
-    let s = session::connect(
-        &conn,
-        &runid::application_name(&runid::new_run_id()),
-        deadline,
-    )
-    .await?;
+    let (conn, s, _) = ctx.read_session().await?;
     let status = bookkeeping::status(&s.client, &QaLoad.components())
         .await
         .map_err(|e| Failure::unavailable("schema status", e))?;

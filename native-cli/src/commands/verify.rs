@@ -11,7 +11,6 @@ use tokio_postgres::Client;
 use crate::compare::{self, DiffKind, Difference};
 use crate::context::Ctx;
 use crate::db::runid;
-use crate::db::session;
 use crate::error::{Exit, Failure};
 use crate::input;
 use crate::layout::qa_load::QaLoad;
@@ -50,14 +49,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
         app_categories: ds.app_categories,
         screenshots: ds.screenshots,
     };
-    let target = ctx.target()?;
-    let deadline = tokio::time::Instant::now() + ctx.global.timeout;
-    let s = session::connect(
-        &target,
-        &runid::application_name(&runid::new_run_id()),
-        deadline,
-    )
-    .await?;
+    let (target, s, deadline) = ctx.read_session().await?;
     let read = |e: anyhow::Error| Failure::unavailable("verify", e);
     let report = tokio::time::timeout_at(
         deadline,

@@ -3,7 +3,36 @@
 use crate::input::Prepared;
 use crate::plan::{Action, Counts, Plan};
 
-use super::Summary;
+use serde::Serialize;
+
+/// What a finished load reports.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub run_id: String,
+    /// `committed`, `unchanged` (committed, nothing written) or `dry-run`.
+    pub outcome: &'static str,
+    pub dry_run: bool,
+    pub database: String,
+    /// The layout written (`qa-load`: qa-load's own tables).
+    pub layout: &'static str,
+    pub input: String,
+    pub dataset_checksum: String,
+    /// Schema versions applied first, as `component version`.
+    pub schema_applied: Vec<String>,
+    pub counts: Counts,
+    pub rows_written: usize,
+    pub batches: usize,
+    pub statements: usize,
+    pub duration_ms: u128,
+    /// The connection was lost during the commit, and the run record, read over a new
+    /// connection, showed that it happened.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub commit_confirmed_after_reconnect: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+}
 
 pub fn log_entities(plan: &Plan) {
     for c in &plan.developers {

@@ -10,7 +10,6 @@ use std::time::Instant as StdInstant;
 use anyhow::Context;
 use futures_util::stream::{self, StreamExt};
 use qad_core::Dataset;
-use serde::Serialize;
 use tokio_postgres::{Client, Transaction};
 
 use crate::bookkeeping::{self, runs, Status};
@@ -25,39 +24,10 @@ use crate::layout::qa_load::QaLoad;
 use crate::layout::{Entity, Layout, Scope, TableOf};
 use crate::logging::{self, Progress};
 use crate::opt::LoadArgs;
-use crate::plan::{self, rows_with, Action, Counts, Plan};
+use crate::plan::{self, rows_with, Action, Plan};
 use crate::write::{Op, Writer, PIPELINE_DEPTH};
 
-pub use console::counts_table;
-
-/// What a finished load reports.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    pub run_id: String,
-    /// `committed`, `unchanged` (committed, nothing written) or `dry-run`.
-    pub outcome: &'static str,
-    pub dry_run: bool,
-    pub database: String,
-    /// The layout written (`qa-load`: qa-load's own tables).
-    pub layout: &'static str,
-    pub input: String,
-    pub dataset_checksum: String,
-    /// Schema versions applied first, as `component version`.
-    pub schema_applied: Vec<String>,
-    pub counts: Counts,
-    pub rows_written: usize,
-    pub batches: usize,
-    pub statements: usize,
-    pub duration_ms: u128,
-    /// The connection was lost during the commit, and the run record, read over a new
-    /// connection, showed that it happened.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub commit_confirmed_after_reconnect: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub backup: Option<String>,
-}
+pub use console::{counts_table, Summary};
 
 pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     let started = StdInstant::now();
