@@ -412,8 +412,15 @@ function logStages(file) {
   } catch {
     return null;
   }
+  // qa-load appends to its log file, which every repetition of a kind shares: only the last run
+  // counts (the one just measured), from its own "qa-load started" line on.
+  const lines = text.split("\n");
+  let first = 0;
+  lines.forEach((line, i) => {
+    if (STAGES[0][1].test(line)) first = i;
+  });
   const at = {};
-  for (const line of text.split("\n")) {
+  for (const line of lines.slice(first)) {
     const m = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(line);
     if (!m) continue;
     for (const [name, re] of STAGES) {
