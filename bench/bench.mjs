@@ -2,7 +2,7 @@
 // The benchmark driver behind bench/run.sh (which starts PostgreSQL and passes --database).
 //
 //   node bench/bench.mjs --database URL [--quick] [--apps N] [--reps R] [--work DIR]
-//                        [--qa-load BIN] [--psql BIN] [--out FILE] [--strict]
+//                        [--qa-load BIN] [--psql BIN] [--out FILE] [--strict] [--baseline DIR]
 //
 // Measures, side by side, on the real data (44 apps, from ../shared/fixtures) and on N generated
 // apps (bench/gen/generate.mjs): qa-load at --batch-size 10 and 1000 against the COPY floor and
@@ -11,6 +11,14 @@
 // Prints a Markdown table of medians and ratios with targets (PASS/MISS) and writes it to --out.
 // Exits non-zero only when something breaks (a command fails, row counts differ, the generated
 // data has errors); a missed ratio fails only with --strict.
+//
+// --baseline DIR: DIR is another checkout of this repository, built (its release qa-load in
+// DIR/target/release, its wasm in DIR/npm/dist/wasm). Every figure that depends on the version is
+// then measured for both, interleaved repetition by repetition (the order alternating: baseline
+// first in even repetitions, current first in odd ones), each with its own qa-load (and its own
+// template database, applied by its own `qa-load schema apply`), its own `qad-migrate` entry and
+// its own core module; the floors (COPY, psql, Node, the module floor) are measured once as
+// before. The table shows baseline, current and current/baseline for each figure.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -45,6 +53,8 @@ function parseOptions(argv) {
     real: process.env.BENCH_REAL_FIXTURE ?? path.resolve(repoRoot, "..", "shared", "fixtures", "frontend-2025-03"),
     note: process.env.BENCH_MACHINE_NOTE ?? "",
     quietMinutes: 10,
+    baseline: undefined,
+    baselineQaLoad: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -66,6 +76,8 @@ function parseOptions(argv) {
       case "--real": o.real = val(); break;
       case "--note": o.note = val(); break;
       case "--quiet-wait": o.quietMinutes = Number(val()); break;
+      case "--baseline": o.baseline = path.resolve(val()); break;
+      case "--baseline-qa-load": o.baselineQaLoad = val(); break;
       default: throw new Error(`unknown argument ${a}`);
     }
   }
@@ -162,19 +174,22 @@ class Pg {
     return run("psql", this.psqlBin, ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db ? this.url(db) : this.admin, "-c", sql]).trim();
   }
 
-  /** The template: an empty database with qa-load's schema, applied by qa-load itself. */
-  makeTemplate(work) {
-    this.psql(`DROP DATABASE IF EXISTS ${this.template} WITH (FORCE)`);
-    this.psql(`CREATE DATABASE ${this.template}`);
-    run("qa-load schema apply", this.qaLoad, ["schema", "apply", "--database", this.url(this.template), "--no-log-file", "--quiet"], { cwd: work });
-    const tables = this.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", this.template);
-    log(`template database ${this.template}: qa-load schema applied (${tables} tables)`);
+  /**
+   * The template: an empty database with qa-load's schema, applied by qa-load itself (each
+   * version of qa-load, with --baseline, gets its own: the schemas differ between versions).
+   */
+  makeTemplate(work, qaLoad = this.qaLoad, template = this.template) {
+    this.psql(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    this.psql(`CREATE DATABASE ${template}`);
+    run("qa-load schema apply", qaLoad, ["schema", "apply", "--database", this.url(template), "--no-log-file", "--quiet"], { cwd: work });
+    const tables = this.psql("SELECT coalesce(string_agg(schemaname || ' ' || n, ', '), 'none') FROM (SELECT schemaname, count(*) AS n FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') GROUP BY 1 ORDER BY 1) t", template);
+    log(`template database ${template}: schema applied by ${qaLoad} (tables: ${tables})`);
   }
 
   /** A fresh empty database with the schema, checkpointed, for one measured run. */
-  fresh() {
+  fresh(template = this.template) {
     const name = `${this.prefix}_run${++this.seq}`;
-    this.psql(`CREATE DATABASE ${name} TEMPLATE ${this.template}`);
+    this.psql(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     this.psql("CHECKPOINT");
     return name;
   }
@@ -269,27 +284,86 @@ function checkRows(pg, db, input, what) {
   }
 }
 
-function loadRuns(o, pg, work, input) {
-  const res = { b10: [], b1000: [], copy: [] };
+/**
+ * The versions measured: the current checkout, and with --baseline the other checkout first.
+ * Each has its own qa-load, template database, `qad-migrate` entry and core module.
+ */
+function versionsFor(o, pg) {
+  const cur = {
+    key: "cur",
+    label: "current",
+    root: repoRoot,
+    qaLoad: o.qaLoad,
+    cli: path.join(repoRoot, "npm", "bin", "qad-migrate.js"),
+    core: path.join(repoRoot, "npm", "lib", "core.js"),
+    template: pg.template,
+    tag: "",
+  };
+  if (!o.baseline) return [cur];
+  cur.tag = "-cur";
+  const dir = o.baseline;
+  const pkgFile = path.join(dir, "npm", "package.json");
+  if (!fs.existsSync(pkgFile)) throw new Broken(`--baseline ${dir}: no npm/package.json there (not a checkout of this repository?)`);
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
+  const binEntry = typeof pkg.bin === "string" ? pkg.bin : pkg.bin?.["qad-migrate"];
+  if (!binEntry) throw new Broken(`--baseline ${dir}: npm/package.json has no qad-migrate bin entry`);
+  // The core's own module when the checkout has one, else the package's main entry.
+  const coreFile = fs.existsSync(path.join(dir, "npm", "lib", "core.js")) ? path.join(dir, "npm", "lib", "core.js") : path.join(dir, "npm", pkg.main ?? "lib/index.js");
+  const base = {
+    key: "base",
+    label: "baseline",
+    root: dir,
+    qaLoad: o.baselineQaLoad ?? path.join(dir, "target", "release", "qa-load"),
+    cli: path.join(dir, "npm", binEntry),
+    core: coreFile,
+    template: `${pg.template}_base`,
+    tag: "-base",
+  };
+  for (const [what, p] of [["baseline qa-load", base.qaLoad], ["baseline qad-migrate", base.cli], ["baseline core module", base.core], ["baseline wasm", path.join(dir, "npm", "dist", "wasm")]]) {
+    if (!fs.existsSync(p)) throw new Broken(`${what} not found at ${p} (bench/run.sh --baseline builds it)`);
+  }
+  return [base, cur];
+}
+
+/** The versions in the order of repetition `rep`: A B, then B A, and so on. */
+const inTurn = (versions, rep) => (rep % 2 ? [...versions].reverse() : versions);
+
+/**
+ * The loads, per version: {KEY: {b10: [...], b1000: [...], copy: [...]}}; the COPY runs (one per
+ * repetition, into the current version's template) are the same array in every version.
+ */
+function loadRuns(o, pg, work, input, versions) {
+  const copy = [];
+  const res = Object.fromEntries(versions.map((v) => [v.key, { b10: [], b1000: [], copy }]));
   const kinds = ["b10", "b1000", "copy"];
+  const cur = versions.find((v) => v.key === "cur");
   for (let rep = 0; rep < o.reps; rep++) {
     // Rotate the order so that no side always runs first (warm caches, autovacuum, checkpoints).
     const order = kinds.map((_, i) => kinds[(i + rep) % kinds.length]);
     for (const kind of order) {
-      const db = pg.fresh();
-      try {
-        if (kind === "copy") {
+      if (kind === "copy") {
+        const db = pg.fresh(cur.template);
+        try {
           const r = measure("psql COPY", o.psql, ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", pg.url(db), "-f", input.copySql], { cwd: work });
           const m = r.stdout.match(/copy_ms=([\d.]+)/);
           if (!m) throw new Broken(`psql COPY printed no timing: ${r.stdout.slice(0, 200)}`);
-          res.copy.push({ ms: r.ms, txMs: Number(m[1]), rssKb: r.rssKb });
-        } else {
+          copy.push({ ms: r.ms, txMs: Number(m[1]), rssKb: r.rssKb });
+          checkRows(pg, db, input, "psql COPY");
+        } finally {
+          pg.drop(db);
+        }
+        continue;
+      }
+      for (const v of inTurn(versions, rep)) {
+        const db = pg.fresh(v.template);
+        try {
           const batch = kind === "b10" ? "10" : "1000";
+          const logFile = path.join(work, `qa-load-${input.key}${v.tag}-${kind}.log`);
           // As a user runs it: the default log file (here in the work dir), progress on stderr;
           // --json only so that the summary can be read back.
-          const r = measure(`qa-load --batch-size ${batch}`, o.qaLoad, [
+          const r = measure(`qa-load${v.tag ? ` (${v.label})` : ""} --batch-size ${batch}`, v.qaLoad, [
             "--input", input.appsJson, "--database", pg.url(db), "--batch-size", batch,
-            "--log-file", path.join(work, `qa-load-${input.key}-${kind}.log`), "--json", "--timeout", "60m",
+            "--log-file", logFile, "--json", "--timeout", "60m",
           ], { cwd: work });
           let summary = {};
           try {
@@ -297,15 +371,16 @@ function loadRuns(o, pg, work, input) {
           } catch {
             /* no JSON summary: keep the wall time only */
           }
-          const stages = logStages(path.join(work, `qa-load-${input.key}-${kind}.log`));
-          res[kind].push({ ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms, statements: summary.statements, batches: summary.batches, stages });
+          const stages = logStages(logFile);
+          res[v.key][kind].push({ ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms, statements: summary.statements, batches: summary.batches, stages });
+          checkRows(pg, db, input, `qa-load${v.tag ? ` (${v.label})` : ""} ${kind}`);
+        } finally {
+          pg.drop(db);
         }
-        checkRows(pg, db, input, kind === "copy" ? "psql COPY" : `qa-load ${kind}`);
-      } finally {
-        pg.drop(db);
       }
     }
-    log(`${input.label}: load rep ${rep + 1}/${o.reps}: qa-load b10 ${res.b10.at(-1).ms.toFixed(0)} ms, b1000 ${res.b1000.at(-1).ms.toFixed(0)} ms, COPY tx ${res.copy.at(-1).txMs.toFixed(0)} ms (psql process ${res.copy.at(-1).ms.toFixed(0)} ms)`);
+    const qa = versions.map((v) => `${versions.length > 1 ? `${v.label}: ` : ""}qa-load b10 ${res[v.key].b10.at(-1).ms.toFixed(0)} ms, b1000 ${res[v.key].b1000.at(-1).ms.toFixed(0)} ms`).join("; ");
+    log(`${input.label}: load rep ${rep + 1}/${o.reps}: ${qa}, COPY tx ${copy.at(-1).txMs.toFixed(0)} ms (psql process ${copy.at(-1).ms.toFixed(0)} ms)`);
   }
   return res;
 }
@@ -337,8 +412,15 @@ function logStages(file) {
   } catch {
     return null;
   }
+  // qa-load appends to its log file, which every repetition of a kind shares: only the last run
+  // counts (the one just measured), from its own "qa-load started" line on.
+  const lines = text.split("\n");
+  let first = 0;
+  lines.forEach((line, i) => {
+    if (STAGES[0][1].test(line)) first = i;
+  });
   const at = {};
-  for (const line of text.split("\n")) {
+  for (const line of lines.slice(first)) {
     const m = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(line);
     if (!m) continue;
     for (const [name, re] of STAGES) {
@@ -355,24 +437,53 @@ function logStages(file) {
   return out;
 }
 
-function coreRuns(o, input) {
-  const out = run("core benchmark", process.execPath, ["--expose-gc", path.join(here, "lib", "core-bench.mjs"), input.appsJson, String(o.reps)]);
-  const r = JSON.parse(out.trim().split("\n").at(-1));
-  if (r.errors !== 0) throw new Broken(`core benchmark on ${input.label}: ${r.errors} errors`);
-  log(`${input.label}: core: JSON.parse ${median(r.parse).toFixed(1)} ms, validate ${median(r.validate).toFixed(1)} ms, transform ${median(r.transform).toFixed(1)} ms`);
-  return r;
+function coreRuns(o, input, versions) {
+  if (versions.length === 1) {
+    const out = run("core benchmark", process.execPath, ["--expose-gc", path.join(here, "lib", "core-bench.mjs"), input.appsJson, String(o.reps)]);
+    const r = JSON.parse(out.trim().split("\n").at(-1));
+    if (r.errors !== 0) throw new Broken(`core benchmark on ${input.label}: ${r.errors} errors`);
+    log(`${input.label}: core: JSON.parse ${median(r.parse).toFixed(1)} ms, validate ${median(r.validate).toFixed(1)} ms, transform ${median(r.transform).toFixed(1)} ms`);
+    return { [versions[0].key]: r };
+  }
+  // The first call in a fresh process: one process per version and repetition, interleaved.
+  const cold = Object.fromEntries(versions.map((v) => [v.key, []]));
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const v of inTurn(versions, rep)) {
+      const out = run(`core benchmark, first call (${v.label})`, process.execPath, ["--expose-gc", path.join(here, "lib", "core-bench.mjs"), input.appsJson, "1", "--cold", "--core", `${v.key}=${v.core}`]);
+      const r = JSON.parse(out.trim().split("\n").at(-1));
+      if (r.errors !== 0) throw new Broken(`core benchmark (${v.label}) on ${input.label}: ${r.errors} errors`);
+      cold[v.key].push(r.coldValidate);
+    }
+  }
+  // The steady state: both cores in one process, the steps interleaved repetition by repetition.
+  const out = run("core benchmark", process.execPath, ["--expose-gc", path.join(here, "lib", "core-bench.mjs"), input.appsJson, String(o.reps), ...versions.flatMap((v) => ["--core", `${v.key}=${v.core}`])]);
+  const all = JSON.parse(out.trim().split("\n").at(-1));
+  const res = {};
+  for (const v of versions) {
+    const r = all[v.key];
+    if (r.errors !== 0) throw new Broken(`core benchmark (${v.label}) on ${input.label}: ${r.errors} errors`);
+    r.coldSamples = cold[v.key];
+    r.coldValidate = median(cold[v.key]);
+    res[v.key] = r;
+    log(`${input.label}: core (${v.label}): JSON.parse ${median(r.parse).toFixed(1)} ms, validate ${median(r.validate).toFixed(1)} ms, transform ${median(r.transform).toFixed(1)} ms, first call ${r.coldValidate.toFixed(1)} ms`);
+  }
+  return res;
 }
 
-function cliRuns(o, work, input) {
-  const runs = [];
+function cliRuns(o, work, input, versions) {
+  const runs = Object.fromEntries(versions.map((v) => [v.key, []]));
   for (let rep = 0; rep < o.reps; rep++) {
-    const r = measure("qad-migrate validate", process.execPath, [path.join(repoRoot, "npm", "bin", "qad-migrate.js"), "validate", "--root", input.dir], {
-      cwd: work,
-      stdoutFile: path.join(work, `${input.key}.validate.txt`),
-    });
-    runs.push({ ms: r.ms, rssKb: r.rssKb });
+    for (const v of inTurn(versions, rep)) {
+      const r = measure(`qad-migrate validate${v.tag ? ` (${v.label})` : ""}`, process.execPath, [v.cli, "validate", "--root", input.dir], {
+        cwd: work,
+        stdoutFile: path.join(work, `${input.key}${v.tag}.validate.txt`),
+      });
+      runs[v.key].push({ ms: r.ms, rssKb: r.rssKb });
+    }
   }
-  log(`${input.label}: qad-migrate validate ${median(runs.map((r) => r.ms)).toFixed(0)} ms, peak RSS ${(median(runs.map((r) => r.rssKb)) / 1024).toFixed(0)} MB`);
+  for (const v of versions) {
+    log(`${input.label}: qad-migrate validate${v.tag ? ` (${v.label})` : ""} ${median(runs[v.key].map((r) => r.ms)).toFixed(0)} ms, peak RSS ${(median(runs[v.key].map((r) => r.rssKb)) / 1024).toFixed(0)} MB`);
+  }
   return runs;
 }
 
@@ -454,8 +565,17 @@ function machineNote(o, pg) {
     `- PostgreSQL ${pgVersion} on ${host} (${ssl}); ${pgSettings}`,
     `- ${qaLoadVersion} (release build); Node ${process.version}; ${rustc}`,
     `- load average (1, 5, 15 min) at the start: ${startLoad.map((x) => x.toFixed(2)).join(", ")}; at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(", ")} (other work on the machine makes figures noisy)`,
+    o.baseline ? baselineNote(o, safe) : null,
     o.note ? `- note: ${o.note}` : null,
   ].filter(Boolean).join("\n");
+}
+
+function baselineNote(o, safe) {
+  const dir = o.baseline;
+  const git = safe(() => run("git", "git", ["-C", dir, "log", "-1", "--format=%h %cs %s"]).trim());
+  const dirty = safe(() => (run("git", "git", ["-C", dir, "status", "--porcelain", "--", "core", "wasm", "native-cli", "npm/lib"]).trim() ? " (work tree has uncommitted changes)" : ""));
+  const qaLoadVersion = safe(() => run("qa-load", o.baselineQaLoad ?? path.join(dir, "target", "release", "qa-load"), ["--version"]).trim());
+  return `- baseline: ${dir}, commit ${git}${dirty}; ${qaLoadVersion} (release build); measured interleaved with the current checkout, repetition by repetition`;
 }
 
 function report(o, inputs, results, node, note) {
@@ -562,6 +682,110 @@ same for both sides), after a CHECKPOINT.
   return { md, checks };
 }
 
+/**
+ * The report of a --baseline run: each version-dependent figure for the baseline and the current
+ * checkout side by side, with current/baseline, the range of the per-repetition ratios (each
+ * repetition's current sample over the baseline sample taken next to it) and each version's
+ * spread ((max - min) / median of its samples); then the ratios to the floors and the targets
+ * for both versions.
+ */
+function compareReport(o, inputs, results, versions, node, note) {
+  const figures = [];
+  const pct = (xs) => {
+    const v = xs.filter(Number.isFinite);
+    if (v.length < 2) return "–";
+    return `${(((Math.max(...v) - Math.min(...v)) / median(v)) * 100).toFixed(0)}%`;
+  };
+  const sections = [];
+  for (const input of inputs) {
+    const R = results[input.key];
+    const rows = [];
+    const fig = (label, samples, fmt) => {
+      const b = samples(R.base);
+      const c = samples(R.cur);
+      const mB = median(b);
+      const mC = median(c);
+      const paired = b.map((x, i) => c[i] / x).filter(Number.isFinite);
+      const range = paired.length > 1 ? `${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}` : "–";
+      rows.push(`| ${label} | ${fmt(mB)} | ${fmt(mC)} | **${Number.isFinite(mC / mB) ? (mC / mB).toFixed(2) : "n/a"}** | ${range} | ${pct(b)} / ${pct(c)} |`);
+      figures.push({ input: input.key, figure: label, baseline: b, current: c, medianBaseline: mB, medianCurrent: mC, ratio: mC / mB, pairedRatios: paired });
+    };
+    const ms = (f) => (r) => f(r).map((x) => x.ms);
+    const kb = (f) => (r) => f(r).map((x) => x.rssKb);
+    fig("qa-load --batch-size 10 (default), whole process", ms((r) => r.load.b10), fmtMs);
+    fig("qa-load --batch-size 1000, whole process", ms((r) => r.load.b1000), fmtMs);
+    fig("peak RSS qa-load --batch-size 10", kb((r) => r.load.b10), fmtMb);
+    fig("peak RSS qa-load --batch-size 1000", kb((r) => r.load.b1000), fmtMb);
+    fig("JSON.parse(apps.json text) in Node (floor, timed next to each version's core)", (r) => r.core.parse, fmtMs);
+    fig("wasm core validate(text), first call in a fresh process", (r) => r.core.coldSamples ?? [r.core.coldValidate], fmtMs);
+    fig("wasm core validate(text)", (r) => r.core.validate, fmtMs);
+    fig("wasm core transform(text)", (r) => r.core.transform, fmtMs);
+    fig("JSON.parse of the output dataset's JSON", (r) => r.core.datasetParse, fmtMs);
+    fig("wasm core validate(object) (the CLI's path)", (r) => r.core.validateObject, fmtMs);
+    fig("qad-migrate validate command", ms((r) => r.cli), fmtMs);
+    fig("peak RSS qad-migrate validate", kb((r) => r.cli), fmtMb);
+
+    const copy = R.cur.load.copy;
+    const floors = [
+      `COPY floor (server clock) ${fmtMs(median(copy.map((x) => x.txMs)))} (spread ${pct(copy.map((x) => x.txMs))})`,
+      `psql COPY process ${fmtMs(median(copy.map((x) => x.ms)))}`,
+      R.cur.moduleFloor ? `module floor (Node + TypeScript + the module as a string) peak RSS ${fmtMb(R.cur.moduleFloor.rssKb)}` : null,
+      `output dataset's JSON ${mb(R.base.core.datasetBytes)} (baseline) / ${mb(R.cur.core.datasetBytes)} (current)`,
+    ].filter(Boolean);
+    sections.push(`### ${input.label}: apps.json ${mb(input.jsonBytes)}, applicationsData.ts ${mb(input.moduleBytes)}; rows ${TABLES.map((t) => input.rows[t]).join(", ")}
+
+| median of ${o.reps} | baseline | current | current / baseline | per-repetition ratios | spread baseline / current |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${rows.join("\n")}
+
+Measured once per repetition for both versions: ${floors.join("; ")}.`);
+  }
+
+  // The single-version report of each version gives its derived ratios and targets.
+  const per = Object.fromEntries(versions.map((v) => [v.key, report(o, inputs, Object.fromEntries(inputs.map((i) => [i.key, results[i.key][v.key]])), node, note)]));
+  const targetRows = per.cur.checks.map((c, i) => {
+    const b = per.base.checks[i];
+    const res = (x) => (Number.isFinite(x.value) ? (x.pass ? "PASS" : "**MISS**") : "n/a");
+    return `| ${c.what} | ${fmtX(b.value)} (${res(b)}) | ${fmtX(c.value)} (${res(c)}) | ${(c.value / b.value).toFixed(2)} | ≤ ${fmtX(c.limit)} |`;
+  });
+
+  // qa-load's stages, generated input, per version.
+  let stagesTable = "";
+  const gen = inputs.find((i) => i.key === "gen");
+  if (gen) {
+    const R = results.gen;
+    const cols = [["b10", "base"], ["b10", "cur"], ["b1000", "base"], ["b1000", "cur"]];
+    const stageMed = (kind, v, n) => median(R[v].load[kind].map((x) => (x.stages ? x.stages[n] : NaN)));
+    const names = STAGES.slice(1).map(([n]) => n).filter((n) => cols.some(([k, v]) => Number.isFinite(stageMed(k, v, n))));
+    if (names.length) {
+      stagesTable = `\n### Where qa-load's time goes (${gen.label}; medians, from its log file's timestamps)\n\n| stage | b10 baseline | b10 current | b1000 baseline | b1000 current |\n| --- | ---: | ---: | ---: | ---: |\n${names.map((n) => `| ${n} | ${cols.map(([k, v]) => fmtMs(stageMed(k, v, n))).join(" | ")} |`).join("\n")}\n\nA stage whose log markers one version does not print is n/a for it.\n`;
+    }
+  }
+
+  const md = `# qad-migrate benchmarks: baseline and current side by side (${o.quick ? "quick mode" : "full run"})
+
+${note}
+- node startup floor (\`node -e 0\`): ${fmtMs(node.ms)}, peak RSS ${fmtMb(node.rssKb)}
+
+Each figure is measured for both versions in the same run, interleaved: in every repetition the
+baseline's and the current version's measurement of it run one after the other (baseline first in
+odd-numbered repetitions, current first in even ones). "per-repetition ratios" is the range of
+current/baseline over the repetitions; "spread" is (max - min) / median of a version's samples.
+A ratio above 1 is worse (slower or bigger) for the current version.
+
+## Figures
+${sections.map((x) => `\n${x}\n`).join("")}${stagesTable}
+## Ratios to the floors and targets
+
+| target | baseline | current | current / baseline | limit |
+| --- | ---: | ---: | ---: | ---: |
+${targetRows.join("\n")}
+${o.quick ? "\nQuick mode: the targets are defined for 10,000 apps; at this size fixed costs dominate.\n" : ""}
+How each figure is taken: bench/README.md (section "Before and after: --baseline").
+`;
+  return { md, figures, checks: { base: per.base.checks, cur: per.cur.checks } };
+}
+
 // ------------------------------------------------------------------------------------------
 
 async function main() {
@@ -580,28 +804,40 @@ async function main() {
   }
   const api = npmApi();
   const pg = new Pg(o);
+  const versions = versionsFor(o, pg);
   if (!o.quick) waitForQuiet(o.quietMinutes);
   log(`${o.quick ? "quick mode" : "full run"}: ${o.apps} generated apps, ${o.reps} repetition(s); work dir ${work}`);
   try {
     const inputs = prepareInputs(o, work, api);
-    pg.makeTemplate(work);
-    const results = {};
+    for (const v of versions) pg.makeTemplate(work, v.qaLoad, v.template);
+    // byVersion[input][version] = {load, core, cli, moduleFloor}
+    const byVersion = {};
     for (const input of inputs) {
-      results[input.key] = {
-        load: loadRuns(o, pg, work, input),
-        core: coreRuns(o, input),
-        cli: cliRuns(o, work, input),
-        moduleFloor: moduleFloorRuns(o, work, input),
-      };
+      const load = loadRuns(o, pg, work, input, versions);
+      const core = coreRuns(o, input, versions);
+      const cli = cliRuns(o, work, input, versions);
+      const moduleFloor = moduleFloorRuns(o, work, input);
+      byVersion[input.key] = Object.fromEntries(versions.map((v) => [v.key, { load: load[v.key], core: core[v.key], cli: cli[v.key], moduleFloor }]));
     }
     const node = nodeFloor(o);
     const note = machineNote(o, pg);
-    const { md, checks } = report(o, inputs, results, node, note);
+    let md;
+    let checks;
+    let results;
+    let figures;
+    if (o.baseline) {
+      results = byVersion;
+      ({ md, checks, figures } = compareReport(o, inputs, results, versions, node, note));
+      checks = checks.cur;
+    } else {
+      results = Object.fromEntries(inputs.map((i) => [i.key, byVersion[i.key].cur]));
+      ({ md, checks } = report(o, inputs, results, node, note));
+    }
     process.stdout.write(`\n${md}\n`);
     if (o.out) {
       fs.mkdirSync(path.dirname(o.out), { recursive: true });
       fs.writeFileSync(o.out, md);
-      const raw = { options: { ...o, database: "(redacted)" }, inputs: inputs.map(({ key, label, apps, jsonBytes, moduleBytes, rows, warnings }) => ({ key, label, apps, jsonBytes, moduleBytes, rows, warnings })), results, node, checks };
+      const raw = { options: { ...o, database: "(redacted)" }, inputs: inputs.map(({ key, label, apps, jsonBytes, moduleBytes, rows, warnings }) => ({ key, label, apps, jsonBytes, moduleBytes, rows, warnings })), results, node, checks, ...(figures ? { figures } : {}) };
       fs.writeFileSync(o.out.replace(/\.md$/, ".json"), `${JSON.stringify(raw, null, 1)}\n`);
       log(`wrote ${o.out}`);
     }

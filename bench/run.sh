@@ -6,6 +6,12 @@
 #   bench/run.sh --quick    CI mode: 200 generated apps + the real 44, 1 repetition; checks that
 #                           everything runs and prints the table (bench/results/quick.md,
 #                           gitignored); fails only when something breaks, never on a ratio
+#   bench/run.sh --baseline DIR [--quick]
+#                           before and after: every version-dependent figure measured for DIR
+#                           (another checkout of this repository) and for this one, interleaved
+#                           repetition by repetition, side by side with current/baseline;
+#                           writes bench/results/before-after.md (quick: quick-before-after.md)
+#                           unless --out is given; DIR's release qa-load and wasm are built here
 #   extra options go to bench/bench.mjs: --apps N, --reps R, --strict (fail on a missed target),
 #   --out FILE, --work DIR, --seed S, --note TEXT
 #
@@ -18,13 +24,20 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 quick=0
+baseline=
 args=()
-for a in "$@"; do
-    case "$a" in
-    --quick) quick=1; args+=("$a") ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) args+=("$a") ;;
+while (($#)); do
+    case "$1" in
+    --quick) quick=1; args+=("$1") ;;
+    --baseline)
+        [[ $# -ge 2 ]] || { echo "bench: --baseline needs a directory" >&2; exit 2; }
+        baseline=$(cd "$2" && pwd) || { echo "bench: --baseline $2: no such directory" >&2; exit 2; }
+        args+=(--baseline "$baseline")
+        shift ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) args+=("$1") ;;
     esac
+    shift
 done
 
 log() { echo "bench: $*" >&2; }
@@ -57,6 +70,21 @@ else
     (cd npm && node scripts/build-wasm.mjs --if-stale)
 fi
 
+# The baseline's own qa-load and wasm, built in its checkout (one cargo build at a time).
+if [[ -n "$baseline" ]]; then
+    [[ -f "$baseline/npm/package.json" && -f "$baseline/Cargo.toml" ]] || { log "--baseline $baseline: not a checkout of this repository"; exit 2; }
+    log "baseline: $baseline ($(git -C "$baseline" log -1 --format='%h %s' 2>/dev/null || echo 'not a git checkout'))"
+    if ((quick)); then
+        [[ -x "$baseline/target/release/qa-load" ]] || { log "baseline: building qa-load (release)"; (cd "$baseline" && cargo build --quiet --release -p qa-load); }
+        [[ -f "$baseline/npm/dist/wasm/qad_wasm_bg.wasm" ]] || { log "baseline: building the wasm"; (cd "$baseline/npm" && npm run --silent build:wasm); }
+    else
+        log "baseline: cargo build --release -p qa-load"
+        (cd "$baseline" && cargo build --quiet --release -p qa-load)
+        log "baseline: npm run build:wasm"
+        (cd "$baseline/npm" && npm run --silent build:wasm)
+    fi
+fi
+
 WORK=$(mktemp -d /tmp/qad-bench.XXXXXX)
 chmod 755 "$WORK"
 PGDIR="$WORK/pg"
@@ -77,6 +105,8 @@ else
 fi
 
 mkdir -p bench/results
-if ((quick)); then out=bench/results/quick.md; else out=bench/results/latest.md; fi
+if [[ -n "$baseline" ]]; then
+    if ((quick)); then out=bench/results/quick-before-after.md; else out=bench/results/before-after.md; fi
+elif ((quick)); then out=bench/results/quick.md; else out=bench/results/latest.md; fi
 exec_args=(--database "$URL" --work "$WORK/work" --psql "$(command -v psql)" --out "$out")
 node bench/bench.mjs "${exec_args[@]}" "${args[@]}"

@@ -17,6 +17,14 @@
 // since it validates once per process and V8 runs wasm in its baseline tier (Liftoff) until the
 // optimising tier (TurboFan) has compiled the hot functions.
 // Prints one JSON line: {reps, bytes, coldValidate, parse: [ms...], validate: [...], ...}.
+//
+// Side by side with another version (bench.mjs --baseline): `--core NAME=PATH`, given once per
+// version, loads each version's own core module (its npm/lib/core.js) into this one process; each
+// repetition then runs the steps above for every version in turn, the order alternating between
+// repetitions (A B, B A, ...), and one JSON line {NAME: {...}, ...} is printed. The first call of
+// each module is a warm-up here (firstCall), not the cold figure: `--cold` with one `--core` only
+// times that first call in a fresh process and prints {coldValidate}; bench.mjs runs it once per
+// version and repetition, interleaved.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -25,11 +33,29 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const core = require(path.join(here, "..", "..", "npm", "lib", "core.js"));
 
-const [file, repsArg] = process.argv.slice(2);
-if (!file) {
-  process.stderr.write("usage: node --expose-gc bench/lib/core-bench.mjs FILE [REPS]\n");
+const positional = [];
+const coreSpecs = [];
+let coldOnly = false;
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === "--core") {
+    const spec = argv[++i] ?? "";
+    const eq = spec.indexOf("=");
+    if (eq < 1) {
+      process.stderr.write("core-bench: --core NAME=PATH\n");
+      process.exit(2);
+    }
+    coreSpecs.push({ name: spec.slice(0, eq), file: spec.slice(eq + 1) });
+  } else if (argv[i] === "--cold") {
+    coldOnly = true;
+  } else {
+    positional.push(argv[i]);
+  }
+}
+const [file, repsArg] = positional;
+if (!file || (coldOnly && coreSpecs.length !== 1)) {
+  process.stderr.write("usage: node --expose-gc bench/lib/core-bench.mjs FILE [REPS] [--core NAME=PATH ...] [--cold]\n");
   process.exit(2);
 }
 const reps = Number(repsArg ?? 5);
@@ -37,8 +63,6 @@ const gc = typeof globalThis.gc === "function" ? globalThis.gc : () => {};
 
 const text = fs.readFileSync(file, "utf8");
 const bytes = Buffer.byteLength(text);
-
-core.version(); // instantiates the wasm
 
 function time(fn) {
   gc();
@@ -48,17 +72,14 @@ function time(fn) {
   return { ms, out };
 }
 
-const result = { reps, bytes, parse: [], validate: [], transform: [], validateObject: [], datasetParse: [] };
-const cold = time(() => core.validate(text));
-result.coldValidate = cold.ms;
-let errors = cold.out.errors;
-for (let r = 0; r < reps; r++) {
+/** One repetition of the steps on one core; appends to `result`. */
+function repetition(core, result) {
   const p = time(() => JSON.parse(text));
   result.parse.push(p.ms);
   const obj = p.out;
   const v = time(() => core.validate(text));
   result.validate.push(v.ms);
-  errors = v.out.errors;
+  result.errors = v.out.errors;
   result.counts = v.out.counts;
   const t = time(() => core.transform(text));
   result.transform.push(t.ms);
@@ -68,8 +89,45 @@ for (let r = 0; r < reps; r++) {
   result.datasetParse.push(time(() => JSON.parse(datasetText)).ms);
   const vo = time(() => core.validate(obj));
   result.validateObject.push(vo.ms);
-  if (vo.out.errors !== errors) throw new Error("validate(text) and validate(object) disagree");
+  if (vo.out.errors !== result.errors) throw new Error("validate(text) and validate(object) disagree");
 }
-result.errors = errors;
-result.peakRssKb = Math.round(process.resourceUsage().maxRSS);
-process.stdout.write(`${JSON.stringify(result)}\n`);
+
+const emptyResult = () => ({ reps, bytes, parse: [], validate: [], transform: [], validateObject: [], datasetParse: [] });
+
+if (coreSpecs.length === 0) {
+  // One version, the checkout's own core (bench/run.sh without --baseline).
+  const core = require(path.join(here, "..", "..", "npm", "lib", "core.js"));
+  core.version(); // instantiates the wasm
+  const result = emptyResult();
+  const cold = time(() => core.validate(text));
+  result.coldValidate = cold.ms;
+  result.errors = cold.out.errors;
+  for (let r = 0; r < reps; r++) repetition(core, result);
+  result.peakRssKb = Math.round(process.resourceUsage().maxRSS);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else if (coldOnly) {
+  const core = require(path.resolve(coreSpecs[0].file));
+  core.version(); // instantiates the wasm
+  const cold = time(() => core.validate(text));
+  process.stdout.write(`${JSON.stringify({ coldValidate: cold.ms, errors: cold.out.errors, version: core.version() })}\n`);
+} else {
+  const versions = coreSpecs.map(({ name, file: f }) => ({ name, core: require(path.resolve(f)) }));
+  const results = {};
+  for (const v of versions) {
+    v.core.version(); // instantiates the wasm
+    results[v.name] = emptyResult();
+    results[v.name].version = v.core.version();
+  }
+  for (const v of versions) {
+    // Warm-up: the module's first call (not the cold figure, see above).
+    const first = time(() => v.core.validate(text));
+    results[v.name].firstCall = first.ms;
+    results[v.name].errors = first.out.errors;
+  }
+  for (let r = 0; r < reps; r++) {
+    const order = r % 2 ? [...versions].reverse() : versions;
+    for (const v of order) repetition(v.core, results[v.name]);
+  }
+  for (const v of versions) results[v.name].peakRssKbProcess = Math.round(process.resourceUsage().maxRSS);
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+}
