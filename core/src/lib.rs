@@ -62,7 +62,3 @@ pub fn migrate(input: Input<'_>, options: &Options) -> Result<Migration, InputEr
     Ok(transform::run(input))
 }
 
-/// `decode(Input::Value(value))`, kept for the callers of the former entry (qa-load's tests).
-pub fn decode_value(value: serde_json::Value) -> Result<SourceInput, InputError> {
-    decode(Input::Value(value))
-}

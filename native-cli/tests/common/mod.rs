@@ -348,7 +348,7 @@ pub fn real_apps_json(dir: &Path) -> PathBuf {
         let read = |p: &str| -> serde_json::Value {
             serde_json::from_str(&std::fs::read_to_string(root.join(p)).unwrap()).unwrap()
         };
-        let mut input = qad_core::decode_value(module_json).expect("module decodes");
+        let mut input = qad_core::decode(qad_core::Input::Value(module_json)).expect("module decodes");
         input.i18n = Some(qad_core::I18n::from_frontend_files(
             &read("src/assets/i18n/en.json"),
             &read("src/assets/i18n/ar.json"),
