@@ -61,4 +61,3 @@ pub fn migrate(input: Input<'_>, options: &Options) -> Result<Migration, InputEr
     input.options.merge(options);
     Ok(transform::run(input))
 }
-

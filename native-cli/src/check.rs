@@ -1,19 +1,18 @@
 //! The post-load check, inside the load's transaction, before the commit: every table's checked
-//! columns (keys, references, orders; long texts are left to `qa-load verify`) are sent back to
-//! the server as the plan says they must be now and compared there with what the tables hold,
-//! for the plan's rows and for the rows that belong to its apps (so a link or screenshot that
-//! should be gone is caught too); then the journal must hold exactly the plan's writes.
+//! columns (keys, references, orders; long texts are left to `qa-load verify`) are read back, for
+//! the plan's rows and for the rows that belong to its apps (so a link or screenshot that should
+//! be gone is caught too), and compared with what the plan says they must be now; then the
+//! journal must hold exactly the plan's writes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Context, Result};
 use futures_util::stream::{self, StreamExt};
 use qad_core::{App, Category, Developer};
-use tokio_postgres::types::ToSql;
 use tokio_postgres::Transaction;
 
 use crate::bookkeeping::JOURNAL;
-use crate::layout::{Entity, Layout, Param, TableOf};
+use crate::layout::{Entity, Layout, TableOf};
 use crate::plan::{AppPlan, Change, Plan};
 
 /// Rows (or apps, for the rows that belong to apps) compared per query.
@@ -27,6 +26,7 @@ pub async fn post_check<L: Layout>(
     plan: &Plan,
     run_id: &str,
 ) -> Result<()> {
+    tracing::info!(target: "qa_load::load", "writes done; post-load check");
     let mut problems: Vec<String> = Vec::new();
     let devs: Vec<&Developer> = plan.developers.iter().filter_map(Change::after).collect();
     check_rows(tx, layout, &devs, |d| d.id, &mut problems).await?;
@@ -86,7 +86,8 @@ async fn check_children<T, L: TableOf<T>>(
     compare(tx, layout, slices, problems).await
 }
 
-/// Runs the table's check statement for each slice (expected rows, keys in scope), pipelined.
+/// Reads each slice's rows back (pipelined: the next slices are read while one is compared)
+/// and compares their checked columns with the plan's.
 async fn compare<'r, T: 'r, L: TableOf<T>>(
     tx: &Transaction<'_>,
     layout: &L,
@@ -95,29 +96,55 @@ async fn compare<'r, T: 'r, L: TableOf<T>>(
 ) -> Result<()> {
     let table = layout.table();
     let statement = tx
-        .prepare(&table.check_sql())
+        .prepare(&table.read_back_sql())
         .await
         .with_context(|| format!("could not prepare the post-load check of {}", table.name))?;
     let reads = stream::iter(slices.map(|(rows, scope)| {
-        // Only the checked columns: the long texts are not copied for the check.
-        let values: Vec<Param> = layout.checked_values(&rows);
         let statement = statement.clone();
         async move {
-            let mut params: Vec<&(dyn ToSql + Sync)> = values
-                .iter()
-                .map(|v| v.as_ref() as &(dyn ToSql + Sync))
-                .collect();
-            params.push(&scope);
-            tx.query(&statement, &params).await
+            let found = tx.query(&statement, &[&scope]).await;
+            (rows, found)
         }
     }))
     .buffered(DEPTH);
     futures_util::pin_mut!(reads);
-    while let Some(found) = reads.next().await {
-        for r in found.with_context(|| format!("post-load check of {}", table.name))? {
-            let what: String = r.get(0);
-            let row: String = r.get(1);
-            problems.push(format!("{} {row}: {what}", table.name));
+    let show = |r: &Vec<Option<String>>| {
+        let cells: Vec<&str> = r.iter().map(|c| c.as_deref().unwrap_or("NULL")).collect();
+        format!("({})", cells.join(", "))
+    };
+    while let Some((rows, found)) = reads.next().await {
+        let found = found.with_context(|| format!("post-load check of {}", table.name))?;
+        let expected: BTreeSet<Vec<Option<String>>> =
+            rows.iter().map(|r| layout.checked_texts(r)).collect();
+        let actual: BTreeSet<Vec<Option<String>>> = found
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect()
+            })
+            .collect();
+        if rows.len() != found.len() {
+            problems.push(format!(
+                "{}: {} row(s) read back, {} expected",
+                table.name,
+                found.len(),
+                rows.len()
+            ));
+        }
+        for e in expected.difference(&actual) {
+            problems.push(format!(
+                "{} {}: expected, not read back",
+                table.name,
+                show(e)
+            ));
+        }
+        for a in actual.difference(&expected) {
+            problems.push(format!(
+                "{} {}: read back, not expected",
+                table.name,
+                show(a)
+            ));
         }
     }
     Ok(())

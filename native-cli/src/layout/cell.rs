@@ -24,10 +24,13 @@ pub trait Cell: Sized {
         Self: 'a;
     /// The column `name` of a row read back.
     fn read(row: &Row, name: &str) -> Result<Self>;
+    /// The value as PostgreSQL prints the column as text (`col::text`): what the post-load
+    /// check compares.
+    fn text(&self) -> Option<String>;
 }
 
 macro_rules! plain_cell {
-    ($t:ty, $array:literal) => {
+    ($t:ty, $array:literal, $text:expr) => {
         impl Cell for $t {
             const ARRAY: &'static str = $array;
             fn param<'a>(values: impl Iterator<Item = &'a Self>) -> Param {
@@ -36,15 +39,18 @@ macro_rules! plain_cell {
             fn read(row: &Row, name: &str) -> Result<Self> {
                 Ok(row.try_get(name)?)
             }
+            fn text(&self) -> Option<String> {
+                $text(self)
+            }
         }
     };
 }
 
-plain_cell!(Uuid, "uuid[]");
-plain_cell!(i64, "int8[]");
-plain_cell!(i32, "int4[]");
-plain_cell!(String, "text[]");
-plain_cell!(Option<String>, "text[]");
+plain_cell!(Uuid, "uuid[]", |v: &Uuid| Some(v.to_string()));
+plain_cell!(i64, "int8[]", |v: &i64| Some(v.to_string()));
+plain_cell!(i32, "int4[]", |v: &i32| Some(v.to_string()));
+plain_cell!(String, "text[]", |v: &String| Some(v.clone()));
+plain_cell!(Option<String>, "text[]", Option::clone);
 
 impl Cell for Option<Rating> {
     const ARRAY: &'static str = "text[]";
@@ -65,6 +71,9 @@ impl Cell for Option<Rating> {
         })
         .transpose()
     }
+    fn text(&self) -> Option<String> {
+        self.map(|r| r.to_decimal_string())
+    }
 }
 
 impl Cell for Language {
@@ -83,5 +92,8 @@ impl Cell for Language {
             "en" => Ok(Language::En),
             other => Err(anyhow!("{name} holds {other:?}, expected 'ar' or 'en'")),
         }
+    }
+    fn text(&self) -> Option<String> {
+        Some(self.as_str().to_string())
     }
 }

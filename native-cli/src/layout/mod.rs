@@ -158,8 +158,9 @@ pub trait TableOf<T> {
     fn table(&self) -> &Table;
     /// One array per column of [`TableOf::table`], in order.
     fn values(&self, rows: &[&T]) -> Vec<Param>;
-    /// One array per column the post-load check reads back ([`Column::check`]), in order.
-    fn checked_values(&self, rows: &[&T]) -> Vec<Param>;
+    /// The columns the post-load check reads back ([`Column::check`]) of one row, in order,
+    /// as PostgreSQL prints them as text.
+    fn checked_texts(&self, row: &T) -> Vec<Option<String>>;
     /// The key column arrays (for deletes).
     fn key_values(&self, rows: &[&T]) -> Vec<Param>;
     /// A row read back.
@@ -314,9 +315,9 @@ macro_rules! table_of {
                 vec![$(<_ as $crate::layout::Cell>::param(rows.iter().map(|r| &r.$field))),+]
             }
             #[allow(clippy::vec_init_then_push)]
-            fn checked_values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
+            fn checked_texts(&self, row: &$T) -> Vec<Option<String>> {
                 let mut out = Vec::new();
-                $( $crate::table_of!(@checked out, rows, $field $(, $check)?); )+
+                $( $crate::table_of!(@checked out, row, $field $(, $check)?); )+
                 out
             }
             fn key_values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
@@ -347,8 +348,8 @@ macro_rules! table_of {
     };
     (@check check) => { true };
     (@check) => { false };
-    (@checked $out:ident, $rows:ident, $field:ident, check) => {
-        $out.push(<_ as $crate::layout::Cell>::param($rows.iter().map(|r| &r.$field)));
+    (@checked $out:ident, $row:ident, $field:ident, check) => {
+        $out.push($crate::layout::Cell::text(&$row.$field));
     };
-    (@checked $out:ident, $rows:ident, $field:ident) => {};
+    (@checked $out:ident, $row:ident, $field:ident) => {};
 }
