@@ -192,14 +192,16 @@ class Command(BaseCommand):
                 returncode=EXIT_USAGE,
             )
         if alias not in settings.DATABASES:
-            hint = ""
-            if "://" in alias or "=" in alias:
-                hint = " (--database takes a DATABASES alias here, not a connection string)"
-            raise CommandError(
-                f"no database alias {alias!r} in DATABASES{hint}; known: "
-                + ", ".join(sorted(settings.DATABASES)),
-                returncode=EXIT_USAGE,
-            )
+            known = ", ".join(sorted(settings.DATABASES))
+            if "://" in alias or "=" in alias or "@" in alias:
+                # Not echoed: a connection string may hold a password.
+                message = (
+                    "--database takes a DATABASES alias here, not a connection string (value not "
+                    f"shown: it may contain a password); known aliases: {known}"
+                )
+            else:
+                message = f"no database alias {alias!r} in DATABASES; known: {known}"
+            raise CommandError(message, returncode=EXIT_USAGE)
         connection = connections[alias]
         if connection.vendor != "postgresql":
             raise CommandError(
