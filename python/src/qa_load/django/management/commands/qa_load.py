@@ -4,7 +4,7 @@ Every argument except Django's own options goes to qa-load unchanged: ``--input 
 ``--dry-run``, ``verify --input apps.json``, ``rollback --last``, ``history``, ``schema status``,
 ``--help``. Django's options stay Django's: ``--database ALIAS`` (default ``default``; the
 connection, see below), ``--settings``, ``--pythonpath``, ``--verbosity``, ``--traceback``,
-``--no-color``, ``--force-color``, ``--skip-checks``. After ``--`` everything goes to qa-load.
+``--no-color``, ``--force-color``. After ``--`` everything goes to qa-load.
 
 The connection is ``DATABASES[ALIAS]``: HOST, PORT, NAME, USER, PASSWORD and the libpq entries of
 OPTIONS (sslmode, sslrootcert, sslcert, sslkey, passfile, options, connect_timeout) reach qa-load
@@ -36,7 +36,7 @@ from qa_load import BIN_ENV, find_qa_load_bin
 
 # Django's options that this command keeps; every other argument is qa-load's.
 DJANGO_VALUE_OPTIONS = ("--database", "--settings", "--pythonpath", "--verbosity")
-DJANGO_FLAGS = ("--traceback", "--no-color", "--force-color", "--skip-checks")
+DJANGO_FLAGS = ("--traceback", "--no-color", "--force-color")
 
 # TODO(Django layout issue): qa-load cannot write the backend's own tables yet (on the backend's
 # database it refuses, exit 6, writing nothing). Once it can, the layout default becomes django
@@ -152,11 +152,14 @@ def run_forwarding_signals(argv, env):
 class Command(BaseCommand):
     help = (
         "Runs qa-load (load, --dry-run, verify, rollback, history, schema status) against "
-        "DATABASES[--database]: every argument but Django's own options goes to qa-load; "
-        "`manage.py qa_load --help` shows qa-load's. Exit code: qa-load's."
+        "DATABASES[--database]: every argument but the long options below goes to qa-load, "
+        "-h/--help, -v, -q and --version included (`manage.py qa_load --help` shows qa-load's "
+        "help). Exit code: qa-load's."
     )
     # Like dbshell: only the connection settings are needed, not the project's checks.
     requires_system_checks = []
+    # qa-load's, not Django's (Django >= 4.0 hides them from this command's help).
+    suppressed_base_arguments = {"--version", "-v"}
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
