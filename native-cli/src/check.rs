@@ -94,25 +94,13 @@ async fn compare<'r, T: 'r, L: TableOf<T>>(
     problems: &mut Vec<String>,
 ) -> Result<()> {
     let table = layout.table();
-    let checked: Vec<usize> = table
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.check)
-        .map(|(i, _)| i)
-        .collect();
     let statement = tx
         .prepare(&table.check_sql())
         .await
         .with_context(|| format!("could not prepare the post-load check of {}", table.name))?;
     let reads = stream::iter(slices.map(|(rows, scope)| {
-        let values: Vec<Param> = layout
-            .values(&rows)
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| checked.contains(i))
-            .map(|(_, v)| v)
-            .collect();
+        // Only the checked columns: the long texts are not copied for the check.
+        let values: Vec<Param> = layout.checked_values(&rows);
         let statement = statement.clone();
         async move {
             let mut params: Vec<&(dyn ToSql + Sync)> = values

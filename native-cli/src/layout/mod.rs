@@ -158,6 +158,8 @@ pub trait TableOf<T> {
     fn table(&self) -> &Table;
     /// One array per column of [`TableOf::table`], in order.
     fn values(&self, rows: &[&T]) -> Vec<Param>;
+    /// One array per column the post-load check reads back ([`Column::check`]), in order.
+    fn checked_values(&self, rows: &[&T]) -> Vec<Param>;
     /// The key column arrays (for deletes).
     fn key_values(&self, rows: &[&T]) -> Vec<Param>;
     /// A row read back.
@@ -311,6 +313,12 @@ macro_rules! table_of {
             fn values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
                 vec![$(<_ as $crate::layout::Cell>::param(rows.iter().map(|r| &r.$field))),+]
             }
+            #[allow(clippy::vec_init_then_push)]
+            fn checked_values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
+                let mut out = Vec::new();
+                $( $crate::table_of!(@checked out, rows, $field $(, $check)?); )+
+                out
+            }
             fn key_values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
                 const KEY: &[&str] = &[$($key),+];
                 let mut out = Vec::new();
@@ -339,4 +347,8 @@ macro_rules! table_of {
     };
     (@check check) => { true };
     (@check) => { false };
+    (@checked $out:ident, $rows:ident, $field:ident, check) => {
+        $out.push(<_ as $crate::layout::Cell>::param($rows.iter().map(|r| &r.$field)));
+    };
+    (@checked $out:ident, $rows:ident, $field:ident) => {};
 }

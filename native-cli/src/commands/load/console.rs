@@ -118,11 +118,11 @@ pub fn print_summary(s: &Summary, batch_size: u32, json: bool) {
     if !s.schema_applied.is_empty() {
         if s.dry_run {
             println!(
-                "schema versions that would be applied first: {:?}",
-                s.schema_applied
+                "schema versions that would be applied first: {}",
+                s.schema_applied.join(", ")
             );
         } else {
-            println!("schema versions applied: {:?}", s.schema_applied);
+            println!("schema versions applied: {}", s.schema_applied.join(", "));
         }
     }
     println!(

@@ -223,4 +223,36 @@ mod tests {
         );
         assert_eq!(QaLoad.components().len(), 2);
     }
+
+    #[test]
+    fn the_checked_values_are_the_checked_columns_in_order() {
+        fn counts<T>(layout: &QaLoad) -> (usize, usize, usize)
+        where
+            QaLoad: TableOf<T>,
+        {
+            let t = TableOf::<T>::table(layout);
+            let checked = t.columns.iter().filter(|c| c.check).count();
+            (
+                checked,
+                layout.checked_values(&[]).len(),
+                layout.values(&[]).len(),
+            )
+        }
+        for (checked, sent, all) in [
+            counts::<Developer>(&QaLoad),
+            counts::<Category>(&QaLoad),
+            counts::<App>(&QaLoad),
+            counts::<AppCategory>(&QaLoad),
+            counts::<Screenshot>(&QaLoad),
+        ] {
+            assert_eq!(checked, sent);
+            assert!(checked > 0 && checked <= all);
+        }
+        // The apps' long texts are not among them.
+        let apps = TableOf::<App>::table(&QaLoad);
+        assert!(!apps
+            .columns
+            .iter()
+            .any(|c| c.check && c.name.starts_with("description")));
+    }
 }
