@@ -31,7 +31,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 PEERS="$ROOT/../shared/peers"
 BACKEND_SRC="$PEERS/quran-apps-directory-2026-02/backend"
 PGVECTOR_SRC="$PEERS/pgvector-0.8.6"
-CACHE_DIR="${QAD_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qad-migrate}"
+# shellcheck source=lib/python.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/python.sh"
+CACHE_DIR=$(qad_cache_dir)
 REQUIREMENTS=(base.txt production.txt testing.txt local.txt)
 EXTRA_REQUIREMENT='user-agents>=2.2.0'
 UV_VERSION=0.13.9
@@ -129,29 +131,6 @@ prepare_pgvector() {
 
 # ------------------------------------------------------------------------------------ Python
 
-find_python() {
-    local c
-    for c in "${QAD_PYTHON:-}" /usr/bin/python3.11 "$(command -v python3.11 2>/dev/null || true)"; do
-        [[ -n "$c" && -x "$c" ]] || continue
-        if "$c" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-            echo "$c"
-            return 0
-        fi
-    done
-    return 1
-}
-
-ensure_python() {
-    local py
-    if py=$(find_python); then echo "$py"; return 0; fi
-    [[ $(id -u) -eq 0 ]] || die "no Python 3.11 with venv (set QAD_PYTHON, or install python3.11-venv)"
-    log "apt-get install python3.11 python3.11-venv"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq --no-install-recommends python3.11 python3.11-venv >&2
-    find_python || die "no usable Python 3.11 after installing python3.11-venv"
-}
-
 # The venv's directory for these requirements and this interpreter.
 venv_dir() {
     local py="$1" key
@@ -179,12 +158,8 @@ sys.exit("missing modules: " + " ".join(missing) if missing else 0)'
 # uv (from PyPI, cached beside the venvs) installs the requirements in ~10 s where pip takes ~60 s.
 # Prints its path; fails when it cannot be had (then pip is used).
 ensure_uv() {
-    local py="$1" dir="$CACHE_DIR/uv-$UV_VERSION"
-    if [[ -f "$dir/.qad-complete" && -x "$dir/bin/uv" ]]; then echo "$dir/bin/uv"; return 0; fi
-    rm -rf "$dir"
-    "$py" -m venv "$dir" >&2 && "$dir/bin/python" -m pip install -q --no-input "uv==$UV_VERSION" >&2 \
-        && "$dir/bin/uv" --version >/dev/null || { rm -rf "$dir"; return 1; }
-    touch "$dir/.qad-complete"
+    local dir
+    dir=$(tool_venv "$1" "$CACHE_DIR" uv "$UV_VERSION") && "$dir/bin/uv" --version >/dev/null || return 1
     echo "$dir/bin/uv"
 }
 

@@ -4,8 +4,10 @@
 # Installs what it needs (scripts/setup.sh), checks formatting and lints, builds the core for
 # wasm32, starts a throw-away PostgreSQL (stopped on exit) and prepares the Django backend's
 # prerequisites (scripts/django-backend.sh prepare: pgvector, a cached virtualenv), then runs the
-# Rust tests, the npm package's tests (Node and headless Chromium), the cross-component tests in
-# tests/ (among them the real Django backend's), and the benchmarks in quick mode. Ends with one line: "tests: N passed, M failed".
+# Rust tests, builds the Python package's wheel (scripts/build-python.sh), runs the npm package's
+# tests (Node and headless Chromium), the cross-component tests in tests/ (among them the real
+# Django backend's, and `manage.py qa_load` from the wheel in it), and the benchmarks in quick
+# mode. Ends with one line: "tests: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -52,6 +54,11 @@ cargo test --workspace --quiet 2>&1 | tee -a "$LOG"
 step "build the wasm core and the qa-load release binary"
 (cd npm && npm run --silent build:wasm)
 cargo build --quiet --release -p qa-load
+
+step "build the Python package: the qa-load wheel (scripts/build-python.sh)"
+QAD_PYTHON_WHEEL=$(scripts/build-python.sh "$WORK/wheels")
+export QAD_PYTHON_WHEEL
+echo "built $(basename "$QAD_PYTHON_WHEEL") ($(du -k "$QAD_PYTHON_WHEEL" | cut -f1) KiB)"
 
 step "npm package tests (node --test, headless Chromium)"
 (cd npm && node --test test/) 2>&1 | tee -a "$LOG"
