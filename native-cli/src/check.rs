@@ -12,7 +12,7 @@ use qad_core::{App, Category, Developer};
 use tokio_postgres::Transaction;
 
 use crate::bookkeeping::JOURNAL;
-use crate::layout::{Entity, Layout, TableOf};
+use crate::layout::{CellValue, Entity, Layout, TableOf};
 use crate::plan::{AppPlan, Change, Plan};
 
 /// Rows (or apps, for the rows that belong to apps) compared per query.
@@ -108,22 +108,18 @@ async fn compare<'r, T: 'r, L: TableOf<T>>(
     }))
     .buffered(DEPTH);
     futures_util::pin_mut!(reads);
-    let show = |r: &Vec<Option<String>>| {
-        let cells: Vec<&str> = r.iter().map(|c| c.as_deref().unwrap_or("NULL")).collect();
+    let show = |r: &Vec<CellValue>| {
+        let cells: Vec<String> = r.iter().map(CellValue::to_string).collect();
         format!("({})", cells.join(", "))
     };
     while let Some((rows, found)) = reads.next().await {
         let found = found.with_context(|| format!("post-load check of {}", table.name))?;
-        let expected: BTreeSet<Vec<Option<String>>> =
-            rows.iter().map(|r| layout.checked_texts(r)).collect();
-        let actual: BTreeSet<Vec<Option<String>>> = found
+        let expected: BTreeSet<Vec<CellValue>> =
+            rows.iter().map(|r| layout.checked_values(r)).collect();
+        let actual = found
             .iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| r.get::<_, Option<String>>(i))
-                    .collect()
-            })
-            .collect();
+            .map(|r| layout.read_checked(r))
+            .collect::<Result<BTreeSet<Vec<CellValue>>>>()?;
         if rows.len() != found.len() {
             problems.push(format!(
                 "{}: {} row(s) read back, {} expected",

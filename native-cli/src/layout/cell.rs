@@ -10,6 +10,31 @@ use uuid::Uuid;
 /// A statement parameter: one column of a batch, as an array.
 pub type Param = Box<dyn ToSql + Sync + Send>;
 
+/// A column's value as the post-load check compares it: typed, so that the check neither
+/// formats nor parses what it compares.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CellValue {
+    Null,
+    Uuid(Uuid),
+    Int(i64),
+    Text(String),
+}
+
+impl std::fmt::Display for CellValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CellValue::Null => f.write_str("NULL"),
+            CellValue::Uuid(u) => write!(f, "{u}"),
+            CellValue::Int(i) => write!(f, "{i}"),
+            CellValue::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+fn text_value(text: Option<String>) -> CellValue {
+    text.map_or(CellValue::Null, CellValue::Text)
+}
+
 /// A type a column holds.
 pub trait Cell: Sized {
     /// The array type the batch is sent as.
@@ -24,13 +49,14 @@ pub trait Cell: Sized {
         Self: 'a;
     /// The column `name` of a row read back.
     fn read(row: &Row, name: &str) -> Result<Self>;
-    /// The value as PostgreSQL prints the column as text (`col::text`): what the post-load
-    /// check compares.
-    fn text(&self) -> Option<String>;
+    /// The value as the post-load check compares it.
+    fn value(&self) -> CellValue;
+    /// Column `i` of a row read back through [`Cell::READ`], as the post-load check compares it.
+    fn read_value(row: &Row, i: usize) -> Result<CellValue>;
 }
 
 macro_rules! plain_cell {
-    ($t:ty, $array:literal, $text:expr) => {
+    ($t:ty, $array:literal, $value:expr, $read:expr) => {
         impl Cell for $t {
             const ARRAY: &'static str = $array;
             fn param<'a>(values: impl Iterator<Item = &'a Self>) -> Param {
@@ -39,18 +65,57 @@ macro_rules! plain_cell {
             fn read(row: &Row, name: &str) -> Result<Self> {
                 Ok(row.try_get(name)?)
             }
-            fn text(&self) -> Option<String> {
-                $text(self)
+            fn value(&self) -> CellValue {
+                $value(self)
+            }
+            fn read_value(row: &Row, i: usize) -> Result<CellValue> {
+                $read(row, i)
             }
         }
     };
 }
 
-plain_cell!(Uuid, "uuid[]", |v: &Uuid| Some(v.to_string()));
-plain_cell!(i64, "int8[]", |v: &i64| Some(v.to_string()));
-plain_cell!(i32, "int4[]", |v: &i32| Some(v.to_string()));
-plain_cell!(String, "text[]", |v: &String| Some(v.clone()));
-plain_cell!(Option<String>, "text[]", Option::clone);
+plain_cell!(
+    Uuid,
+    "uuid[]",
+    |v: &Uuid| CellValue::Uuid(*v),
+    |row: &Row, i| -> Result<CellValue> {
+        Ok(row
+            .try_get::<_, Option<Uuid>>(i)?
+            .map_or(CellValue::Null, CellValue::Uuid))
+    }
+);
+plain_cell!(i64, "int8[]", |v: &i64| CellValue::Int(*v), |row: &Row,
+                                                          i|
+ -> Result<
+    CellValue,
+> {
+    Ok(row
+        .try_get::<_, Option<i64>>(i)?
+        .map_or(CellValue::Null, CellValue::Int))
+});
+plain_cell!(
+    i32,
+    "int4[]",
+    |v: &i32| CellValue::Int(i64::from(*v)),
+    |row: &Row, i| -> Result<CellValue> {
+        Ok(row
+            .try_get::<_, Option<i32>>(i)?
+            .map_or(CellValue::Null, |v| CellValue::Int(i64::from(v))))
+    }
+);
+plain_cell!(
+    String,
+    "text[]",
+    |v: &String| CellValue::Text(v.clone()),
+    |row: &Row, i| -> Result<CellValue> { Ok(text_value(row.try_get(i)?)) }
+);
+plain_cell!(
+    Option<String>,
+    "text[]",
+    |v: &Option<String>| text_value(v.clone()),
+    |row: &Row, i| -> Result<CellValue> { Ok(text_value(row.try_get(i)?)) }
+);
 
 impl Cell for Option<Rating> {
     const ARRAY: &'static str = "text[]";
@@ -71,8 +136,12 @@ impl Cell for Option<Rating> {
         })
         .transpose()
     }
-    fn text(&self) -> Option<String> {
-        self.map(|r| r.to_decimal_string())
+    fn value(&self) -> CellValue {
+        text_value(self.map(|r| r.to_decimal_string()))
+    }
+    fn read_value(row: &Row, i: usize) -> Result<CellValue> {
+        // Read through READ (`::text`): numeric(3,2) prints as to_decimal_string writes.
+        Ok(text_value(row.try_get(i)?))
     }
 }
 
@@ -93,7 +162,16 @@ impl Cell for Language {
             other => Err(anyhow!("{name} holds {other:?}, expected 'ar' or 'en'")),
         }
     }
-    fn text(&self) -> Option<String> {
-        Some(self.as_str().to_string())
+    fn value(&self) -> CellValue {
+        CellValue::Text(self.as_str().to_string())
     }
+    fn read_value(row: &Row, i: usize) -> Result<CellValue> {
+        Ok(text_value(row.try_get(i)?))
+    }
+}
+
+/// Column `i` of `row`, read as the type of the field `_field` returns (the macro's way of
+/// naming a field's type).
+pub fn read_value_as<T, C: Cell>(row: &Row, i: usize, _field: fn(&T) -> &C) -> Result<CellValue> {
+    C::read_value(row, i)
 }

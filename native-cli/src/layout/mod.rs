@@ -30,7 +30,7 @@ use qad_core::{App, AppCategory, Category, Developer, Screenshot};
 use tokio_postgres::{GenericClient, Row};
 
 use crate::bookkeeping::{Component, Migration, Status, BOOKKEEPING};
-pub use cell::{Cell, Param};
+pub use cell::{Cell, CellValue, Param};
 
 /// The dataset's five kinds of row, in load order (rollback undoes them in reverse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -158,9 +158,10 @@ pub trait TableOf<T> {
     fn table(&self) -> &Table;
     /// One array per column of [`TableOf::table`], in order.
     fn values(&self, rows: &[&T]) -> Vec<Param>;
-    /// The columns the post-load check reads back ([`Column::check`]) of one row, in order,
-    /// as PostgreSQL prints them as text.
-    fn checked_texts(&self, row: &T) -> Vec<Option<String>>;
+    /// The columns the post-load check reads back ([`Column::check`]) of one row, in order.
+    fn checked_values(&self, row: &T) -> Vec<CellValue>;
+    /// The same columns of a row the post-load check read back ([`Table::read_back_sql`]).
+    fn read_checked(&self, row: &Row) -> Result<Vec<CellValue>>;
     /// The key column arrays (for deletes).
     fn key_values(&self, rows: &[&T]) -> Vec<Param>;
     /// A row read back.
@@ -315,10 +316,17 @@ macro_rules! table_of {
                 vec![$(<_ as $crate::layout::Cell>::param(rows.iter().map(|r| &r.$field))),+]
             }
             #[allow(clippy::vec_init_then_push)]
-            fn checked_texts(&self, row: &$T) -> Vec<Option<String>> {
+            fn checked_values(&self, row: &$T) -> Vec<$crate::layout::CellValue> {
                 let mut out = Vec::new();
                 $( $crate::table_of!(@checked out, row, $field $(, $check)?); )+
                 out
+            }
+            #[allow(clippy::vec_init_then_push, unused_assignments)]
+            fn read_checked(&self, row: &tokio_postgres::Row) -> anyhow::Result<Vec<$crate::layout::CellValue>> {
+                let mut out = Vec::new();
+                let mut i = 0usize;
+                $( $crate::table_of!(@read out, row, i, $T, $field $(, $check)?); )+
+                Ok(out)
             }
             fn key_values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
                 const KEY: &[&str] = &[$($key),+];
@@ -349,7 +357,12 @@ macro_rules! table_of {
     (@check check) => { true };
     (@check) => { false };
     (@checked $out:ident, $row:ident, $field:ident, check) => {
-        $out.push($crate::layout::Cell::text(&$row.$field));
+        $out.push($crate::layout::Cell::value(&$row.$field));
     };
     (@checked $out:ident, $row:ident, $field:ident) => {};
+    (@read $out:ident, $row:ident, $i:ident, $T:ident, $field:ident, check) => {
+        $out.push($crate::layout::cell::read_value_as($row, $i, |r: &$T| &r.$field)?);
+        $i += 1;
+    };
+    (@read $out:ident, $row:ident, $i:ident, $T:ident, $field:ident) => {};
 }

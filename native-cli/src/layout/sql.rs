@@ -124,14 +124,15 @@ impl Table {
         )
     }
 
-    /// The post-load check's read-back of one table: its checked columns as text, of the rows
-    /// whose key (or, for rows that belong to a parent, whose parent key) is in `$1`.
+    /// The post-load check's read-back of one table: its checked columns (as they are read
+    /// back: [`Column::select`]), of the rows whose key (or, for rows that belong to a parent,
+    /// whose parent key) is in `$1`.
     pub fn read_back_sql(&self) -> String {
         let cols: Vec<String> = self
             .columns
             .iter()
             .filter(|c| c.check)
-            .map(|c| format!("{}::text", c.name))
+            .map(Column::select)
             .collect();
         let scope = self.belongs_to.unwrap_or(self.key[0]);
         format!(

@@ -225,11 +225,15 @@ mod tests {
     }
 
     #[test]
-    fn the_post_load_check_reads_back_the_checked_columns_as_the_row_prints_them() {
+    fn the_post_load_check_reads_back_the_checked_columns_typed() {
         for table in QaLoad.tables() {
             let checked = table.columns.iter().filter(|c| c.check).count();
             assert!(checked > 0, "{}", table.name);
-            assert_eq!(table.read_back_sql().matches("::text").count(), checked);
+            let sql = table.read_back_sql();
+            for c in table.columns.iter().filter(|c| c.check) {
+                assert!(sql.contains(&c.select()), "{}: {sql}", table.name);
+            }
+            assert_eq!(sql.matches(", ").count() + 1, checked, "{sql}");
         }
         let app = App {
             id: Uuid::nil(),
@@ -253,16 +257,16 @@ mod tests {
             app_gallery_url: None,
             developer_logo_url: None,
         };
-        let nil = Some(Uuid::nil().to_string());
+        use crate::layout::CellValue::{Int, Text, Uuid as U};
         assert_eq!(
-            QaLoad.checked_texts(&app),
+            QaLoad.checked_values(&app),
             vec![
-                nil.clone(),
-                Some("s".into()),
-                Some("1_S".into()),
-                Some("3".into()),
-                Some("4.50".into()),
-                nil
+                U(Uuid::nil()),
+                Text("s".into()),
+                Text("1_S".into()),
+                Int(3),
+                Text("4.50".into()),
+                U(Uuid::nil())
             ],
             "id, slug, source_id, sort_order, avg_rating (as numeric(3,2) prints), developer_id; no long texts"
         );
