@@ -216,12 +216,16 @@ impl Status {
     }
 }
 
-async fn exists<C: GenericClient>(c: &C, relation: &str) -> Result<bool> {
+/// Which history tables exist: qa-load 0.1's (in `public`) and this build's, in one round trip.
+async fn history_tables<C: GenericClient>(c: &C) -> Result<(bool, bool)> {
     let row = c
-        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&relation])
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL",
+            &[&LEGACY_HISTORY, &HISTORY],
+        )
         .await
-        .with_context(|| format!("could not look for {relation}"))?;
-    Ok(row.get(0))
+        .context("could not look for the schema history")?;
+    Ok((row.get(0), row.get(1)))
 }
 
 fn applied_from(rows: &[tokio_postgres::Row]) -> Vec<Applied> {
@@ -243,7 +247,7 @@ const APPLIED_COLUMNS: &str =
 
 /// Reads the history and compares it with the migrations of `components` embedded in this build.
 pub async fn status<C: GenericClient>(c: &C, components: &[Component]) -> Result<Status> {
-    let legacy = exists(c, LEGACY_HISTORY).await?;
+    let (legacy, current) = history_tables(c).await?;
     let mut all: Vec<(String, Applied)> = Vec::new();
     if legacy {
         let rows = c
@@ -292,7 +296,7 @@ pub async fn status<C: GenericClient>(c: &C, components: &[Component]) -> Result
                 None => all.push(("qa-load".to_string(), a)),
             }
         }
-    } else if exists(c, HISTORY).await? {
+    } else if current {
         let rows = c
             .query(
                 &format!(

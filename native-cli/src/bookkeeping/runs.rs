@@ -135,8 +135,12 @@ pub async fn status<C: GenericClient>(c: &C, id: &str) -> Result<Option<String>>
 }
 
 /// SQL: is the run whose record is `r` still connected (its `application_name`)?
-const LIVE: &str =
-    "EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = 'qa-load/' || r.id)";
+fn live() -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = '{}' || r.id)",
+        crate::db::runid::APPLICATION_NAME_PREFIX
+    )
+}
 
 /// Marks every `running` run whose session is gone as `interrupted`: it was killed or lost its
 /// connection, and its transaction died with its session, so it wrote nothing. Returns their ids.
@@ -146,7 +150,8 @@ pub async fn mark_interrupted<C: GenericClient>(c: &C) -> Result<Vec<String>> {
             &format!(
                 "UPDATE {RUNS} r SET status = 'interrupted', finished_at = clock_timestamp(), \
                  error = coalesce(r.error, 'its session ended before it finished; its transaction died with it') \
-                 WHERE r.status = 'running' AND NOT {LIVE} RETURNING r.id"
+                 WHERE r.status = 'running' AND NOT {live} RETURNING r.id",
+                live = live()
             ),
             &[],
         )
@@ -195,8 +200,9 @@ pub async fn list<C: GenericClient>(c: &C, limit: i64, legacy: bool) -> Result<V
                 "SELECT r.id, r.kind, r.status, {layout}, r.started_at, r.finished_at, \
                         (extract(epoch FROM r.finished_at - r.started_at) * 1000)::bigint, \
                         r.tool_version, r.db_user, r.input_path, r.dataset_checksum, r.counts, r.target_run, \
-                        r.rolled_back_by, r.rolled_back_at, r.failed_stage, r.error, {LIVE} \
-                 FROM {table} r ORDER BY r.started_at DESC, r.id DESC LIMIT $1"
+                        r.rolled_back_by, r.rolled_back_at, r.failed_stage, r.error, {live} \
+                 FROM {table} r ORDER BY r.started_at DESC, r.id DESC LIMIT $1",
+                live = live()
             ),
             &[&limit.max(0)],
         )

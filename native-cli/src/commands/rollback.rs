@@ -14,6 +14,7 @@ use crate::context::Ctx;
 use crate::db::runid;
 use crate::error::{Exit, Failure, Refusal};
 use crate::layout::qa_load::QaLoad;
+use crate::layout::sql::key_json;
 use crate::layout::{Layout, Table};
 use crate::logging;
 use crate::opt::RollbackArgs;
@@ -193,11 +194,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
-/// The version of the layout's tables (journals replay only onto the version they were made on).
-fn layout_version<L: Layout>(layout: &L) -> i32 {
-    layout.migrations().last().map(|m| m.version).unwrap_or(0)
-}
-
 fn new_run<'a, L: Layout>(
     session: &'a WriteSession<'_>,
     layout: &L,
@@ -208,7 +204,7 @@ fn new_run<'a, L: Layout>(
         id: &session.run_id,
         kind: "rollback",
         layout: layout.name().as_str(),
-        schema_version: layout_version(layout),
+        schema_version: layout.version(),
         input_path: None,
         input_sha256: None,
         source_module: None,
@@ -264,7 +260,7 @@ fn check_target<L: Layout>(run: &TargetRun, layout: &L) -> Result<(), Failure> {
             ours: layout.name().as_str().to_string(),
         }));
     }
-    let schema_version = layout_version(layout);
+    let schema_version = layout.version();
     if run.kind != "load" {
         return Err(refused(Refusal::IsARollback(run.id.clone())));
     }
@@ -374,12 +370,6 @@ fn key_type<L: Layout>(layout: &L, table: &str) -> &'static str {
         .find(|t| t.name == table)
         .map(|t| t.key_type.sql())
         .unwrap_or("uuid")
-}
-
-/// `jsonb_build_object('k', alias.k, ...)` over key columns.
-fn key_json(key: &[&str], alias: &str) -> String {
-    let parts: Vec<String> = key.iter().map(|k| format!("'{k}', {alias}.{k}")).collect();
-    format!("jsonb_build_object({})", parts.join(", "))
 }
 
 fn quote_ident(name: &str) -> String {

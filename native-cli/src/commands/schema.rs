@@ -13,7 +13,7 @@ use crate::layout::Layout;
 
 pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exit, Failure> {
     let layout = QaLoad;
-    let latest = layout.migrations().last().map(|m| m.version).unwrap_or(0);
+    let latest = layout.version();
     if let Some(t) = target {
         if t < 1 || t > latest {
             return Err(Failure::usage(

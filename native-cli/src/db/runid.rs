@@ -10,12 +10,15 @@ pub fn new_run_id() -> String {
 
 /// The `application_name` of every connection a run opens.
 pub fn application_name(run_id: &str) -> String {
-    format!("qa-load/{run_id}")
+    format!("{APPLICATION_NAME_PREFIX}{run_id}")
 }
+
+/// What every run's `application_name` starts with, before the run id.
+pub const APPLICATION_NAME_PREFIX: &str = "qa-load/";
 
 /// The run id out of an `application_name` set by [`application_name`].
 pub fn run_id_of(application_name: &str) -> Option<&str> {
-    application_name.strip_prefix("qa-load/")
+    application_name.strip_prefix(APPLICATION_NAME_PREFIX)
 }
 
 /// A timestamp for default file names: `20250317T101500Z`.

@@ -168,8 +168,6 @@ pub trait TableOf<T> {
     fn read_row(&self, row: &Row) -> Result<T>;
     /// The columns whose values differ between two rows.
     fn differing(&self, a: &T, b: &T) -> Vec<&'static str>;
-    /// One field of a row, for reports.
-    fn field(&self, row: &T, column: &str) -> serde_json::Value;
 }
 
 /// Rows of the five tables a dataset covers, as qad-core rows.
@@ -225,6 +223,12 @@ pub trait Layout:
 
     /// The layout's schema migrations; empty for a layout qa-load does not own.
     fn migrations(&self) -> &'static [Migration];
+
+    /// The version of the layout's tables this build writes (0 for a layout it does not own):
+    /// what a run records, and what a journal replays onto.
+    fn version(&self) -> i32 {
+        self.migrations().last().map_or(0, |m| m.version)
+    }
 
     /// The components whose migrations a command on this layout keeps up to date: the
     /// bookkeeping, and the layout's own tables when qa-load owns them.
@@ -345,12 +349,6 @@ macro_rules! table_of {
                 let mut v = Vec::new();
                 $( if a.$field != b.$field { v.push(stringify!($field)); } )+
                 v
-            }
-            fn field(&self, row: &$T, column: &str) -> serde_json::Value {
-                match column {
-                    $( stringify!($field) => serde_json::to_value(&row.$field).unwrap_or_default(), )+
-                    _ => serde_json::Value::Null,
-                }
             }
         }
     };

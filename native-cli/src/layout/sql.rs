@@ -9,15 +9,16 @@
 use super::{Column, Table};
 use crate::bookkeeping::JOURNAL;
 
+/// `jsonb_build_object('id', alias.id)`: a row's key columns as the journal records them.
+pub fn key_json(key: &[&str], alias: &str) -> String {
+    let parts: Vec<String> = key.iter().map(|k| format!("'{k}', {alias}.{k}")).collect();
+    format!("jsonb_build_object({})", parts.join(", "))
+}
+
 impl Table {
-    /// `jsonb_build_object('id', alias.id)`: the journal's key.
+    /// The journal's key of this table's rows ([`key_json`]).
     pub fn key_json(&self, alias: &str) -> String {
-        let parts: Vec<String> = self
-            .key
-            .iter()
-            .map(|k| format!("'{k}', {alias}.{k}"))
-            .collect();
-        format!("jsonb_build_object({})", parts.join(", "))
+        key_json(self.key, alias)
     }
 
     /// `a.id = b.id AND ...`

@@ -255,13 +255,7 @@ impl<L: Layout> Job<'_, L> {
             id: self.run_id(),
             kind: "load",
             layout: self.layout.name().as_str(),
-            schema_version: self
-                .layout
-                .components()
-                .last()
-                .filter(|c| c.name == self.layout.name().as_str())
-                .map(|c| c.latest())
-                .unwrap_or(0),
+            schema_version: self.layout.version(),
             input_path: Some(&self.prepared.path),
             input_sha256: Some(&self.prepared.file_sha256),
             source_module: source.map(|s| s.module.as_str()),
