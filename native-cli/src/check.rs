@@ -12,7 +12,7 @@ use qad_core::{App, Category, Developer};
 use tokio_postgres::Transaction;
 
 use crate::bookkeeping::JOURNAL;
-use crate::layout::{CellValue, Entity, Layout, TableOf};
+use crate::layout::{bigint_of, CellValue, Entity, KeyType, Layout, TableOf};
 use crate::plan::{AppPlan, Change, Plan};
 
 /// Rows (or apps, for the rows that belong to apps) compared per query.
@@ -99,10 +99,16 @@ async fn compare<'r, T: 'r, L: TableOf<T>>(
         .prepare(&table.read_back_sql())
         .await
         .with_context(|| format!("could not prepare the post-load check of {}", table.name))?;
+    let bigint = table.key_type == KeyType::BigInt;
     let reads = stream::iter(slices.map(|(rows, scope)| {
         let statement = statement.clone();
         async move {
-            let found = tx.query(&statement, &[&scope]).await;
+            let found = if bigint {
+                let scope: Vec<i64> = scope.into_iter().map(bigint_of).collect();
+                tx.query(&statement, &[&scope]).await
+            } else {
+                tx.query(&statement, &[&scope]).await
+            };
             (rows, found)
         }
     }))

@@ -6,6 +6,8 @@ use crate::db::conn::Target;
 use crate::db::runid;
 use crate::db::session::{self, Session};
 use crate::error::Failure;
+use crate::layout::detect::detect;
+use crate::layout::LayoutName;
 use crate::logging::Verbosity;
 use crate::opt::GlobalArgs;
 
@@ -31,6 +33,36 @@ impl Ctx<'_> {
             self.global.database.as_deref(),
             &crate::db::conn::process_env,
         )
+    }
+
+    /// The layout a command works on: `--layout`, else the one the database has (which takes
+    /// a connection, and is said).
+    pub async fn layout(&self) -> Result<LayoutName, Failure> {
+        if let Some(name) = self.global.layout {
+            return Ok(name);
+        }
+        let (_, s, _) = self.read_session().await?;
+        let (name, why) = detect(&s.client)
+            .await
+            .map_err(|e| Failure::unavailable("connect", e))?;
+        crate::logging::note(&format!(
+            "layout: {} ({why}; --layout sets it)",
+            name.as_str()
+        ));
+        tracing::info!(target: "qa_load::layout", layout = name.as_str(), why, "layout detected");
+        Ok(name)
+    }
+
+    /// The media base URL the django layout needs (a usage error without it).
+    pub fn media_base_url(&self) -> Result<&str, Failure> {
+        self.global.media_base_url.as_deref().ok_or_else(|| {
+            Failure::usage(
+                "usage",
+                "the django layout needs --media-base-url URL: the backend's R2_PUBLIC_URL, \
+                 which its image paths are relative to (the backend's default is https://pub-e11717db663c469fb51c65995892b449.r2.dev)"
+                    .to_string(),
+            )
+        })
     }
 
     /// A session for a command that only reads (no lock, no run record), connected before

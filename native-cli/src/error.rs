@@ -141,8 +141,10 @@ pub enum Refusal {
     SchemaChangedSince { run: String, was: i32, now: i32 },
     #[error("later run(s) depend on run {run}: {}", later.join(", "))]
     LaterRunsDepend { run: String, later: Vec<String> },
-    #[error("{} already exist{} without qa-load's record of creating {}: they are another program's{}, and qa-load will not write its own tables over them", tables.join(", "), if tables.len() == 1 { "s" } else { "" }, if tables.len() == 1 { "it" } else { "them" }, if *django { " (django_migrations is there: the directory backend's Django database)" } else { "" })]
+    #[error("{} already exist{} without qa-load's record of creating {}: they are another program's{}, and qa-load will not write its own tables over them", tables.join(", "), if tables.len() == 1 { "s" } else { "" }, if tables.len() == 1 { "it" } else { "them" }, if *django { " (django_migrations is there: the directory backend's Django database; `--layout django` loads into its tables)" } else { "" })]
     TablesNotOurs { tables: Vec<String>, django: bool },
+    #[error("the database's Django tables are not as this qa-load knows them ({} difference(s)): {}", differences.len(), differences.join("; "))]
+    DjangoSchema { differences: Vec<String> },
     #[error("{count} row(s) were changed since run {run} by something other than qa-load, so restoring its prior values would lose those changes: {list}")]
     RowsChangedSince {
         run: String,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::duration::parse_duration;
+use crate::layout::LayoutName;
 use crate::plan::OnExisting;
 
 /// The codes of the shared table that qa-load returns (8 is qad-migrate's alone).
@@ -91,6 +92,23 @@ pub struct GlobalArgs {
     /// Errors only on the console (no progress)
     #[arg(short, long, global = true, help_heading = "Output")]
     pub quiet: bool,
+
+    /// The tables to write or read: `qa-load` (qa-load's own) or `django` (the directory
+    /// backend's). Default: detected from the database (django when the backend's tables and
+    /// its migration records are there), and said.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "LAYOUT",
+        help_heading = "Target"
+    )]
+    pub layout: Option<LayoutName>,
+
+    /// The django layout: the backend's `R2_PUBLIC_URL`. Image paths are stored relative to
+    /// it (as the backend stores them), and an image URL outside it is an error.
+    #[arg(long, global = true, value_name = "URL", help_heading = "Target")]
+    pub media_base_url: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -9,11 +9,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use qad_core::{App, AppCategory, Category, Dataset, Developer, Language, Screenshot};
+use qad_core::{
+    App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Language, Screenshot,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::layout::{Layout, Rows, Scope, TableOf};
+use crate::layout::{show_key, Entity, Layout, Rows, Scope, TableOf};
 
 /// `--on-existing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -100,6 +102,9 @@ pub struct Plan {
     pub categories: Vec<Change<Category>>,
     pub apps: Vec<AppPlan>,
     pub names: Names,
+    /// What the layout's identification of existing rows warns of (e.g. two rows for one
+    /// developer of the input).
+    pub warnings: Vec<String>,
 }
 
 /// id → natural key, for messages and comparisons.
@@ -261,13 +266,26 @@ fn claim<'a, T>(
     Ok(found)
 }
 
+/// The existing row the layout identified the dataset row `id` as.
+fn found_in<'a, T>(
+    ids: &HashMap<Uuid, Uuid>,
+    id: &Uuid,
+    by_id: &HashMap<Uuid, &'a T>,
+) -> Option<&'a T> {
+    ids.get(id).and_then(|e| by_id.get(e).copied())
+}
+
 /// Computes the plan. Takes the dataset by value: its rows move into the plan.
 pub fn build<L: Layout>(
     layout: &L,
     ds: Dataset,
+    variants: &[DeveloperVariants],
     existing: &Rows,
     mode: OnExisting,
 ) -> Result<Plan, PlanError> {
+    let mut ids = layout
+        .identify(&ds, variants, existing)
+        .map_err(|e| PlanError::Conflict(e.to_string()))?;
     let Dataset {
         developers: ds_developers,
         categories: ds_categories,
@@ -278,21 +296,13 @@ pub fn build<L: Layout>(
     let mut names = Names::default();
 
     // Developers.
-    let dev_by_key: HashMap<&str, &Developer> = existing
-        .developers
-        .iter()
-        .map(|d| (d.key.as_str(), d))
-        .collect();
     let dev_by_id: HashMap<Uuid, &Developer> =
         existing.developers.iter().map(|d| (d.id, d)).collect();
     let mut dev_map: HashMap<Uuid, Uuid> = HashMap::new();
     let mut used = HashSet::new();
     let mut developers = Vec::with_capacity(ds_developers.len());
     for d in ds_developers {
-        let found = dev_by_key
-            .get(d.key.as_str())
-            .or_else(|| dev_by_id.get(&d.id))
-            .copied();
+        let found = found_in(&ids.developers, &d.id, &dev_by_id);
         let found = claim(&mut used, "developers", &d.key, found, |e| e.id)?;
         let target = Developer {
             id: found.map(|e| e.id).unwrap_or(d.id),
@@ -307,21 +317,13 @@ pub fn build<L: Layout>(
     }
 
     // Categories.
-    let cat_by_key: HashMap<&str, &Category> = existing
-        .categories
-        .iter()
-        .map(|c| (c.key.as_str(), c))
-        .collect();
     let cat_by_id: HashMap<Uuid, &Category> =
         existing.categories.iter().map(|c| (c.id, c)).collect();
     let mut cat_map: HashMap<Uuid, Uuid> = HashMap::new();
     let mut used = HashSet::new();
     let mut categories = Vec::with_capacity(ds_categories.len());
     for c in ds_categories {
-        let found = cat_by_key
-            .get(c.key.as_str())
-            .or_else(|| cat_by_id.get(&c.id))
-            .copied();
+        let found = found_in(&ids.categories, &c.id, &cat_by_id);
         let found = claim(&mut used, "categories", &c.key, found, |e| e.id)?;
         let target = Category {
             id: found.map(|e| e.id).unwrap_or(c.id),
@@ -343,13 +345,6 @@ pub fn build<L: Layout>(
     }
 
     // Apps, with their links and screenshots.
-    let app_by_slug: HashMap<&str, &App> =
-        existing.apps.iter().map(|a| (a.slug.as_str(), a)).collect();
-    let app_by_source: HashMap<&str, &App> = existing
-        .apps
-        .iter()
-        .map(|a| (a.source_id.as_str(), a))
-        .collect();
     let app_by_id: HashMap<Uuid, &App> = existing.apps.iter().map(|a| (a.id, a)).collect();
     let mut links_by_app: HashMap<Uuid, Vec<&AppCategory>> = HashMap::new();
     for l in &existing.app_categories {
@@ -371,20 +366,7 @@ pub fn build<L: Layout>(
     let mut used = HashSet::new();
     let mut apps = Vec::with_capacity(ds_apps.len());
     for a in ds_apps {
-        let by_slug = app_by_slug.get(a.slug.as_str()).copied();
-        let by_source = app_by_source.get(a.source_id.as_str()).copied();
-        if let (Some(s), Some(o)) = (by_slug, by_source) {
-            if s.id != o.id {
-                return Err(PlanError::Conflict(format!(
-                    "app {:?} (source id {:?}): its slug belongs to the existing app with source id {:?}, \
-                     but its source id belongs to the existing app {:?}; resolve the clash in the database or the input",
-                    a.slug, a.source_id, s.source_id, o.slug
-                )));
-            }
-        }
-        let found = by_slug
-            .or(by_source)
-            .or_else(|| app_by_id.get(&a.id).copied());
+        let found = found_in(&ids.apps, &a.id, &app_by_id);
         let found = claim(&mut used, "apps", &a.slug, found, |e| e.id)?;
         let developer_id = *dev_map.get(&a.developer_id).ok_or_else(|| {
             PlanError::Conflict(format!(
@@ -396,6 +378,7 @@ pub fn build<L: Layout>(
         let slug = a.slug.clone();
         let target = App {
             id: found.map(|e| e.id).unwrap_or(a.id),
+            slug: ids.app_slugs.remove(&a.id).unwrap_or(a.slug),
             developer_id,
             ..a
         };
@@ -513,6 +496,7 @@ pub fn build<L: Layout>(
         categories,
         apps,
         names,
+        warnings: ids.warnings,
     })
 }
 
@@ -535,6 +519,82 @@ impl Plan {
             }
         }
         c
+    }
+
+    /// Gives the rows the plan inserts the keys `new_key` hands out (a layout whose keys the
+    /// database assigns), and their references the same: called once, before anything is
+    /// written, with the entity and the number of rows it inserts.
+    pub fn renumber(&mut self, mut new_key: impl FnMut(Entity, usize) -> Vec<Uuid>) {
+        fn assign<T>(
+            rows: Vec<&mut Change<T>>,
+            keys: Vec<Uuid>,
+            id: impl Fn(&mut T) -> &mut Uuid,
+        ) -> HashMap<Uuid, Uuid> {
+            let mut map = HashMap::new();
+            for (c, k) in rows.into_iter().zip(keys) {
+                let old = std::mem::replace(id(&mut c.row), k);
+                map.insert(old, k);
+            }
+            map
+        }
+        let inserts = |a: &Action| *a == Action::Insert;
+        let devs: Vec<&mut Change<Developer>> = self
+            .developers
+            .iter_mut()
+            .filter(|c| inserts(&c.action))
+            .collect();
+        let keys = new_key(Entity::Developers, devs.len());
+        let devs = assign(devs, keys, |r| &mut r.id);
+        let cats: Vec<&mut Change<Category>> = self
+            .categories
+            .iter_mut()
+            .filter(|c| inserts(&c.action))
+            .collect();
+        let keys = new_key(Entity::Categories, cats.len());
+        let cats = assign(cats, keys, |r| &mut r.id);
+        let apps: Vec<&mut Change<App>> = self
+            .apps
+            .iter_mut()
+            .map(|a| &mut a.app)
+            .filter(|c| inserts(&c.action))
+            .collect();
+        let keys = new_key(Entity::Apps, apps.len());
+        let apps = assign(apps, keys, |r| &mut r.id);
+        let shots: Vec<&mut Change<Screenshot>> = self
+            .apps
+            .iter_mut()
+            .flat_map(|a| a.screenshots.iter_mut())
+            .filter(|c| inserts(&c.action))
+            .collect();
+        let keys = new_key(Entity::Screenshots, shots.len());
+        assign(shots, keys, |r| &mut r.id);
+        let follow = |map: &HashMap<Uuid, Uuid>, id: &mut Uuid| {
+            if let Some(k) = map.get(id) {
+                *id = *k;
+            }
+        };
+        for a in &mut self.apps {
+            follow(&devs, &mut a.app.row.developer_id);
+            for l in &mut a.links {
+                follow(&apps, &mut l.row.app_id);
+                follow(&cats, &mut l.row.category_id);
+            }
+            for s in &mut a.screenshots {
+                follow(&apps, &mut s.row.app_id);
+            }
+        }
+        for (map, names) in [
+            (&devs, &mut self.names.developers),
+            (&cats, &mut self.names.categories),
+            (&apps, &mut self.names.apps),
+            (&apps, &mut self.names.app_sources),
+        ] {
+            for (old, new) in map {
+                if let Some(n) = names.remove(old) {
+                    names.insert(*new, n);
+                }
+            }
+        }
     }
 
     /// The rows the plan's entities have after the run (what the post-load check expects).
@@ -584,7 +644,7 @@ impl Plan {
                     c.action.as_str(),
                     c.row.key,
                     c.row.name_en,
-                    c.row.id,
+                    show_key(&c.row.id),
                     fields_suffix(&c.fields)
                 ));
             }
@@ -596,7 +656,7 @@ impl Plan {
                     c.action.as_str(),
                     c.row.key,
                     c.row.name_en,
-                    c.row.id,
+                    show_key(&c.row.id),
                     fields_suffix(&c.fields)
                 ));
             }
@@ -609,7 +669,7 @@ impl Plan {
                     a.app.action.as_str(),
                     slug,
                     a.app.row.source_id,
-                    a.app.row.id,
+                    show_key(&a.app.row.id),
                     fields_suffix(&a.app.fields)
                 ));
             }
@@ -756,7 +816,14 @@ mod tests {
     #[test]
     fn empty_database_inserts_everything() {
         let ds = dataset();
-        let plan = build(&QaLoad, ds.clone(), &Rows::default(), OnExisting::Update).unwrap();
+        let plan = build(
+            &QaLoad,
+            ds.clone(),
+            &[],
+            &Rows::default(),
+            OnExisting::Update,
+        )
+        .unwrap();
         let c = plan.counts();
         assert_eq!(c.developers.inserted, 1);
         assert_eq!(c.apps.inserted, 1);
@@ -769,7 +836,7 @@ mod tests {
     #[test]
     fn identical_database_changes_nothing() {
         let ds = dataset();
-        let plan = build(&QaLoad, ds.clone(), &as_rows(&ds), OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &[], &as_rows(&ds), OnExisting::Update).unwrap();
         assert_eq!(plan.counts().writes(), 0);
         assert_eq!(plan.counts().screenshots.unchanged, 2);
     }
@@ -784,7 +851,7 @@ mod tests {
         let extra = shot(&ds.apps[0], Language::Ar, 0, "https://x/ar0.png");
         db.screenshots.push(extra.clone());
         db.app_categories[1].sort_order = 5;
-        let plan = build(&QaLoad, ds.clone(), &db, OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Update).unwrap();
         let c = plan.counts();
         assert_eq!((c.apps.updated, c.apps.unchanged), (1, 0));
         assert_eq!(plan.apps[0].app.fields, vec!["name_en"]);
@@ -804,7 +871,7 @@ mod tests {
         assert_eq!(plan.final_rows().screenshots.len(), 2);
 
         // Skip mode leaves the existing app and everything under it alone.
-        let plan = build(&QaLoad, ds.clone(), &db, OnExisting::Skip).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Skip).unwrap();
         let c = plan.counts();
         assert_eq!(c.writes(), 0);
         assert_eq!(c.apps.skipped, 1);
@@ -827,7 +894,7 @@ mod tests {
         for s in &mut db.screenshots {
             s.app_id = other_app;
         }
-        let plan = build(&QaLoad, ds.clone(), &db, OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Update).unwrap();
         assert_eq!(plan.counts().writes(), 0, "{:?}", plan.describe(false));
         assert_eq!(plan.apps[0].app.row.id, other_app);
         assert_eq!(plan.apps[0].app.row.developer_id, other_dev);
@@ -838,7 +905,7 @@ mod tests {
         let ds = dataset();
         let mut db = as_rows(&ds);
         db.apps[0].slug = "old-slug".into();
-        let plan = build(&QaLoad, ds.clone(), &db, OnExisting::Update).unwrap();
+        let plan = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Update).unwrap();
         assert_eq!(plan.apps[0].app.action, Action::Update);
         assert_eq!(plan.apps[0].app.fields, vec!["slug"]);
 
@@ -850,7 +917,7 @@ mod tests {
         db.apps[0].source_id = "different".into();
         other.source_id = ds.apps[0].source_id.clone();
         db.apps.push(other);
-        let err = build(&QaLoad, ds.clone(), &db, OnExisting::Update).unwrap_err();
+        let err = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Update).unwrap_err();
         assert!(err.to_string().contains("someone-else"), "{err}");
     }
 }

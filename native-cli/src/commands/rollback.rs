@@ -13,8 +13,10 @@ use crate::commands::write_session::{begin, WriteSession};
 use crate::context::Ctx;
 use crate::db::runid;
 use crate::error::{Exit, Failure, Refusal};
+use crate::layout::django::Django;
 use crate::layout::qa_load::QaLoad;
 use crate::layout::sql::key_json;
+use crate::layout::LayoutName;
 use crate::layout::{Layout, Table};
 use crate::logging;
 use crate::opt::RollbackArgs;
@@ -54,6 +56,21 @@ fn refused(refusal: Refusal) -> Failure {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
+    match ctx.layout().await? {
+        LayoutName::QaLoad => run_with(ctx, args, &QaLoad).await,
+        // Rollback reads no image: the media base URL is not needed.
+        LayoutName::Django => {
+            let base = ctx.global.media_base_url.as_deref().unwrap_or_default();
+            run_with(ctx, args, &Django::new(base)).await
+        }
+    }
+}
+
+async fn run_with<L: Layout>(
+    ctx: &Ctx<'_>,
+    args: &RollbackArgs,
+    layout: &L,
+) -> Result<Exit, Failure> {
     let started = StdInstant::now();
     if let Some(id) = &args.run {
         if !runid::looks_like_run_id(id) {
@@ -65,7 +82,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
             ));
         }
     }
-    let layout = QaLoad;
     let session = WriteSession::new(ctx, runid::new_run_id())?;
     let stage = &session.stage;
     let undo_started = std::cell::Cell::new(false);
@@ -73,7 +89,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
     let result = session
         .run(
             args.wait,
-            &layout,
+            layout,
             async |client, status| {
                 if !status.has_run_history() {
                     return Err(refused(Refusal::NoRunHistory));
@@ -106,9 +122,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                     .map_err(|e| Failure::write("rollback (checks)", e))?;
                 let run = find_target(&tx, args).await?;
                 *target_id.borrow_mut() = Some(run.id.clone());
-                check_target(&run, &layout)?;
-                check_later_runs(&tx, &layout, &run.id).await?;
-                let drift = drift(&tx, &layout, &run.id)
+                check_target(&run, layout)?;
+                check_later_runs(&tx, layout, &run.id).await?;
+                let drift = drift(&tx, layout, &run.id)
                     .await
                     .map_err(|e| Failure::write("rollback (checks)", e))?;
                 if !drift.is_empty() {
@@ -133,12 +149,12 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                 stage.set(format!("rollback {}", run.id));
                 undo_started.set(true);
                 let fail = |e: anyhow::Error| Failure::write(stage.name(), e);
-                runs::start(&tx, &new_run(&session, &layout, args, Some(&run.id)))
+                runs::start(&tx, &new_run(&session, layout, args, Some(&run.id)))
                     .await
                     .map_err(fail)?;
-                let tables = undo(&tx, &layout, &run.id).await.map_err(fail)?;
+                let tables = undo(&tx, layout, &run.id).await.map_err(fail)?;
                 stage.set("rollback (verify)");
-                verify_restored(&tx, &layout, &run.id).await.map_err(fail)?;
+                verify_restored(&tx, layout, &run.id).await.map_err(fail)?;
                 runs::rolled_back(&tx, &run.id, &session.run_id)
                     .await
                     .map_err(fail)?;
@@ -166,7 +182,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
                 let target_run = target_id.borrow().clone();
                 let r = runs::insert_failed(
                     client,
-                    &new_run(&session, &layout, args, target_run.as_deref()),
+                    &new_run(&session, layout, args, target_run.as_deref()),
                     &failure.stage,
                     &failure.chain().join(" <- "),
                 )
@@ -190,7 +206,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
         duration_ms: started.elapsed().as_millis(),
     };
     tracing::info!(target: "qa_load::rollback", run = %summary.rolled_back_run, rollback_run = %session.run_id, "rolled back");
-    print_summary(&layout, &summary, args.json);
+    print_summary(layout, &summary, args.json);
     Ok(Exit::Ok)
 }
 
@@ -401,10 +417,11 @@ async fn drift<L: Layout>(tx: &Transaction<'_>, layout: &L, run_id: &str) -> Res
                     "SELECT j.op, j.pk::text FROM {JOURNAL_ROWS} j LEFT JOIN {t} t ON {on} \
                      WHERE j.run_id = $1 AND j.table_name = '{t}' AND ( \
                        (j.op IN ('insert', 'update') \
-                        AND (t.{pk0} IS NULL OR hash_record_extended(t, 0) <> j.after_hash)) \
+                        AND (t.{pk0} IS NULL OR {hash} <> j.after_hash)) \
                        OR (j.op = 'delete' AND t.{pk0} IS NOT NULL)) \
                      ORDER BY j.seq, j.ord LIMIT 50",
                     on = table.key_from_journal("t", "j"),
+                    hash = table.journal_hash("t"),
                 ),
                 &[&run_id],
             )
@@ -481,9 +498,12 @@ async fn undo<L: Layout>(
     for table in layout.tables().into_iter().rev() {
         let t = table.name;
         let cols = columns(tx, t).await?;
+        // An update is undone in the columns the journal kept (the whole row, or the columns the
+        // load writes: the owner's later writes to the others stay).
         let non_pk: Vec<&String> = cols
             .iter()
             .filter(|c| !table.key.contains(&c.as_str()))
+            .filter(|c| table.journalled(c))
             .collect();
         let want = |op: &str| {
             expected
@@ -573,8 +593,10 @@ async fn verify_restored<L: Layout>(tx: &Transaction<'_>, layout: &L, run_id: &s
                     "SELECT count(*) FROM {JOURNAL_ROWS} j LEFT JOIN {t} t ON {on} \
                      WHERE j.run_id = $1 AND j.table_name = '{t}' AND ( \
                        (j.op = 'insert' AND t.{pk0} IS NOT NULL) \
-                       OR (j.op IN ('update', 'delete') AND (t.{pk0} IS NULL OR to_jsonb(t) <> j.before)))",
+                       OR (j.op = 'update' AND (t.{pk0} IS NULL OR {record} <> j.before)) \
+                       OR (j.op = 'delete' AND (t.{pk0} IS NULL OR to_jsonb(t) <> j.before)))",
                     on = table.key_from_journal("t", "j"),
+                    record = table.journal_record("t"),
                 ),
                 &[&run_id],
             )

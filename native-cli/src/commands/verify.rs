@@ -13,11 +13,14 @@ use crate::context::Ctx;
 use crate::db::runid;
 use crate::error::{Exit, Failure};
 use crate::input;
+use crate::layout::django::Django;
 use crate::layout::qa_load::QaLoad;
-use crate::layout::{Layout, Rows};
+use crate::layout::{Layout, LayoutName, Rows};
 use crate::logging;
 use crate::opt::VerifyArgs;
 use crate::plan::Names;
+use crate::plan::{self, OnExisting};
+use qad_core::Dataset;
 
 #[derive(Debug, Serialize)]
 pub struct TableCount {
@@ -40,24 +43,30 @@ pub struct VerifyReport {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
+    let layout_name = ctx.layout().await?;
+    let media_base = match layout_name {
+        LayoutName::Django => Some(ctx.media_base_url()?),
+        LayoutName::QaLoad => None,
+    };
     let mut prepared = input::prepare(&args.input, &args.alias, &args.ignore_field, None)?;
     let ds = std::mem::take(&mut prepared.migration.dataset);
-    let source = Rows {
-        developers: ds.developers,
-        categories: ds.categories,
-        apps: ds.apps,
-        app_categories: ds.app_categories,
-        screenshots: ds.screenshots,
-    };
     let (target, s, deadline) = ctx.read_session().await?;
     let read = |e: anyhow::Error| Failure::unavailable("verify", e);
-    let report = tokio::time::timeout_at(
-        deadline,
-        compare_with_database(&s.client, &QaLoad, &prepared, source, &target.describe()),
-    )
-    .await
-    .map_err(|_| Failure::unavailable("verify", anyhow::anyhow!("timed out (--timeout)")))?
-    .map_err(read)?;
+    let compared = async {
+        match media_base {
+            Some(base) => {
+                let layout = Django::for_dataset(base, &ds);
+                compare_with_database(&s.client, &layout, &prepared, ds, &target.describe()).await
+            }
+            None => {
+                compare_with_database(&s.client, &QaLoad, &prepared, ds, &target.describe()).await
+            }
+        }
+    };
+    let report = tokio::time::timeout_at(deadline, compared)
+        .await
+        .map_err(|_| Failure::unavailable("verify", anyhow::anyhow!("timed out (--timeout)")))?
+        .map_err(read)?;
 
     let stamp = runid::file_timestamp();
     let md_path = args
@@ -132,7 +141,7 @@ pub async fn compare_with_database<L: Layout>(
     client: &Client,
     layout: &L,
     prepared: &input::Prepared,
-    source: Rows,
+    ds: Dataset,
     database: &str,
 ) -> anyhow::Result<VerifyReport> {
     let status = crate::bookkeeping::status(client, &layout.components()).await?;
@@ -150,7 +159,29 @@ pub async fn compare_with_database<L: Layout>(
         }
     }
 
-    let actual = layout.read_all(client).await?;
+    let mut actual = layout.read_all(client).await?;
+    let source = if layout.keeps_other_rows() {
+        // The database's rows are identified as a load identifies them, and only those (and
+        // the links and screenshots of their apps) are compared; the others are the backend's.
+        let plan = plan::build(
+            layout,
+            ds,
+            &prepared.migration.developer_variants,
+            &actual,
+            OnExisting::Update,
+        )?;
+        let (expected, others) = in_scope(plan.final_rows(), &mut actual);
+        notes.extend(others);
+        expected
+    } else {
+        Rows {
+            developers: ds.developers,
+            categories: ds.categories,
+            apps: ds.apps,
+            app_categories: ds.app_categories,
+            screenshots: ds.screenshots,
+        }
+    };
     let mut differences = compare::diff(
         layout,
         &source,
@@ -170,7 +201,7 @@ pub async fn compare_with_database<L: Layout>(
     for (table, n) in layout.tables().into_iter().zip(source_counts) {
         let table = table.name;
         let db = count(client, table).await?;
-        if db != n as i64 {
+        if db != n as i64 && !layout.keeps_other_rows() {
             differences.push(Difference {
                 table: table.into(),
                 record: "(table)".into(),
@@ -220,6 +251,63 @@ pub async fn compare_with_database<L: Layout>(
         ));
     }
     Ok(report)
+}
+
+/// The rows of `actual` a plan's rows are (by key), with the links and screenshots of those
+/// apps; the others are taken out of `actual` and described in notes. The expected rows take
+/// the keys the database shows (a developer's name as found, an app's slug).
+fn in_scope(mut expected: Rows, actual: &mut Rows) -> (Rows, Vec<String>) {
+    use std::collections::{HashMap, HashSet};
+    let mut notes = Vec::new();
+    let dev_keys: HashMap<uuid::Uuid, String> = actual
+        .developers
+        .iter()
+        .map(|d| (d.id, d.key.clone()))
+        .collect();
+    for d in &mut expected.developers {
+        if let Some(k) = dev_keys.get(&d.id) {
+            d.key = k.clone();
+        }
+    }
+    let devs: HashSet<uuid::Uuid> = expected.developers.iter().map(|d| d.id).collect();
+    let cats: HashSet<uuid::Uuid> = expected.categories.iter().map(|c| c.id).collect();
+    let apps: HashSet<uuid::Uuid> = expected.apps.iter().map(|a| a.id).collect();
+    let mut note = |what: &str, names: Vec<String>| {
+        if !names.is_empty() {
+            notes.push(format!(
+                "{} {what} only in the database (not in the input; left as they are, not compared): {}",
+                names.len(),
+                names.join(", ")
+            ));
+        }
+    };
+    let (keep, other): (Vec<_>, Vec<_>) = std::mem::take(&mut actual.developers)
+        .into_iter()
+        .partition(|d| devs.contains(&d.id));
+    actual.developers = keep;
+    note(
+        "developer(s)",
+        other.iter().map(|d| format!("{:?}", d.name_en)).collect(),
+    );
+    let (keep, other): (Vec<_>, Vec<_>) = std::mem::take(&mut actual.categories)
+        .into_iter()
+        .partition(|c| cats.contains(&c.id));
+    actual.categories = keep;
+    note(
+        "categories",
+        other.iter().map(|c| format!("{:?}", c.key)).collect(),
+    );
+    let (keep, other): (Vec<_>, Vec<_>) = std::mem::take(&mut actual.apps)
+        .into_iter()
+        .partition(|a| apps.contains(&a.id));
+    actual.apps = keep;
+    note(
+        "app(s)",
+        other.iter().map(|a| format!("{:?}", a.slug)).collect(),
+    );
+    actual.app_categories.retain(|l| apps.contains(&l.app_id));
+    actual.screenshots.retain(|s| apps.contains(&s.app_id));
+    (expected, notes)
 }
 
 /// How a row of `table` is named in a difference: the layout's label for its tables, else its

@@ -88,13 +88,12 @@ impl<'a> WriteSession<'a> {
             if let Some(reason) = status.refusal() {
                 return Err(Failure::refused("schema", Refusal::Schema(reason)));
             }
-            layout
-                .check_unclaimed(&*client, &status)
-                .await
-                .map_err(|e| match e.downcast::<Refusal>() {
+            layout.check_target(&*client, &status).await.map_err(|e| {
+                match e.downcast::<Refusal>() {
                     Ok(refusal) => Failure::refused("schema", refusal),
                     Err(e) => Failure::unavailable("schema", e),
-                })?;
+                }
+            })?;
             body(client, status).await
         })
         .await;

@@ -22,12 +22,17 @@
 //! [`LayoutName`], and give the integration tests a run against it.
 
 pub mod cell;
+pub mod detect;
+pub mod django;
 pub mod qa_load;
 pub mod sql;
 
+use std::collections::HashMap;
+
 use anyhow::Result;
-use qad_core::{App, AppCategory, Category, Developer, Screenshot};
+use qad_core::{App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Screenshot};
 use tokio_postgres::{GenericClient, Row};
+use uuid::Uuid;
 
 use crate::bookkeeping::{Component, Migration, Status, BOOKKEEPING};
 pub use cell::{Cell, CellValue, Param};
@@ -59,13 +64,36 @@ pub enum LayoutName {
     /// qa-load's own tables (uuid keys), created and migrated by qa-load.
     #[value(name = "qa-load")]
     QaLoad,
+    /// The directory backend's own tables (bigint keys), as its Django migrations made them;
+    /// qa-load checks them and never alters them.
+    Django,
 }
 
 impl LayoutName {
     pub fn as_str(self) -> &'static str {
         match self {
             LayoutName::QaLoad => "qa-load",
+            LayoutName::Django => "django",
         }
+    }
+}
+
+/// A `bigint` key as the plan carries keys: a UUID whose first 64 bits are zero (no UUID
+/// qa-load makes has them zero: v5 UUIDs carry their version there).
+pub fn bigint_uuid(id: i64) -> Uuid {
+    Uuid::from_u64_pair(0, id as u64)
+}
+
+/// The `bigint` key a UUID of [`bigint_uuid`] carries.
+pub fn bigint_of(id: Uuid) -> i64 {
+    id.as_u64_pair().1 as i64
+}
+
+/// A key as messages show it: a `bigint` key as its number.
+pub fn show_key(id: &Uuid) -> String {
+    match id.as_u64_pair() {
+        (0, n) => n.to_string(),
+        _ => id.to_string(),
     }
 }
 
@@ -125,6 +153,44 @@ pub struct Table {
     pub belongs_to: Option<&'static str>,
     /// An SQL expression over the table's alias `t` that names a row in messages.
     pub label: &'static str,
+    /// What a layout qa-load does not own adds: columns only an insert writes, the defaults of
+    /// the columns it never writes, and the columns the journal keeps.
+    pub ext: TableExt,
+}
+
+/// The parts of a [`Table`] that only a table qa-load does not own needs.
+#[derive(Debug, Clone, Copy)]
+pub struct TableExt {
+    /// Columns of [`Table::columns`] an insert writes and an update never touches (a key the
+    /// owner keeps, such as a slug).
+    pub insert_only: &'static [&'static str],
+    /// Columns the load never writes, with the SQL value an insert gives them (the owner's
+    /// defaults: the table has no server defaults).
+    pub insert_defaults: &'static [(&'static str, &'static str)],
+    /// The columns the journal keeps of an inserted or updated row (its prior values, and the
+    /// hash rollback compares), when not the whole row: the columns the load writes, so that
+    /// the owner's own writes to the others (a view counter) are neither drift nor undone.
+    /// A table whose rows a load deletes keeps whole rows (rollback re-inserts them).
+    pub journal: Journal,
+}
+
+/// What the journal keeps of a row a load inserts or updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Journal {
+    /// The whole row.
+    WholeRow,
+    /// The columns the load writes ([`Table::columns`]), and `updated_at` with
+    /// [`Table::timestamps`].
+    Written,
+}
+
+impl TableExt {
+    /// A table qa-load owns: every column written on insert and update, whole rows journalled.
+    pub const OWNED: TableExt = TableExt {
+        insert_only: &[],
+        insert_defaults: &[],
+        journal: Journal::WholeRow,
+    };
 }
 
 impl Table {
@@ -184,13 +250,73 @@ pub struct Rows {
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub developer_keys: Vec<String>,
+    /// Every English name a developer was merged from, and its Arabic names and websites.
+    pub developer_names_en: Vec<String>,
+    pub developer_names_ar: Vec<String>,
+    pub developer_websites: Vec<String>,
     pub developer_ids: Vec<uuid::Uuid>,
     pub category_keys: Vec<String>,
+    pub category_names_en: Vec<String>,
+    pub category_names_ar: Vec<String>,
     pub category_ids: Vec<uuid::Uuid>,
     pub app_slugs: Vec<String>,
     pub app_source_ids: Vec<String>,
+    pub app_names_en: Vec<String>,
     pub app_ids: Vec<uuid::Uuid>,
 }
+
+impl Scope {
+    /// The rows a dataset's rows may match, by any natural key of any layout, or by id.
+    pub fn of_dataset(ds: &Dataset, variants: &[DeveloperVariants]) -> Scope {
+        let mut s = Scope {
+            developer_keys: ds.developers.iter().map(|d| d.key.clone()).collect(),
+            developer_ids: ds.developers.iter().map(|d| d.id).collect(),
+            category_keys: ds.categories.iter().map(|c| c.key.clone()).collect(),
+            category_names_en: ds.categories.iter().map(|c| c.name_en.clone()).collect(),
+            category_names_ar: ds
+                .categories
+                .iter()
+                .filter_map(|c| c.name_ar.clone())
+                .collect(),
+            category_ids: ds.categories.iter().map(|c| c.id).collect(),
+            app_slugs: ds.apps.iter().map(|a| a.slug.clone()).collect(),
+            app_source_ids: ds.apps.iter().map(|a| a.source_id.clone()).collect(),
+            app_names_en: ds.apps.iter().map(|a| a.name_en.clone()).collect(),
+            app_ids: ds.apps.iter().map(|a| a.id).collect(),
+            ..Scope::default()
+        };
+        for d in &ds.developers {
+            s.developer_names_en.push(d.name_en.clone());
+            s.developer_names_ar.extend(d.name_ar.clone());
+            s.developer_websites.extend(d.website.clone());
+        }
+        for v in variants {
+            s.developer_names_en.extend(v.names_en.iter().cloned());
+            s.developer_names_ar.extend(v.names_ar.iter().cloned());
+            s.developer_websites.extend(v.websites.iter().cloned());
+        }
+        s
+    }
+}
+
+/// Which existing row each of the dataset's developers, categories and apps is, by the
+/// layout's natural keys: dataset id → existing id.
+#[derive(Debug, Clone, Default)]
+pub struct Identified {
+    pub developers: HashMap<Uuid, Uuid>,
+    pub categories: HashMap<Uuid, Uuid>,
+    pub apps: HashMap<Uuid, Uuid>,
+    /// Apps whose slug is not the dataset's: the slug an existing row keeps, or the unique slug
+    /// a new row takes (a layout whose slugs the owner keeps).
+    pub app_slugs: HashMap<Uuid, String>,
+    /// Where the database and the dataset disagree, and how it was decided.
+    pub warnings: Vec<String>,
+}
+
+/// Two rows of the input land on one existing row, or one input row on two: the plan is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct IdentifyError(pub String);
 
 /// The tables a load writes. See the module documentation.
 #[allow(async_fn_in_trait)]
@@ -248,10 +374,34 @@ pub trait Layout:
     #[cfg(debug_assertions)]
     fn tamper(&self) -> [&'static str; 2];
 
-    /// Refuses a database where this layout's tables are to be created (qa-load's history has
-    /// none of its versions) but tables of those names exist already: another program's, such
-    /// as the directory backend's Django tables, which qa-load must never write over.
-    async fn check_unclaimed<C: GenericClient + Sync>(&self, c: &C, status: &Status) -> Result<()> {
+    /// The tables hold rows no input has (another program's): they are left alone by loads and
+    /// not compared by verify.
+    fn keeps_other_rows(&self) -> bool {
+        false
+    }
+
+    /// The load's isolation: REPEATABLE READ (one snapshot for the plan and the writes), or
+    /// READ COMMITTED for tables another program keeps writing meanwhile.
+    fn repeatable_read(&self) -> bool {
+        true
+    }
+
+    /// Keys for `n` new rows of `e`'s table, when the database assigns them (None: the plan's
+    /// own keys are the rows' keys).
+    async fn new_keys<C: GenericClient + Sync>(
+        &self,
+        _c: &C,
+        _e: Entity,
+        _n: usize,
+    ) -> Result<Option<Vec<Uuid>>> {
+        Ok(None)
+    }
+
+    /// Refuses (a [`crate::error::Refusal`]) a database this layout must not write. By default:
+    /// one where this layout's tables are to be created (qa-load's history has none of its
+    /// versions) but tables of those names exist already: another program's, such as the
+    /// directory backend's Django tables, which qa-load must never write over.
+    async fn check_target<C: GenericClient + Sync>(&self, c: &C, status: &Status) -> Result<()> {
         if self.migrations().is_empty() || status.current(self.name().as_str()) > 0 {
             return Ok(());
         }
@@ -275,6 +425,14 @@ pub trait Layout:
         .into())
     }
 
+    /// Identifies the dataset's rows among `existing` (what [`Layout::read_scope`] read).
+    fn identify(
+        &self,
+        ds: &Dataset,
+        variants: &[DeveloperVariants],
+        existing: &Rows,
+    ) -> Result<Identified, IdentifyError>;
+
     /// Reads the rows a scope names, and the links and screenshots of its apps.
     async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows>;
 
@@ -290,7 +448,7 @@ macro_rules! table_of {
     (
         $layout:ty, $T:ident, $static:ident = $name:literal,
         key [$($key:literal),+] : $key_type:ident,
-        timestamps: $ts:literal, belongs_to: $belongs:expr, label: $label:literal,
+        timestamps: $ts:literal, belongs_to: $belongs:expr, label: $label:literal, ext: $ext:expr,
         { $($field:ident $(: $check:ident)?),+ $(,)? }
     ) => {
         static $static: std::sync::LazyLock<$crate::layout::Table> = std::sync::LazyLock::new(|| {
@@ -309,6 +467,7 @@ macro_rules! table_of {
                 timestamps: $ts,
                 belongs_to: $belongs,
                 label: $label,
+                ext: $ext,
             }
         });
 

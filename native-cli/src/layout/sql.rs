@@ -6,7 +6,7 @@
 //! and records them in one journal entry: the key, the rows before (updates, deletes) as JSONB,
 //! and a hash of each row as written (inserts, updates; `hash_record_extended`).
 
-use super::{Column, Table};
+use super::{Column, Journal, Table};
 use crate::bookkeeping::JOURNAL;
 
 /// `jsonb_build_object('id', alias.id)`: a row's key columns as the journal records them.
@@ -54,18 +54,59 @@ impl Table {
         )
     }
 
+    /// The journal's record of a row (`alias`): the whole row, or the journalled columns.
+    pub fn journal_record(&self, alias: &str) -> String {
+        match self.ext.journal {
+            Journal::WholeRow => format!("to_jsonb({alias})"),
+            Journal::Written => {
+                let mut cols: Vec<&str> = self.columns.iter().map(|c| c.name).collect();
+                if self.timestamps {
+                    cols.push("updated_at");
+                }
+                key_json(&cols, alias)
+            }
+        }
+    }
+
+    /// The hash of a row (`alias`) the journal keeps and rollback compares: over the whole row,
+    /// or over the journalled columns.
+    pub fn journal_hash(&self, alias: &str) -> String {
+        match self.ext.journal {
+            Journal::WholeRow => format!("hash_record_extended({alias}, 0)"),
+            Journal::Written => format!(
+                "hashtextextended(({})::text, 0)",
+                self.journal_record(alias)
+            ),
+        }
+    }
+
+    /// Whether the journal keeps column `name` of the rows a load inserts or updates.
+    pub fn journalled(&self, name: &str) -> bool {
+        match self.ext.journal {
+            Journal::WholeRow => true,
+            Journal::Written => {
+                self.columns.iter().any(|c| c.name == name)
+                    || (self.timestamps && name == "updated_at")
+            }
+        }
+    }
+
     pub fn insert_sql(&self) -> String {
         let cols: Vec<&Column> = self.columns.iter().collect();
-        let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
-        let select: Vec<String> = cols
+        let mut names: Vec<&str> = cols.iter().map(|c| c.name).collect();
+        let mut select: Vec<String> = cols
             .iter()
             .map(|c| format!("{}{}", c.name, c.cast))
             .collect();
+        for (name, value) in self.ext.insert_defaults {
+            names.push(name);
+            select.push((*value).to_string());
+        }
         format!(
             "WITH src AS ({src}), \
              ins AS (INSERT INTO {t} ({names}) SELECT {select} FROM src RETURNING *), \
              j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes) \
-                   SELECT $1, '{t}', 'insert', array_agg({pk}), array_agg(hash_record_extended(ins, 0)) \
+                   SELECT $1, '{t}', 'insert', array_agg({pk}), array_agg({hash}) \
                    FROM ins HAVING count(*) > 0) \
              SELECT count(*) FROM ins",
             src = self.unnest(2, &cols),
@@ -73,6 +114,7 @@ impl Table {
             names = names.join(", "),
             select = select.join(", "),
             pk = self.key_json("ins"),
+            hash = self.journal_hash("ins"),
         )
     }
 
@@ -80,7 +122,7 @@ impl Table {
         let cols: Vec<&Column> = self.columns.iter().collect();
         let mut set: Vec<String> = cols
             .iter()
-            .filter(|c| !self.key.contains(&c.name))
+            .filter(|c| !self.key.contains(&c.name) && !self.ext.insert_only.contains(&c.name))
             .map(|c| format!("{n} = src.{n}{cast}", n = c.name, cast = c.cast))
             .collect();
         if self.timestamps {
@@ -91,8 +133,8 @@ impl Table {
              prev AS (SELECT t.* FROM {t} t JOIN src ON {join_prev}), \
              upd AS (UPDATE {t} t SET {set} FROM src WHERE {join_upd} RETURNING t.*), \
              j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, befores, after_hashes) \
-                   SELECT $1, '{t}', 'update', array_agg({pk}), array_agg(to_jsonb(prev)), \
-                          array_agg(hash_record_extended(upd, 0)) \
+                   SELECT $1, '{t}', 'update', array_agg({pk}), array_agg({before}), \
+                          array_agg({hash}) \
                    FROM upd JOIN prev ON {join_j} HAVING count(*) > 0) \
              SELECT count(*) FROM upd",
             src = self.unnest(2, &cols),
@@ -101,6 +143,8 @@ impl Table {
             set = set.join(", "),
             join_upd = self.key_join("t", "src"),
             pk = self.key_json("upd"),
+            before = self.journal_record("prev"),
+            hash = self.journal_hash("upd"),
             join_j = self.key_join("upd", "prev"),
         )
     }

@@ -20,8 +20,9 @@ use crate::db::session::Stage;
 use crate::error::{Exit, Failure};
 use crate::fault::Faults;
 use crate::input::{self, Prepared};
+use crate::layout::django::Django;
 use crate::layout::qa_load::QaLoad;
-use crate::layout::{Entity, Layout, Scope, TableOf};
+use crate::layout::{Entity, Layout, LayoutName, Scope, TableOf};
 use crate::logging::{self, Progress};
 use crate::opt::LoadArgs;
 use crate::plan::{self, rows_with, Action, Plan};
@@ -36,6 +37,16 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
         tracing::warn!(target: "qa_load::fault", ?faults, "TEST-ONLY fault injection is active ({})", crate::fault::ENV);
     }
     let path = args.input.as_deref().unwrap_or("-");
+    let offline = args.dry_run && !ctx.database_configured();
+    let layout_name = match ctx.global.layout {
+        Some(name) => name,
+        None if offline => LayoutName::QaLoad,
+        None => ctx.layout().await?,
+    };
+    let media_base = match layout_name {
+        LayoutName::Django => Some(ctx.media_base_url()?),
+        LayoutName::QaLoad => None,
+    };
     let mut prepared = input::prepare(
         path,
         &args.alias,
@@ -43,14 +54,31 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
         args.report.as_deref(),
     )?;
 
-    if args.dry_run && !ctx.database_configured() {
+    if offline {
         console::print_offline_plan(&prepared, args.json);
         return Ok(Exit::Ok);
     }
     // The rows move into the plan; everything else keeps `prepared`.
     let dataset = std::mem::take(&mut prepared.migration.dataset);
-    let layout = QaLoad;
+    match (layout_name, media_base) {
+        (LayoutName::Django, Some(base)) => {
+            let layout = Django::for_dataset(base, &dataset);
+            load_with(ctx, args, started, &faults, &prepared, dataset, &layout).await
+        }
+        _ => load_with(ctx, args, started, &faults, &prepared, dataset, &QaLoad).await,
+    }
+}
 
+/// The load, once the layout is chosen.
+async fn load_with<L: Layout>(
+    ctx: &Ctx<'_>,
+    args: &LoadArgs,
+    started: StdInstant,
+    faults: &Faults,
+    prepared: &Prepared,
+    dataset: Dataset,
+    layout: &L,
+) -> Result<Exit, Failure> {
     let session = WriteSession::new(ctx, crate::db::runid::new_run_id())?;
     tracing::info!(
         target: "qa_load::load", run_id = %session.run_id, database = %session.target.describe(), source = session.target.source,
@@ -61,17 +89,17 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     let job = Job {
         ctx,
         args,
-        prepared: &prepared,
+        prepared,
         session: &session,
-        layout: &layout,
-        faults: &faults,
+        layout,
+        faults,
         stage: &session.stage,
         recorded: &recorded,
     };
     let result = session
         .run(
             args.wait,
-            &layout,
+            layout,
             async |client, status| job.body(client, status, dataset).await,
             async |client, failure| job.record_failure(client, failure).await,
         )
@@ -184,7 +212,7 @@ impl<L: Layout> Job<'_, L> {
         }
 
         self.stage.set("begin");
-        let tx = begin(client, self.stage, true, "load").await?;
+        let tx = begin(client, self.stage, self.layout.repeatable_read(), "load").await?;
         if args.dry_run {
             if status.has_pending() {
                 self.stage.set("schema");
@@ -304,20 +332,23 @@ impl<L: Layout> Job<'_, L> {
         let bs = self.args.batch_size as usize;
 
         self.stage.set("prefetch");
-        let scope = Scope {
-            developer_keys: ds.developers.iter().map(|d| d.key.clone()).collect(),
-            developer_ids: ds.developers.iter().map(|d| d.id).collect(),
-            category_keys: ds.categories.iter().map(|c| c.key.clone()).collect(),
-            category_ids: ds.categories.iter().map(|c| c.id).collect(),
-            app_slugs: ds.apps.iter().map(|a| a.slug.clone()).collect(),
-            app_source_ids: ds.apps.iter().map(|a| a.source_id.clone()).collect(),
-            app_ids: ds.apps.iter().map(|a| a.id).collect(),
-        };
+        let scope = Scope::of_dataset(&ds, &self.prepared.migration.developer_variants);
         let existing = self.layout.read_scope(tx, &scope).await.map_err(&fail)?;
 
         self.stage.set("plan");
-        let plan = plan::build(self.layout, ds, &existing, self.args.on_existing)
-            .map_err(|e| fail(e.into()))?;
+        let mut plan = plan::build(
+            self.layout,
+            ds,
+            &self.prepared.migration.developer_variants,
+            &existing,
+            self.args.on_existing,
+        )
+        .map_err(|e| fail(e.into()))?;
+        for w in &plan.warnings {
+            tracing::warn!(target: "qa_load::plan", warning = %w, "plan warning");
+            logging::note(&format!("warning: {w}"));
+        }
+        self.new_keys(tx, &mut plan).await?;
         let counts = plan.counts();
         for (table, c) in counts.tables() {
             tracing::info!(
@@ -446,6 +477,32 @@ impl<L: Layout> Job<'_, L> {
             .map_err(&fail)?;
         }
         Ok((plan, total, statements))
+    }
+
+    /// Gives the plan's new rows the keys the database hands out, when the layout's keys are
+    /// the database's (before anything is written).
+    async fn new_keys(&self, tx: &Transaction<'_>, plan: &mut Plan) -> Result<(), Failure> {
+        let counts = plan.counts();
+        let mut keys = std::collections::HashMap::new();
+        for (e, (_, c)) in Entity::ALL.into_iter().zip(counts.tables()) {
+            match self
+                .layout
+                .new_keys(tx, e, c.inserted)
+                .await
+                .map_err(failed(self.stage))?
+            {
+                Some(k) => {
+                    keys.insert(e, k);
+                }
+                None => return Ok(()),
+            }
+        }
+        plan.renumber(|e, n| {
+            let k = keys.remove(&e).unwrap_or_default();
+            debug_assert_eq!(k.len(), n);
+            k
+        });
+        Ok(())
     }
 
     /// Writes one table's part of the plan: `chunks[i]` holds the statements of chunk `i` (rows

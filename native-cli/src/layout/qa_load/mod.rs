@@ -3,13 +3,17 @@
 //! (`migrations/qa-load/`). Rows are found by natural key: developers and categories by `key`
 //! (then id), apps by `slug`, then `source_id`, then id.
 
+use std::collections::HashMap;
+
 use anyhow::{Context, Result};
-use qad_core::{App, AppCategory, Category, Developer, Screenshot};
+use qad_core::{App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Screenshot};
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use crate::bookkeeping::Migration;
-use crate::layout::{Layout, LayoutName, Relation, Rows, Scope, TableOf};
+use crate::layout::{
+    Identified, IdentifyError, Layout, LayoutName, Relation, Rows, Scope, TableExt, TableOf,
+};
 use crate::table_of;
 
 /// qa-load's own tables.
@@ -17,26 +21,26 @@ use crate::table_of;
 pub struct QaLoad;
 
 table_of!(QaLoad, Developer, DEVELOPERS = "developers", key ["id"]: Uuid,
-    timestamps: true, belongs_to: None, label: "t.key",
+    timestamps: true, belongs_to: None, label: "t.key", ext: TableExt::OWNED,
     { id: check, key: check, name_en, name_ar, website, logo_url });
 
 table_of!(QaLoad, Category, CATEGORIES = "categories", key ["id"]: Uuid,
-    timestamps: true, belongs_to: None, label: "t.key",
+    timestamps: true, belongs_to: None, label: "t.key", ext: TableExt::OWNED,
     { id: check, key: check, name_en, name_ar, icon_svg, sort_order: check });
 
 table_of!(QaLoad, App, APPS = "apps", key ["id"]: Uuid,
-    timestamps: true, belongs_to: None, label: "t.slug",
+    timestamps: true, belongs_to: None, label: "t.slug", ext: TableExt::OWNED,
     { id: check, slug: check, source_id: check, name_en, name_ar, short_description_en,
       short_description_ar, description_en, description_ar, status, sort_order: check,
       avg_rating: check, developer_id: check, application_icon_url, main_image_en_url,
       main_image_ar_url, google_play_url, app_store_url, app_gallery_url, developer_logo_url });
 
 table_of!(QaLoad, AppCategory, APP_CATEGORIES = "app_categories", key ["app_id", "category_id"]: Uuid,
-    timestamps: false, belongs_to: Some("app_id"), label: "t.app_id::text || ' -> ' || t.category_id::text",
+    timestamps: false, belongs_to: Some("app_id"), label: "t.app_id::text || ' -> ' || t.category_id::text", ext: TableExt::OWNED,
     { app_id: check, category_id: check, sort_order: check });
 
 table_of!(QaLoad, Screenshot, SCREENSHOTS = "screenshots", key ["id"]: Uuid,
-    timestamps: false, belongs_to: Some("app_id"), label: "t.id::text",
+    timestamps: false, belongs_to: Some("app_id"), label: "t.id::text", ext: TableExt::OWNED,
     { id: check, app_id: check, language: check, url: check, sort_order: check });
 
 const RELATIONS: &[Relation] = &[
@@ -128,6 +132,56 @@ impl Layout for QaLoad {
             "UPDATE screenshots SET url = url || '#tampered' \
              WHERE id = (SELECT id FROM screenshots WHERE app_id = $1 ORDER BY id LIMIT 1)",
         ]
+    }
+
+    /// Developers and categories by `key`, then id; apps by `slug`, then `source_id`, then id.
+    fn identify(
+        &self,
+        ds: &Dataset,
+        _variants: &[DeveloperVariants],
+        existing: &Rows,
+    ) -> Result<Identified, IdentifyError> {
+        fn by<'a, T, K: std::hash::Hash + Eq>(
+            rows: &'a [T],
+            key: impl Fn(&'a T) -> K,
+        ) -> HashMap<K, &'a T> {
+            rows.iter().map(|r| (key(r), r)).collect()
+        }
+        let mut out = Identified::default();
+        let dev_key = by(&existing.developers, |d| d.key.as_str());
+        let dev_id = by(&existing.developers, |d| d.id);
+        for d in &ds.developers {
+            if let Some(e) = dev_key.get(d.key.as_str()).or_else(|| dev_id.get(&d.id)) {
+                out.developers.insert(d.id, e.id);
+            }
+        }
+        let cat_key = by(&existing.categories, |c| c.key.as_str());
+        let cat_id = by(&existing.categories, |c| c.id);
+        for c in &ds.categories {
+            if let Some(e) = cat_key.get(c.key.as_str()).or_else(|| cat_id.get(&c.id)) {
+                out.categories.insert(c.id, e.id);
+            }
+        }
+        let app_slug = by(&existing.apps, |a| a.slug.as_str());
+        let app_source = by(&existing.apps, |a| a.source_id.as_str());
+        let app_id = by(&existing.apps, |a| a.id);
+        for a in &ds.apps {
+            let by_slug = app_slug.get(a.slug.as_str());
+            let by_source = app_source.get(a.source_id.as_str());
+            if let (Some(s), Some(o)) = (by_slug, by_source) {
+                if s.id != o.id {
+                    return Err(IdentifyError(format!(
+                        "app {:?} (source id {:?}): its slug belongs to the existing app with source id {:?}, \
+                         but its source id belongs to the existing app {:?}; resolve the clash in the database or the input",
+                        a.slug, a.source_id, s.source_id, o.slug
+                    )));
+                }
+            }
+            if let Some(e) = by_slug.or(by_source).or_else(|| app_id.get(&a.id)) {
+                out.apps.insert(a.id, e.id);
+            }
+        }
+        Ok(out)
     }
 
     async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows> {

@@ -1,0 +1,361 @@
+//! The directory backend's own tables, as its Django models and migrations made them: the
+//! second [`Layout`]. qa-load never creates, alters or drops them ([`Layout::migrations`] is
+//! empty); before a write it checks that they are as this build knows them ([`schema`]).
+//!
+//! - **Keys** are `bigint` identity columns. The plan carries them as UUIDs whose first 64 bits
+//!   are zero ([`crate::layout::bigint_uuid`]); new rows take values of the identity's own
+//!   sequence ([`Layout::new_keys`]), handed out once the plan knows how many it inserts.
+//! - **Rows** are the backend's ([`rows`]): what the frontend feeds is written on insert and
+//!   updated where it differs; what the backend owns gets the model's default on insert and is
+//!   never touched after; images are stored as paths under the media base URL.
+//! - **Identity** ([`identify`]): apps by the slug the backend's seed derives from the source
+//!   id, else by English name; developers by the English name of any of their merged
+//!   variants, else by website; categories by slug. Existing slugs never change.
+//! - **Journal**: only the columns qa-load writes, so the backend's own writes to the others
+//!   (a page view's `view_count`) are neither drift for rollback nor undone by it.
+
+mod identify;
+mod rows;
+pub mod schema;
+mod shim;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use qad_core::{App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Screenshot};
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+use crate::bookkeeping::{Migration, Status};
+use crate::layout::{
+    bigint_of, bigint_uuid, CellValue, Entity, Identified, IdentifyError, Layout, LayoutName,
+    Param, Relation, Rows, Scope, Table, TableOf,
+};
+use rows::{DjApp, DjCategory, DjDeveloper, DjLink, DjScreenshot, DjangoTables, ScreenshotLists};
+
+/// The directory backend's Django tables, for one run.
+#[derive(Debug, Default)]
+pub struct Django {
+    /// The backend's `R2_PUBLIC_URL`: image paths are stored relative to it.
+    media_base: String,
+    /// The screenshot lists (full URLs) each app of the input is to have, by source id.
+    planned_lists: HashMap<String, ScreenshotLists>,
+    /// The screenshot lists of the apps read from the database, by key.
+    read_lists: Mutex<HashMap<Uuid, ScreenshotLists>>,
+}
+
+impl Django {
+    pub fn new(media_base: &str) -> Django {
+        Django {
+            media_base: media_base.trim_end_matches('/').to_string(),
+            ..Django::default()
+        }
+    }
+
+    /// The layout for a load of `ds`: it knows the screenshot lists the input's apps get.
+    pub fn for_dataset(media_base: &str, ds: &Dataset) -> Django {
+        let mut layout = Django::new(media_base);
+        let source_of: HashMap<Uuid, &str> = ds
+            .apps
+            .iter()
+            .map(|a| (a.id, a.source_id.as_str()))
+            .collect();
+        let mut shots: Vec<&Screenshot> = ds.screenshots.iter().collect();
+        shots.sort_by_key(|s| s.sort_order);
+        for a in &ds.apps {
+            layout
+                .planned_lists
+                .insert(a.source_id.clone(), ScreenshotLists::default());
+        }
+        for s in shots {
+            if let Some(lists) = source_of
+                .get(&s.app_id)
+                .and_then(|src| layout.planned_lists.get_mut(*src))
+            {
+                lists.push(s.language, s.url.clone());
+            }
+        }
+        layout
+    }
+
+    pub fn media_base(&self) -> &str {
+        &self.media_base
+    }
+
+    /// The lists an app row gets: the input's for an app of the input, else as read.
+    fn lists_of(&self, app: &App) -> ScreenshotLists {
+        if let Some(l) = self.planned_lists.get(&app.source_id) {
+            return l.clone();
+        }
+        self.read_lists
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&app.id).cloned())
+            .unwrap_or_default()
+    }
+
+    fn remember_lists(&self, id: i64, lists: ScreenshotLists) {
+        if let Ok(mut m) = self.read_lists.lock() {
+            m.insert(bigint_uuid(id), lists);
+        }
+    }
+}
+
+/// `TableOf<core row>` for [`Django`], through the backend's row type: each method converts
+/// and hands over to the [`table_of!`](crate::table_of) implementation of that row type.
+macro_rules! through_rows {
+    ($T:ty, $Dj:ty, $to:ident, $from:ident) => {
+        impl TableOf<$T> for Django {
+            fn table(&self) -> &Table {
+                TableOf::<$Dj>::table(&DjangoTables)
+            }
+            fn values(&self, rows: &[&$T]) -> Vec<Param> {
+                let dj: Vec<$Dj> = rows.iter().map(|r| self.$to(r)).collect();
+                DjangoTables.values(&dj.iter().collect::<Vec<_>>())
+            }
+            fn checked_values(&self, row: &$T) -> Vec<CellValue> {
+                DjangoTables.checked_values(&self.$to(row))
+            }
+            fn read_checked(&self, row: &tokio_postgres::Row) -> Result<Vec<CellValue>> {
+                TableOf::<$Dj>::read_checked(&DjangoTables, row)
+            }
+            fn key_values(&self, rows: &[&$T]) -> Vec<Param> {
+                let dj: Vec<$Dj> = rows.iter().map(|r| self.$to(r)).collect();
+                DjangoTables.key_values(&dj.iter().collect::<Vec<_>>())
+            }
+            fn read_row(&self, row: &tokio_postgres::Row) -> Result<$T> {
+                Ok(self.$from(TableOf::<$Dj>::read_row(&DjangoTables, row)?))
+            }
+            fn differing(&self, a: &$T, b: &$T) -> Vec<&'static str> {
+                let only = TableOf::<$Dj>::table(&DjangoTables).ext.insert_only;
+                DjangoTables
+                    .differing(&self.$to(a), &self.$to(b))
+                    .into_iter()
+                    .filter(|c| !only.contains(c))
+                    .collect()
+            }
+        }
+    };
+}
+
+through_rows!(Developer, DjDeveloper, developer_row, developer_of);
+through_rows!(Category, DjCategory, category_row, category_of);
+through_rows!(App, DjApp, app_row, app_of);
+through_rows!(AppCategory, DjLink, link_row, link_of);
+through_rows!(Screenshot, DjScreenshot, screenshot_row, screenshot_of);
+
+const RELATIONS: &[Relation] = &[
+    Relation {
+        child: "apps",
+        child_key: &["id"],
+        column: "developer_id",
+        parent: "developers",
+        parent_key: "id",
+        orphan: "refers to a developer that does not exist",
+        unreferenced: None,
+    },
+    Relation {
+        child: "apps_categories",
+        child_key: &["app_id", "category_id"],
+        column: "app_id",
+        parent: "apps",
+        parent_key: "id",
+        orphan: "links an app or category that does not exist",
+        unreferenced: None,
+    },
+    Relation {
+        child: "apps_categories",
+        child_key: &["app_id", "category_id"],
+        column: "category_id",
+        parent: "categories",
+        parent_key: "id",
+        orphan: "links an app or category that does not exist",
+        unreferenced: None,
+    },
+    Relation {
+        child: "app_screenshots",
+        child_key: &["id"],
+        column: "app_id",
+        parent: "apps",
+        parent_key: "id",
+        orphan: "belongs to an app that does not exist",
+        unreferenced: None,
+    },
+];
+
+impl Layout for Django {
+    fn name(&self) -> LayoutName {
+        LayoutName::Django
+    }
+
+    fn other_tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn relations(&self) -> &'static [Relation] {
+        RELATIONS
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        &[]
+    }
+
+    fn keeps_other_rows(&self) -> bool {
+        true
+    }
+
+    /// READ COMMITTED: the backend keeps serving during a load, and a page view that updates
+    /// an app's `view_count` after the load's snapshot must not fail it (the rows the load
+    /// writes are locked when they are read, so nothing else changes them meanwhile).
+    fn repeatable_read(&self) -> bool {
+        false
+    }
+
+    #[cfg(debug_assertions)]
+    fn tamper(&self) -> [&'static str; 2] {
+        [
+            "UPDATE apps SET slug = slug || '-tampered' WHERE id = ('x' || right(replace($1::uuid::text, '-', ''), 16))::bit(64)::bigint",
+            "UPDATE app_screenshots SET image = image || '#tampered' \
+             WHERE id = (SELECT id FROM app_screenshots \
+                         WHERE app_id = ('x' || right(replace($1::uuid::text, '-', ''), 16))::bit(64)::bigint \
+                         ORDER BY id LIMIT 1)",
+        ]
+    }
+
+    async fn check_target<C: GenericClient + Sync>(&self, c: &C, _status: &Status) -> Result<()> {
+        schema::check(self, c).await
+    }
+
+    async fn new_keys<C: GenericClient + Sync>(
+        &self,
+        c: &C,
+        e: Entity,
+        n: usize,
+    ) -> Result<Option<Vec<Uuid>>> {
+        let table = self.entity_table(e);
+        if n == 0 || !table.key.contains(&"id") {
+            return Ok(Some(Vec::new()));
+        }
+        let rows = c
+            .query(
+                "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2::int)",
+                &[&table.name, &(n as i32)],
+            )
+            .await
+            .with_context(|| format!("taking {n} id(s) from the identity of {}", table.name))?;
+        Ok(Some(
+            rows.iter()
+                .map(|r| bigint_uuid(r.get::<_, i64>(0)))
+                .collect(),
+        ))
+    }
+
+    fn identify(
+        &self,
+        ds: &Dataset,
+        variants: &[DeveloperVariants],
+        existing: &Rows,
+    ) -> Result<Identified, IdentifyError> {
+        identify::identify(ds, variants, existing)
+    }
+
+    async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows> {
+        let dev_ids: Vec<i64> = scope.developer_ids.iter().map(|u| bigint_of(*u)).collect();
+        let cat_ids: Vec<i64> = scope.category_ids.iter().map(|u| bigint_of(*u)).collect();
+        let app_ids: Vec<i64> = scope.app_ids.iter().map(|u| bigint_of(*u)).collect();
+        // Locked as read: the plan is made from these rows, and a concurrent writer waits for
+        // the load (FOR NO KEY UPDATE lets the backend still add rows that refer to them).
+        let developers = read(
+            self,
+            c,
+            "WHERE name_en = ANY($1) OR name_ar = ANY($2) OR website = ANY($3) OR id = ANY($4) \
+             ORDER BY id FOR NO KEY UPDATE",
+            &[
+                &scope.developer_names_en,
+                &scope.developer_names_ar,
+                &scope.developer_websites,
+                &dev_ids,
+            ],
+        )
+        .await?;
+        let categories = read(
+            self,
+            c,
+            "WHERE slug = ANY($1) OR name_en = ANY($2) OR name_ar = ANY($3) OR id = ANY($4) \
+             ORDER BY id FOR NO KEY UPDATE",
+            &[
+                &scope.category_keys,
+                &scope.category_names_en,
+                &scope.category_names_ar,
+                &cat_ids,
+            ],
+        )
+        .await?;
+        let mut slugs: Vec<String> = scope
+            .app_source_ids
+            .iter()
+            .map(|s| shim::seed_slug(s))
+            .collect();
+        slugs.extend(scope.app_slugs.iter().cloned());
+        let apps: Vec<App> = read(
+            self,
+            c,
+            "WHERE slug = ANY($1) OR name_en = ANY($2) OR id = ANY($3) ORDER BY id FOR NO KEY UPDATE",
+            &[&slugs, &scope.app_names_en, &app_ids],
+        )
+        .await?;
+        let ids: Vec<i64> = apps.iter().map(|a| bigint_of(a.id)).collect();
+        let app_categories = read(
+            self,
+            c,
+            "WHERE app_id = ANY($1) ORDER BY app_id, category_id",
+            &[&ids],
+        )
+        .await?;
+        let screenshots = read(
+            self,
+            c,
+            "WHERE app_id = ANY($1) ORDER BY app_id, language, sort_order, id",
+            &[&ids],
+        )
+        .await?;
+        Ok(Rows {
+            developers,
+            categories,
+            apps,
+            app_categories,
+            screenshots,
+        })
+    }
+
+    async fn read_all<C: GenericClient + Sync>(&self, c: &C) -> Result<Rows> {
+        Ok(Rows {
+            developers: read(self, c, "ORDER BY id", &[]).await?,
+            categories: read(self, c, "ORDER BY sort_order, slug", &[]).await?,
+            apps: read(self, c, "ORDER BY sort_order, id", &[]).await?,
+            app_categories: read(self, c, "ORDER BY app_id, category_id", &[]).await?,
+            screenshots: read(self, c, "ORDER BY app_id, language, sort_order, id", &[]).await?,
+        })
+    }
+}
+
+/// The rows of `T`'s table that `rest` (a WHERE and ORDER BY clause) selects.
+async fn read<T, C: GenericClient + Sync>(
+    layout: &Django,
+    c: &C,
+    rest: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<T>>
+where
+    Django: TableOf<T>,
+{
+    let table = layout.table();
+    let sql = format!("SELECT {} FROM {} {rest}", table.select_list(), table.name);
+    c.query(&sql, params)
+        .await
+        .with_context(|| format!("reading {}", table.name))?
+        .iter()
+        .map(|r| layout.read_row(r))
+        .collect()
+}
