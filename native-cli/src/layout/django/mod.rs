@@ -20,7 +20,6 @@ pub mod schema;
 mod shim;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use qad_core::{App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Screenshot};
@@ -32,24 +31,23 @@ use crate::layout::{
     bigint_of, bigint_uuid, CellValue, Entity, Identified, IdentifyError, Layout, LayoutName,
     Param, Relation, Rows, Scope, Table, TableOf,
 };
-use rows::{DjApp, DjCategory, DjDeveloper, DjLink, DjScreenshot, DjangoTables, ScreenshotLists};
+use rows::{
+    Convert, DjApp, DjCategory, DjDeveloper, DjLink, DjScreenshot, DjangoTables, ScreenshotLists,
+};
 
 /// The directory backend's Django tables, for one run.
 #[derive(Debug, Default)]
 pub struct Django {
-    /// The backend's `R2_PUBLIC_URL`: image paths are stored relative to it.
-    media_base: String,
-    /// The screenshot lists (full URLs) each app of the input is to have, by source id.
-    planned_lists: HashMap<String, ScreenshotLists>,
-    /// The screenshot lists of the apps read from the database, by key.
-    read_lists: Mutex<HashMap<Uuid, ScreenshotLists>>,
+    rows: Convert,
 }
 
 impl Django {
     pub fn new(media_base: &str) -> Django {
         Django {
-            media_base: media_base.trim_end_matches('/').to_string(),
-            ..Django::default()
+            rows: Convert {
+                media_base: media_base.trim_end_matches('/').to_string(),
+                ..Convert::default()
+            },
         }
     }
 
@@ -61,44 +59,18 @@ impl Django {
             .iter()
             .map(|a| (a.id, a.source_id.as_str()))
             .collect();
+        let lists = &mut layout.rows.planned_lists;
+        for a in &ds.apps {
+            lists.insert(a.source_id.clone(), ScreenshotLists::default());
+        }
         let mut shots: Vec<&Screenshot> = ds.screenshots.iter().collect();
         shots.sort_by_key(|s| s.sort_order);
-        for a in &ds.apps {
-            layout
-                .planned_lists
-                .insert(a.source_id.clone(), ScreenshotLists::default());
-        }
         for s in shots {
-            if let Some(lists) = source_of
-                .get(&s.app_id)
-                .and_then(|src| layout.planned_lists.get_mut(*src))
-            {
-                lists.push(s.language, s.url.clone());
+            if let Some(l) = source_of.get(&s.app_id).and_then(|src| lists.get_mut(*src)) {
+                l.push(s.language, s.url.clone());
             }
         }
         layout
-    }
-
-    pub fn media_base(&self) -> &str {
-        &self.media_base
-    }
-
-    /// The lists an app row gets: the input's for an app of the input, else as read.
-    fn lists_of(&self, app: &App) -> ScreenshotLists {
-        if let Some(l) = self.planned_lists.get(&app.source_id) {
-            return l.clone();
-        }
-        self.read_lists
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&app.id).cloned())
-            .unwrap_or_default()
-    }
-
-    fn remember_lists(&self, id: i64, lists: ScreenshotLists) {
-        if let Ok(mut m) = self.read_lists.lock() {
-            m.insert(bigint_uuid(id), lists);
-        }
     }
 }
 
@@ -111,26 +83,28 @@ macro_rules! through_rows {
                 TableOf::<$Dj>::table(&DjangoTables)
             }
             fn values(&self, rows: &[&$T]) -> Vec<Param> {
-                let dj: Vec<$Dj> = rows.iter().map(|r| self.$to(r)).collect();
+                let dj: Vec<$Dj> = rows.iter().map(|r| self.rows.$to(r)).collect();
                 DjangoTables.values(&dj.iter().collect::<Vec<_>>())
             }
             fn checked_values(&self, row: &$T) -> Vec<CellValue> {
-                DjangoTables.checked_values(&self.$to(row))
+                DjangoTables.checked_values(&self.rows.$to(row))
             }
             fn read_checked(&self, row: &tokio_postgres::Row) -> Result<Vec<CellValue>> {
                 TableOf::<$Dj>::read_checked(&DjangoTables, row)
             }
             fn key_values(&self, rows: &[&$T]) -> Vec<Param> {
-                let dj: Vec<$Dj> = rows.iter().map(|r| self.$to(r)).collect();
+                let dj: Vec<$Dj> = rows.iter().map(|r| self.rows.$to(r)).collect();
                 DjangoTables.key_values(&dj.iter().collect::<Vec<_>>())
             }
             fn read_row(&self, row: &tokio_postgres::Row) -> Result<$T> {
-                Ok(self.$from(TableOf::<$Dj>::read_row(&DjangoTables, row)?))
+                Ok(self
+                    .rows
+                    .$from(TableOf::<$Dj>::read_row(&DjangoTables, row)?))
             }
             fn differing(&self, a: &$T, b: &$T) -> Vec<&'static str> {
                 let only = TableOf::<$Dj>::table(&DjangoTables).ext.insert_only;
                 DjangoTables
-                    .differing(&self.$to(a), &self.$to(b))
+                    .differing(&self.rows.$to(a), &self.rows.$to(b))
                     .into_iter()
                     .filter(|c| !only.contains(c))
                     .collect()
@@ -224,7 +198,7 @@ impl Layout for Django {
     }
 
     async fn check_target<C: GenericClient + Sync>(&self, c: &C, _status: &Status) -> Result<()> {
-        schema::check(self, c).await
+        schema::check(self.tables(), c).await
     }
 
     async fn new_keys<C: GenericClient + Sync>(

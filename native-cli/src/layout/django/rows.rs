@@ -8,9 +8,12 @@ use qad_core::{App, AppCategory, Category, Developer, Language, Rating, Screensh
 use tokio_postgres::Row;
 
 use super::shim::{media_path, media_url};
-use super::Django;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use crate::layout::{bigint_of, bigint_uuid, Cell, CellValue, Journal, Param, TableExt};
 use crate::table_of;
+use uuid::Uuid;
 
 /// The `table_of!` implementations of the backend's row types.
 #[derive(Debug, Clone, Copy, Default)]
@@ -222,7 +225,37 @@ fn opt(s: &Option<String>) -> Option<String> {
     s.clone().filter(|s| !s.is_empty())
 }
 
-impl Django {
+/// How the backend's rows and qad-core's convert, for one run: the media base URL, and the
+/// screenshot lists of the apps (the input's and those read).
+#[derive(Debug, Default)]
+pub struct Convert {
+    /// The backend's `R2_PUBLIC_URL`: image paths are stored relative to it.
+    pub media_base: String,
+    /// The screenshot lists (full URLs) each app of the input is to have, by source id.
+    pub planned_lists: HashMap<String, ScreenshotLists>,
+    /// The screenshot lists of the apps read from the database, by key.
+    pub read_lists: Mutex<HashMap<Uuid, ScreenshotLists>>,
+}
+
+impl Convert {
+    /// The lists an app row gets: the input's for an app of the input, else as read.
+    fn lists_of(&self, app: &App) -> ScreenshotLists {
+        if let Some(l) = self.planned_lists.get(&app.source_id) {
+            return l.clone();
+        }
+        self.read_lists
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&app.id).cloned())
+            .unwrap_or_default()
+    }
+
+    fn remember_lists(&self, id: i64, lists: ScreenshotLists) {
+        if let Ok(mut m) = self.read_lists.lock() {
+            m.insert(bigint_uuid(id), lists);
+        }
+    }
+
     /// An image URL as the backend stores it: the path under the media base (a URL outside
     /// it is refused by validation before any write; kept as it is here).
     fn path(&self, url: &Option<String>) -> String {
@@ -245,7 +278,7 @@ impl Django {
         none_if_empty(path).map(|p| media_url(&p, &self.media_base))
     }
 
-    pub(super) fn developer_row(&self, d: &Developer) -> DjDeveloper {
+    pub fn developer_row(&self, d: &Developer) -> DjDeveloper {
         DjDeveloper {
             id: bigint_of(d.id),
             name_en: d.name_en.clone(),
@@ -255,7 +288,7 @@ impl Django {
         }
     }
 
-    pub(super) fn developer_of(&self, r: DjDeveloper) -> Developer {
+    pub fn developer_of(&self, r: DjDeveloper) -> Developer {
         Developer {
             id: bigint_uuid(r.id),
             key: r.name_en.clone(),
@@ -266,7 +299,7 @@ impl Django {
         }
     }
 
-    pub(super) fn category_row(&self, c: &Category) -> DjCategory {
+    pub fn category_row(&self, c: &Category) -> DjCategory {
         DjCategory {
             id: bigint_of(c.id),
             slug: c.key.clone(),
@@ -276,7 +309,7 @@ impl Django {
         }
     }
 
-    pub(super) fn category_of(&self, r: DjCategory) -> Category {
+    pub fn category_of(&self, r: DjCategory) -> Category {
         Category {
             id: bigint_uuid(r.id),
             key: r.slug,
@@ -287,7 +320,7 @@ impl Django {
         }
     }
 
-    pub(super) fn app_row(&self, a: &App) -> DjApp {
+    pub fn app_row(&self, a: &App) -> DjApp {
         let lists = self.lists_of(a);
         DjApp {
             id: bigint_of(a.id),
@@ -313,7 +346,7 @@ impl Django {
         }
     }
 
-    pub(super) fn app_of(&self, r: DjApp) -> App {
+    pub fn app_of(&self, r: DjApp) -> App {
         self.remember_lists(
             r.id,
             ScreenshotLists {
@@ -346,14 +379,14 @@ impl Django {
         }
     }
 
-    pub(super) fn link_row(&self, l: &AppCategory) -> DjLink {
+    pub fn link_row(&self, l: &AppCategory) -> DjLink {
         DjLink {
             app_id: bigint_of(l.app_id),
             category_id: bigint_of(l.category_id),
         }
     }
 
-    pub(super) fn link_of(&self, r: DjLink) -> AppCategory {
+    pub fn link_of(&self, r: DjLink) -> AppCategory {
         AppCategory {
             app_id: bigint_uuid(r.app_id),
             category_id: bigint_uuid(r.category_id),
@@ -362,7 +395,7 @@ impl Django {
         }
     }
 
-    pub(super) fn screenshot_row(&self, s: &Screenshot) -> DjScreenshot {
+    pub fn screenshot_row(&self, s: &Screenshot) -> DjScreenshot {
         DjScreenshot {
             id: bigint_of(s.id),
             app_id: bigint_of(s.app_id),
@@ -372,7 +405,7 @@ impl Django {
         }
     }
 
-    pub(super) fn screenshot_of(&self, r: DjScreenshot) -> Screenshot {
+    pub fn screenshot_of(&self, r: DjScreenshot) -> Screenshot {
         Screenshot {
             id: bigint_uuid(r.id),
             app_id: bigint_uuid(r.app_id),
