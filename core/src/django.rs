@@ -170,9 +170,17 @@ pub(crate) fn app(c: &mut Checks<'_>, app: &App, base: &str) {
         image(c, field, url.as_deref(), base, column, limit);
     }
     for (field, url, column) in [
-        ("Google_Play_Link", &app.google_play_url, "apps.google_play_link"),
+        (
+            "Google_Play_Link",
+            &app.google_play_url,
+            "apps.google_play_link",
+        ),
         ("AppStore_Link", &app.app_store_url, "apps.app_store_link"),
-        ("App_Gallery_Link", &app.app_gallery_url, "apps.app_gallery_link"),
+        (
+            "App_Gallery_Link",
+            &app.app_gallery_url,
+            "apps.app_gallery_link",
+        ),
     ] {
         if let Some(url) = url {
             length(c, field, url, column, limits::APP_STORE_LINK);
@@ -379,7 +387,10 @@ mod tests {
         assert_eq!(media_path(&format!("{BASE}x/a.png"), BASE), None);
         assert_eq!(media_path("https://cdn.example.org/a.png", BASE), None);
         assert_eq!(
-            media_path(&format!("{BASE}/a.png"), "http://pub-e11717db663c469fb51c65995892b449.r2.dev"),
+            media_path(
+                &format!("{BASE}/a.png"),
+                "http://pub-e11717db663c469fb51c65995892b449.r2.dev"
+            ),
             None
         );
     }
@@ -441,7 +452,11 @@ mod tests {
         assert_eq!(diags[0].code, Rule::DuplicateName.code());
         assert_eq!(diags[0].record.as_deref(), Some("developer:b"));
         assert_eq!(diags[0].field.as_deref(), Some("Developer_Name_Ar"));
-        assert!(diags[0].message.contains("developer:a"), "{}", diags[0].message);
+        assert!(
+            diags[0].message.contains("developer:a"),
+            "{}",
+            diags[0].message
+        );
         assert!(diags[0].message.contains("developers.name_ar"));
     }
 }

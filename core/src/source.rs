@@ -115,7 +115,7 @@ impl Target {
                     .strip_prefix("https://")
                     .or_else(|| base.trim().strip_prefix("http://"))
                     .map(|rest| rest.trim_end_matches('/'));
-                if host.map_or(true, str::is_empty) {
+                if !matches!(host, Some(h) if !h.is_empty()) {
                     return Err(format!(
                         "--media-base-url {base:?} is not an absolute http(s) URL (e.g. https://pub-….r2.dev)"
                     ));

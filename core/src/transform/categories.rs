@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use crate::decode::{decode_category, SourceApp};
 use crate::diagnostic::{Diagnostic, Listing};
-use crate::envelope::TypedInput;
 use crate::django;
+use crate::envelope::TypedInput;
 use crate::ids;
 use crate::limits::LIMIT_NAME;
 use crate::model::Category;
@@ -236,9 +236,10 @@ impl CategoryCatalogue {
         if django {
             listing.settle(diags);
             django::unique_names(
-                records.iter().zip(&cat.rows).map(|(record, r)| {
-                    (record.as_str(), r.name_en.as_str(), r.name_ar.as_deref())
-                }),
+                records
+                    .iter()
+                    .zip(&cat.rows)
+                    .map(|(record, r)| (record.as_str(), r.name_en.as_str(), r.name_ar.as_deref())),
                 "categories",
                 ["name_en", "name_ar"],
                 diags,

@@ -227,7 +227,10 @@ pub(super) fn group_developers(
     }
     if django {
         listing.settle(diags);
-        let records: Vec<String> = rows.iter().map(|r| format!("developer:{}", r.key)).collect();
+        let records: Vec<String> = rows
+            .iter()
+            .map(|r| format!("developer:{}", r.key))
+            .collect();
         django::unique_names(
             rows.iter()
                 .zip(&records)
