@@ -10,7 +10,8 @@
 //! by field → [`transform`] builds the rows (developers deduplicated, categories mapped,
 //! screenshots ordered, URLs normalised, deterministic [`ids`]), checking the field rules of
 //! [`validate`] → [`report`] renders the findings ([`diagnostic`]s of the [`rules`]). Shared by
-//! the stages: [`source`] (what comes with the records), [`limits`], [`text`], [`json`]. Pure: no
+//! the stages: [`source`] (what comes with the records), [`limits`], [`django`] (the Django
+//! backend's schema, checked when `options.target` is Django), [`text`], [`json`]. Pure: no
 //! I/O, no async, so it builds for wasm32 too.
 
 // Decode errors are rare and carry a whole diagnostic by value; boxing would only add noise.
@@ -18,6 +19,7 @@
 
 pub mod decode;
 pub mod diagnostic;
+pub mod django;
 pub mod envelope;
 pub mod exit_codes;
 pub mod ids;
@@ -40,7 +42,7 @@ pub use model::{
 };
 pub use report::Report;
 pub use rules::{Rule, Severity};
-pub use source::{I18n, Options, SourceInfo};
+pub use source::{I18n, Options, SourceInfo, Target};
 
 /// Decodes an input, its records kept as JSON values (as [`Envelope`]s are written). An input
 /// that is not JSON, or not of a shape the core reads, is an [`InputError`].

@@ -42,6 +42,10 @@ pub enum Rule {
     BadAlias,
     EmptySlug,
     UnknownFieldValue,
+    MediaOutsideBase,
+    DjangoTooLong,
+    ArabicNameMissing,
+    DuplicateName,
     NotFoundSentinel,
     EnglishImageIsArabic,
     ScriptMismatch,
@@ -57,7 +61,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 28] = [
+    pub const ALL: [Rule; 32] = [
         Rule::InputJson,
         Rule::InputShape,
         Rule::MissingField,
@@ -74,6 +78,10 @@ impl Rule {
         Rule::BadAlias,
         Rule::EmptySlug,
         Rule::UnknownFieldValue,
+        Rule::MediaOutsideBase,
+        Rule::DjangoTooLong,
+        Rule::ArabicNameMissing,
+        Rule::DuplicateName,
         Rule::NotFoundSentinel,
         Rule::EnglishImageIsArabic,
         Rule::ScriptMismatch,
@@ -116,6 +124,10 @@ impl Rule {
             Rule::BadAlias => ("E021", "bad-alias", E, "A category alias maps to a key that is not an exported category.", "Use `--alias from=to` with `to` one of the known category keys."),
             Rule::EmptySlug => ("E022", "empty-slug", E, "An English app name has no letter or digit to build a slug from, or an English developer name none to build the developer's key from.", "Give the app (or developer) an English name with letters or digits."),
             Rule::UnknownFieldValue => ("E023", "unknown-field-value", E, "A record has a field the migrator does not know, and it holds a value (a non-blank string, a number or boolean, or a list or object with such a value inside): the load would lose it. Often a field of an older frontend format, e.g. `mainImage` and `screenshots` before they were split into `_en` and `_ar`.", "Rename the field to the one the hint names, or remove it; to load without it on purpose, pass `--ignore-field NAME` (it is then warning W105)."),
+            Rule::MediaOutsideBase => ("E024", "django-media-base", E, "Django target only: an app icon, cover image or screenshot URL is not under the media base URL (`--media-base-url`, the backend's R2_PUBLIC_URL); the backend's image columns store the path relative to it.", "Upload the image to the backend's bucket and use its URL, or give the media base URL the images are under."),
+            Rule::DjangoTooLong => ("E025", "django-too-long", E, "Django target only: a value is longer than the backend's column (app icon path 100; store links, developer website and logo URL 200; app and developer names 200; app slug made from the id 220; category names 100, key 120; cover image and screenshot paths 500 characters). For an image the length is the stored path's, after the media base URL.", "Shorten the value (rename the file, use a shorter link) in the source."),
+            Rule::ArabicNameMissing => ("E026", "django-name-ar-missing", E, "Django target only: a developer has no Arabic name in any of its records, or a category no Arabic display name (the backend's columns require one; for a category this replaces warning W109).", "Fill in Developer_Name_Ar in the developer's records, or add `appList.categories.<key>` to src/assets/i18n/ar.json."),
+            Rule::DuplicateName => ("E027", "django-duplicate-name", E, "Django target only: two developers, or two categories, have the same English or the same Arabic name (the backend's name columns are UNIQUE).", "Give each developer and each category its own name in each language."),
             Rule::NotFoundSentinel => ("W101", "not-found-sentinel", W, "An image URL ends in `.Not Found` (the frontend's placeholder for a missing file); it is loaded as null.", "Upload the image and put its real URL in the source."),
             Rule::EnglishImageIsArabic => ("W102", "english-image-is-arabic", W, "An English cover image or screenshot points at an `_ar` file.", "Upload the English image and point the `_en` field at it."),
             Rule::ScriptMismatch => ("W103", "script-mismatch", W, "An `_En` field contains Arabic script, or an `_Ar` field contains none.", "Move the text to the field of its language."),

@@ -61,6 +61,74 @@ pub struct Options {
     /// error E023. Names as the records spell them (case-sensitive). Written only when not empty.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub ignore_fields: BTreeSet<String>,
+    /// The database layout the rows are checked for: [`Target::Generic`] (qa-load's own
+    /// tables, the default) or [`Target::Django`] (the directory's Django backend, whose
+    /// narrower columns and UNIQUE names add the rules of [`crate::django`]). Written only
+    /// when not generic.
+    #[serde(default, skip_serializing_if = "Target::is_generic")]
+    pub target: Target,
+}
+
+/// The database layout a migration is validated for (`options.target`, JSON
+/// `{"kind": "generic"}` or `{"kind": "django", "media_base_url": "https://…"}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "MigrationTarget"))]
+pub enum Target {
+    /// qa-load's own tables: the generic rules only.
+    #[default]
+    Generic,
+    /// The Django backend's tables: the generic rules plus the backend's column lengths, its
+    /// required Arabic names, its UNIQUE names, and image URLs under `media_base_url` (the
+    /// backend's `R2_PUBLIC_URL`; the image columns store the path relative to it).
+    Django { media_base_url: String },
+}
+
+impl Target {
+    pub fn is_generic(&self) -> bool {
+        *self == Target::Generic
+    }
+
+    /// The media base URL of a Django target; None for the generic one.
+    pub fn media_base_url(&self) -> Option<&str> {
+        match self {
+            Target::Generic => None,
+            Target::Django { media_base_url } => Some(media_base_url),
+        }
+    }
+
+    /// Builds a target as the command lines take it: `--target generic|django` and
+    /// `--media-base-url URL` (required with, and only with, `django`; an absolute http(s) URL).
+    pub fn parse(kind: &str, media_base_url: Option<&str>) -> Result<Target, String> {
+        match (kind, media_base_url) {
+            ("generic", None) => Ok(Target::Generic),
+            ("generic", Some(_)) => {
+                Err("--media-base-url applies only to --target django".to_string())
+            }
+            ("django", None) => Err(
+                "--target django needs --media-base-url URL (the backend's R2_PUBLIC_URL)"
+                    .to_string(),
+            ),
+            ("django", Some(base)) => {
+                let host = base
+                    .trim()
+                    .strip_prefix("https://")
+                    .or_else(|| base.trim().strip_prefix("http://"))
+                    .map(|rest| rest.trim_end_matches('/'));
+                if !matches!(host, Some(h) if !h.is_empty()) {
+                    return Err(format!(
+                        "--media-base-url {base:?} is not an absolute http(s) URL (e.g. https://pub-….r2.dev)"
+                    ));
+                }
+                Ok(Target::Django {
+                    media_base_url: base.trim().to_string(),
+                })
+            }
+            (other, _) => Err(format!(
+                "--target {other:?} is not a target; expected generic or django"
+            )),
+        }
+    }
 }
 
 impl Options {
@@ -77,8 +145,12 @@ impl Options {
     }
 
     /// Adds a caller's options (e.g. a command line's) to the input's own: an alias of the
-    /// caller's replaces the input's for the same key; the ignored fields are both lists.
+    /// caller's replaces the input's for the same key; the ignored fields are both lists; a
+    /// caller's target (when not generic) replaces the input's.
     pub fn merge(&mut self, more: &Options) {
+        if !more.target.is_generic() {
+            self.target = more.target.clone();
+        }
         for (from, to) in &more.category_aliases {
             self.category_aliases.insert(from.clone(), to.clone());
         }

@@ -49,7 +49,12 @@ pub struct Checks<'a> {
 }
 
 impl Checks<'_> {
-    fn push(&mut self, rule: Rule, field: impl Display, message: String) -> &mut Diagnostic {
+    pub(crate) fn push(
+        &mut self,
+        rule: Rule,
+        field: impl Display,
+        message: String,
+    ) -> &mut Diagnostic {
         self.diags.push(Diagnostic::new(
             rule,
             Some(self.record.to_string()),

@@ -18,6 +18,8 @@ const LOAD_OPTIONS = {
   "no-i18n": { type: "boolean" },
   alias: { type: "string", multiple: true },
   "ignore-field": { type: "string", multiple: true },
+  target: { type: "string" },
+  "media-base-url": { type: "string" },
 };
 
 const COMMANDS = {
@@ -50,7 +52,16 @@ const LOAD_HELP = `Frontend options:
                       (repeatable), e.g. --alias other=tools
   --ignore-field NAME load without the unknown field NAME on purpose (repeatable): a value
                       in it is then warning W105 instead of error E023, e.g. --ignore-field
-                      mainImage for the older format's cover image`;
+                      mainImage for the older format's cover image
+  --target generic|django
+                      the database layout to validate for (default generic: qa-load's own
+                      tables); django adds the Django backend's limits (errors E024-E027:
+                      images under the media base URL, its column lengths, Arabic names
+                      required, names unique) and is written into apps.json
+  --media-base-url URL
+                      with --target django: the backend's R2_PUBLIC_URL, under which every
+                      app icon, cover image and screenshot must be (the backend stores the
+                      path relative to it)`;
 
 const HELP = {
   main: `qad-migrate ${api.VERSION}: validate and extract the Quran Apps Directory data
@@ -90,7 +101,7 @@ ${EXIT_CODES.ioError} the report file cannot be written.
   extract: `Usage: qad-migrate extract --out FILE [options]
 
 Validates like \`validate\`, then writes the interchange file (format qad-migrate/apps, version 1):
-the exported data, the i18n category names, the alias and ignore-field options, and the module's path relative
+the exported data, the i18n category names, the alias, ignore-field and target options, and the module's path relative
 to the root with the SHA-256 of its bytes. \`qa-load --input FILE\` reads it. When the data has
 validation errors nothing is written (an existing FILE is left as it was) and the exit code is 1.
 
@@ -165,6 +176,14 @@ function loadOptions(values) {
   } catch (e) {
     throw usage(e.message);
   }
+  let target;
+  if (values.target !== undefined || values["media-base-url"] !== undefined) {
+    try {
+      target = api.parseTarget({ kind: values.target ?? "generic", media_base_url: values["media-base-url"] });
+    } catch (e) {
+      throw usage(e.message);
+    }
+  }
   if (values.i18n !== undefined && values["no-i18n"]) throw usage("--i18n and --no-i18n exclude each other");
   for (const name of ["root", "module", "i18n"]) {
     if (values[name] === "") throw usage(`--${name} needs a value`);
@@ -175,6 +194,7 @@ function loadOptions(values) {
     i18nDir: values["no-i18n"] ? false : values.i18n,
     aliases,
     ignoreFields,
+    target,
   };
 }
 
@@ -275,6 +295,7 @@ async function cmdPreview(io, values, signals) {
       i18nDir: opts.i18nDir,
       aliases: opts.aliases,
       ignoreFields: opts.ignoreFields,
+      target: opts.target,
     });
   } catch (e) {
     if (e instanceof api.LoadError || (e && e.exitCode === EXIT_CODES.loadError)) throw e;

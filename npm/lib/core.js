@@ -30,6 +30,7 @@ module.exports = {
   makeEnvelope: (input, generatedBy) => wasm.makeEnvelope(input, generatedBy ?? undefined),
   i18nFromFrontendFiles: (en, ar) => wasm.i18nFromFrontendFiles(en ?? null, ar ?? null),
   parseAlias: (spec) => wasm.parseAlias(spec),
+  parseTarget: (kind, mediaBaseUrl) => wasm.parseTarget(kind, mediaBaseUrl ?? undefined),
   rules: () => wasm.rules(),
   rulesMarkdown: () => wasm.rulesMarkdown(),
   version: () => wasm.version(),

@@ -8,6 +8,7 @@ import type {
   I18nNames,
   Migration,
   MigrationOptions,
+  MigrationTarget,
   Report,
   RuleDoc,
   SourceRef,
@@ -43,6 +44,11 @@ export interface LoadFrontendOptions {
   aliases?: string[] | Record<string, string>;
   /** Unknown fields to drop on purpose, e.g. ["mainImage"]: a value in one is then warning W105 instead of error E023. */
   ignoreFields?: string[];
+  /**
+   * The database layout to validate for (default generic): `{kind: "django", media_base_url}`
+   * adds the Django backend's rules (E024-E027) and is written into apps.json's options.
+   */
+  target?: MigrationTarget;
   /** Longest time the module may take to evaluate, in ms (default 10000). */
   timeoutMs?: number;
 }
@@ -67,7 +73,7 @@ export interface SourceInfo {
 }
 
 export interface LoadedFrontend {
-  input: FrontendInput & { source: SourceRef; options: { categoryAliases: Record<string, string>; ignoreFields?: string[] } };
+  input: FrontendInput & { source: SourceRef; options: { categoryAliases: Record<string, string>; ignoreFields?: string[]; target?: MigrationTarget } };
   sourceInfo: SourceInfo;
 }
 
@@ -140,6 +146,8 @@ export declare function writeFileAtomic(file: string, text: string): void;
 export declare function parseAliases(aliases: string[] | Record<string, string> | undefined): Record<string, string>;
 /** Checks ignore-field names (not blank; throws TypeError) and returns them sorted, without repeats. */
 export declare function parseIgnoreFields(names: string[] | undefined): string[];
+/** Checks a target (undefined: generic) with the core's parser and returns it; throws TypeError. */
+export declare function parseTarget(target: MigrationTarget | undefined): MigrationTarget;
 /** Category names out of the frontend's whole en.json / ar.json objects. */
 export declare function i18nFromFrontendFiles(en: unknown, ar: unknown): I18nNames;
 export declare function rules(): RuleDoc[];

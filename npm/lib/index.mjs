@@ -18,6 +18,7 @@ export const {
   writeFileAtomic,
   parseAliases,
   parseIgnoreFields,
+  parseTarget,
   i18nFromFrontendFiles,
   rules,
   rulesMarkdown,

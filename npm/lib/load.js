@@ -46,7 +46,7 @@ function exportNames(exports) {
  * Loads the frontend: the module's `applicationsData` and `categories` exports, the i18n category
  * names, and where they came from. Throws LoadError (exit code 8) when it cannot.
  *
- * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, ignoreFields?: string[], timeoutMs?: number}} [options]
+ * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, ignoreFields?: string[], target?: {kind: string, media_base_url?: string}, timeoutMs?: number}} [options]
  */
 function loadFrontend(options = {}) {
   const root = frontendRoot(options.root ?? process.cwd());
@@ -100,6 +100,8 @@ function loadFrontend(options = {}) {
   input.options = { categoryAliases: normaliseAliases(options.aliases) };
   const ignoreFields = normaliseIgnoreFields(options.ignoreFields);
   if (ignoreFields.length > 0) input.options.ignoreFields = ignoreFields;
+  const target = normaliseTarget(options.target);
+  if (target.kind !== "generic") input.options.target = target;
 
   const sourceInfo = {
     root,
@@ -151,6 +153,23 @@ function normaliseIgnoreFields(names) {
   return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * The database layout to validate for (`--target`, `--media-base-url`): undefined or
+ * `{kind: "generic"}` (the default), or `{kind: "django", media_base_url: URL}`, checked by the
+ * core's parser. A malformed one throws a TypeError.
+ */
+function normaliseTarget(target) {
+  if (target == null) return { kind: "generic" };
+  if (typeof target !== "object" || typeof target.kind !== "string") {
+    throw new TypeError('target must be {kind: "generic"} or {kind: "django", media_base_url: URL}');
+  }
+  try {
+    return core.parseTarget(target.kind, target.media_base_url ?? undefined);
+  } catch (e) {
+    throw new TypeError(e.message);
+  }
+}
+
 module.exports = {
   DEFAULT_MODULE,
   DEFAULT_I18N_DIR,
@@ -158,4 +177,5 @@ module.exports = {
   loadFrontend,
   normaliseAliases,
   normaliseIgnoreFields,
+  normaliseTarget,
 };

@@ -221,6 +221,12 @@ export type I18nNames = {
 };
 
 /**
+ * The database layout a migration is validated for (`options.target`, JSON
+ * `{"kind": "generic"}` or `{"kind": "django", "media_base_url": "https://…"}`).
+ */
+export type MigrationTarget = { "kind": "generic" } | { "kind": "django", media_base_url: string, };
+
+/**
  * Options that change the transform; carried in the envelope so that `qa-load` re-validates
  * exactly as `extract` did.
  */
@@ -234,6 +240,13 @@ export type MigrationOptions = {
    * error E023. Names as the records spell them (case-sensitive). Written only when not empty.
    */
   ignoreFields?: Array<string>,
+  /**
+   * The database layout the rows are checked for: [`Target::Generic`] (qa-load's own
+   * tables, the default) or [`Target::Django`] (the directory's Django backend, whose
+   * narrower columns and UNIQUE names add the rules of [`crate::django`]). Written only
+   * when not generic.
+   */
+  target?: MigrationTarget,
 };
 
 /**

@@ -153,6 +153,25 @@ test("transform gives the rows with deterministic ids and the developer variants
   assert.ok(noor, JSON.stringify(a.developer_variants));
 });
 
+test("target reaches the core through input.options, and the envelope keeps it", () => {
+  const target = { kind: "django", media_base_url: "https://cdn.example.org/apps/" };
+  const loaded = api.validateFrontend({ root: fe("valid"), target });
+  assert.deepEqual(loaded.input.options, { categoryAliases: {}, target });
+  assert.equal(loaded.report.errors, 0);
+  const elsewhere = api.validateFrontend({ root: fe("valid"), target: { kind: "django", media_base_url: "https://media.example.org" } });
+  assert.ok(elsewhere.report.diagnostics.some((d) => d.code === "E024" && d.field === "mainImage_en"));
+  const x = api.extract({ root: fe("valid"), target });
+  assert.ok(x.ok);
+  assert.deepEqual(x.envelope.options.target, target);
+  // Generic is the default and is not written.
+  assert.deepEqual(api.validateFrontend({ root: fe("valid"), target: { kind: "generic" } }).input.options, { categoryAliases: {} });
+  assert.deepEqual(api.parseTarget(undefined), { kind: "generic" });
+  assert.deepEqual(api.parseTarget(target), target);
+  assert.throws(() => api.parseTarget({ kind: "django" }), TypeError);
+  assert.throws(() => api.parseTarget("django"), TypeError);
+  assert.throws(() => api.loadFrontend({ root: fe("valid"), target: { kind: "mysql" } }), TypeError);
+});
+
 test("ignoreFields reach the core through input.options, and the envelope keeps them", () => {
   const without = api.validateFrontend({ root: fe("old-format") });
   assert.equal(without.report.errors, 3);

@@ -164,6 +164,56 @@ test("--ignore-field drops those fields on purpose: validate exits 0 with warnin
   assert.deepEqual(JSON.parse(plain.stdout).options, { categoryAliases: {} });
 });
 
+test("--target django --media-base-url checks the Django backend's limits; extract writes the target into apps.json and re-validation uses it", () => {
+  const base = "https://cdn.example.org/apps";
+  const django = ["--target", "django", "--media-base-url", base];
+  const r = runCli(["validate", "--root", fe("valid"), ...django]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /E02[4-7]/);
+
+  // Images under another base: E024 for each, named by record and field; extract refuses.
+  const bucket = "https://pub-e11717db663c469fb51c65995892b449.r2.dev";
+  const outside = runCli(["validate", "--root", fe("valid"), "--target", "django", "--media-base-url", bucket]);
+  assert.equal(outside.status, 1, outside.stdout + outside.stderr);
+  assert.match(outside.stdout, /^  error E024 \[django-media-base\] applicationIcon: "https:\/\/cdn\.example\.org\/apps\/1_Noor%20Reader\/app_icon\.png" is not under the media base URL https:\/\/pub-e11717db663c469fb51c65995892b449\.r2\.dev\//m);
+  assert.match(outside.stdout, /error E024 \[django-media-base\] screenshots_ar\[1\]:/);
+  const dir = tmpDir("django-target");
+  const refusedOut = path.join(dir, "refused.json");
+  const refused = runCli(["extract", "--root", fe("valid"), "--out", refusedOut, "--target", "django", "--media-base-url", bucket]);
+  assert.equal(refused.status, 1);
+  assert.ok(!fs.existsSync(refusedOut), "nothing written");
+
+  const out = path.join(dir, "apps.json");
+  const x = runCli(["extract", "--root", fe("valid"), "--out", out, ...django]);
+  assert.equal(x.status, 0, x.stderr);
+  const env = JSON.parse(fs.readFileSync(out, "utf8"));
+  assert.deepEqual(env.options, { categoryAliases: {}, target: { kind: "django", media_base_url: base } });
+  // Validating apps.json again (as qa-load does) applies the file's own target.
+  const api = require("../lib/index.js");
+  assert.equal(api.validate(fs.readFileSync(out)).errors, 0);
+  env.options.target.media_base_url = bucket;
+  const moved = api.validate(JSON.stringify(env));
+  assert.ok(moved.errors > 0);
+  assert.ok(moved.diagnostics.every((d) => d.severity !== "error" || d.code === "E024"));
+  // --target generic is the default: nothing written.
+  const generic = runCli(["extract", "--root", fe("valid"), "--out", "-", "--target", "generic"]);
+  assert.equal(generic.status, 0, generic.stderr);
+  assert.deepEqual(JSON.parse(generic.stdout).options, { categoryAliases: {} });
+});
+
+test("--target and --media-base-url usage errors exit 2", () => {
+  for (const [args, message] of [
+    [["--target", "django"], /--target django needs --media-base-url URL/],
+    [["--media-base-url", "https://cdn.example.org"], /--media-base-url applies only to --target django/],
+    [["--target", "mysql"], /"mysql" is not a target; expected generic or django/],
+    [["--target", "django", "--media-base-url", "cdn.example.org"], /is not an absolute http\(s\) URL/],
+  ]) {
+    const r = runCli(["validate", "--root", fe("valid"), ...args]);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
+
 test("extract --out - writes the envelope to stdout and the report to stderr", () => {
   const r = runCli(["extract", "--root", fe("valid"), "--out", "-"]);
   assert.equal(r.status, 0, r.stderr);

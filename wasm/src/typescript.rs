@@ -9,7 +9,7 @@
 
 use qad_core::{
     App, AppCategory, Category, Counts, Dataset, Developer, DeveloperVariants, Diagnostic,
-    Envelope, I18n, Language, Migration, Options, Rating, Report, Severity, SourceInfo,
+    Envelope, I18n, Language, Migration, Options, Rating, Report, Severity, SourceInfo, Target,
 };
 use ts_rs::{Config, TS};
 
@@ -40,6 +40,10 @@ fn one_member_a_line(decl: &str) -> String {
     else {
         return decl.to_string();
     };
+    // A union of object types (`{ "kind": "a" } | { "kind": "b", ... }`) is left on its line.
+    if closes_early(body) {
+        return decl.to_string();
+    }
     let mut out = format!("{head} = {{\n");
     for member in split_members(body) {
         let (docs, field) = match member.rfind("*/") {
@@ -59,6 +63,31 @@ fn one_member_a_line(decl: &str) -> String {
     }
     out.push_str("};");
     out
+}
+
+/// Whether the first object type's `{` is closed inside `body` (so the declaration is a union
+/// of object types, not one object type), brackets in comments and strings not counted.
+fn closes_early(body: &str) -> bool {
+    let bytes = body.as_bytes();
+    let (mut depth, mut i) = (0i32, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += body[i..].find("*/").map_or(body.len() - i, |end| end + 1);
+            }
+            b'"' => {
+                i += body[i + 1..]
+                    .find('"')
+                    .map_or(body.len() - i, |end| end + 1)
+            }
+            b'{' => depth += 1,
+            b'}' if depth == 0 => return true,
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// The members of an object type's body: split at the commas outside brackets, comments and
@@ -115,6 +144,7 @@ pub fn declarations() -> String {
     // The apps.json envelope
     push::<serde_json::Value>(&mut out, &cfg);
     push::<I18n>(&mut out, &cfg);
+    push::<Target>(&mut out, &cfg);
     push::<Options>(&mut out, &cfg);
     push::<Envelope>(&mut out, &cfg);
     // Rules and exit codes

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::decode::{decode_record, RawRecord, SourceApp};
 use crate::diagnostic::{Diagnostic, Listing};
+use crate::django;
 use crate::ids;
 use crate::limits::{
     LIMIT_DESCRIPTION, LIMIT_NAME, LIMIT_SHORT_DESCRIPTION, LIMIT_SOURCE_ID, LIMIT_STATUS,
@@ -48,13 +49,15 @@ pub(super) fn decode_records(
 pub(super) struct Slugs(HashMap<String, String>);
 
 /// An app's row, its fields checked; the source's text moves into it. `pos` is the source's
-/// position (for the default sort order and the shared-id findings).
+/// position (for the default sort order and the shared-id findings). With a `media_base` (a
+/// Django target) the row is also checked against the Django columns.
 pub(super) fn app_row(
     pos: usize,
     src: &mut SourceApp,
     shared_ids: &SharedIds,
     slugs: &mut Slugs,
     developer_id: Uuid,
+    media_base: Option<&str>,
     diags: &mut Vec<Diagnostic>,
 ) -> App {
     let record = src.record.as_str();
@@ -169,7 +172,7 @@ pub(super) fn app_row(
         }
     }
 
-    App {
+    let app = App {
         id: ids::app_id(&slug),
         slug,
         source_id: source_id.unwrap_or_default(),
@@ -190,7 +193,11 @@ pub(super) fn app_row(
         app_store_url: store,
         app_gallery_url: gallery,
         developer_logo_url: logo,
+    };
+    if let Some(base) = media_base {
+        django::app(&mut c, &app, base);
     }
+    app
 }
 
 /// The rating: exact hundredths, 0.00–5.00.

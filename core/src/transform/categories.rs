@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::decode::{decode_category, SourceApp};
 use crate::diagnostic::{Diagnostic, Listing};
+use crate::django;
 use crate::envelope::TypedInput;
 use crate::ids;
 use crate::limits::LIMIT_NAME;
@@ -120,6 +121,9 @@ impl CategoryCatalogue {
         // Keys that differ only in Unicode normalisation or case look the same to every reader:
         // NFKC- and case-folded key -> the key first seen.
         let mut folded_keys: HashMap<String, String> = HashMap::new();
+        let django = !input.options.target.is_generic();
+        // The record of each row, for the Django target's unique-name findings.
+        let mut records: Vec<String> = Vec::new();
         for (record, key, export_name, icon) in entries {
             listing.settle(diags);
             if cat.by_key.contains_key(&key) {
@@ -184,6 +188,10 @@ impl CategoryCatalogue {
             };
             let name_ar = match i18n_ar.get(&key) {
                 Some(n) if !n.trim().is_empty() => Some(n.clone()),
+                _ if django => {
+                    diags.push(django::category_arabic_name_missing(&record, &key));
+                    None
+                }
                 _ => {
                     diags.push(Diagnostic::new(
                         Rule::CategoryNameMissing,
@@ -207,14 +215,35 @@ impl CategoryCatalogue {
             cat.by_display_name
                 .insert(export_name.trim().to_lowercase(), id);
             cat.by_key.insert(key.clone(), id);
-            cat.rows.push(Category {
+            let row = Category {
                 id,
                 key,
                 name_en,
                 name_ar,
                 icon_svg: icon,
                 sort_order: cat.rows.len() as i32,
-            });
+            };
+            if django {
+                let mut c = Checks {
+                    diags,
+                    record: &record,
+                };
+                django::category(&mut c, &row);
+            }
+            cat.rows.push(row);
+            records.push(record);
+        }
+        if django {
+            listing.settle(diags);
+            django::unique_names(
+                records
+                    .iter()
+                    .zip(&cat.rows)
+                    .map(|(record, r)| (record.as_str(), r.name_en.as_str(), r.name_ar.as_deref())),
+                "categories",
+                ["name_en", "name_ar"],
+                diags,
+            );
         }
 
         cat.hint_keys = cat.known_keys();

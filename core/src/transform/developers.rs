@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::decode::SourceApp;
 use crate::diagnostic::{Diagnostic, Listing};
+use crate::django;
 use crate::ids;
 use crate::limits::LIMIT_NAME;
 use crate::migration::DeveloperVariants;
@@ -24,8 +25,10 @@ pub(super) struct DeveloperGroups {
 
 /// Deduplicates developers: one developer per normalised English name, and records that share
 /// a (non-shared) website host are the same developer too. The first variant seen is kept.
+/// For a Django target (`django`) the rows are also checked against the Django columns.
 pub(super) fn group_developers(
     apps: &[SourceApp],
+    django: bool,
     diags: &mut Vec<Diagnostic>,
     listing: &mut Listing,
 ) -> DeveloperGroups {
@@ -203,16 +206,41 @@ pub(super) fn group_developers(
                 ));
             }
         }
-        rows.push(Developer {
+        let row = Developer {
             id,
             key,
             name_en,
             name_ar: v.names_ar.first().cloned(),
             website: v.websites.first().cloned(),
             logo_url: logo,
-        });
+        };
+        if django {
+            let record = format!("developer:{}", row.key);
+            let mut c = Checks {
+                diags,
+                record: &record,
+            };
+            django::developer(&mut c, &row, &v.apps);
+        }
+        rows.push(row);
         variants.push(v);
     }
+    if django {
+        listing.settle(diags);
+        let records: Vec<String> = rows
+            .iter()
+            .map(|r| format!("developer:{}", r.key))
+            .collect();
+        django::unique_names(
+            rows.iter()
+                .zip(&records)
+                .map(|(r, record)| (record.as_str(), r.name_en.as_str(), r.name_ar.as_deref())),
+            "developers",
+            ["Developer_Name_En", "Developer_Name_Ar"],
+            diags,
+        );
+    }
+    listing.settle(diags);
     DeveloperGroups {
         rows,
         by_app,

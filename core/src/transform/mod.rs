@@ -56,7 +56,9 @@ pub(crate) fn run(mut input: TypedInput) -> Migration {
     );
     let catalogue =
         categories::CategoryCatalogue::build(&input, &sources, &mut diags, &mut listing);
-    let developers = developers::group_developers(&sources, &mut diags, &mut listing);
+    let media_base = input.options.target.media_base_url();
+    let developers =
+        developers::group_developers(&sources, media_base.is_some(), &mut diags, &mut listing);
 
     let mut dataset = Dataset {
         categories: catalogue.rows.clone(),
@@ -72,12 +74,21 @@ pub(crate) fn run(mut input: TypedInput) -> Migration {
             .copied()
             .flatten()
             .unwrap_or_else(Uuid::nil);
-        let app = apps::app_row(pos, src, &shared_ids, &mut slugs, developer_id, &mut diags);
+        let app = apps::app_row(
+            pos,
+            src,
+            &shared_ids,
+            &mut slugs,
+            developer_id,
+            media_base,
+            &mut diags,
+        );
         screenshots::add(
             &app.slug,
             app.id,
             src,
             &mut dataset.screenshots,
+            media_base,
             &mut diags,
             &mut listing,
         );

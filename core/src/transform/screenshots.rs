@@ -4,18 +4,21 @@ use uuid::Uuid;
 
 use crate::decode::SourceApp;
 use crate::diagnostic::{Diagnostic, Listing};
+use crate::django;
 use crate::ids;
 use crate::model::{Language, Screenshot};
 use crate::rules::Rule;
 use crate::text::points_at_arabic_file;
 use crate::validate::{Checks, Item};
 
-/// Adds an app's screenshots (both languages, order kept) to `screenshots`.
+/// Adds an app's screenshots (both languages, order kept) to `screenshots`; with a `media_base`
+/// (a Django target) each is checked against `app_screenshots.image`.
 pub(super) fn add(
     slug: &str,
     app_id: Uuid,
     src: &SourceApp,
     screenshots: &mut Vec<Screenshot>,
+    media_base: Option<&str>,
     diags: &mut Vec<Diagnostic>,
     listing: &mut Listing,
 ) {
@@ -45,6 +48,10 @@ pub(super) fn add(
                 }
             }
             if let Some(url) = url {
+                if let Some(base) = media_base {
+                    let mut c = Checks { diags, record };
+                    django::screenshot(&mut c, item_field, &url, base);
+                }
                 if lang == Language::En && points_at_arabic_file(&url) {
                     arabic_files.push(*i);
                 }
