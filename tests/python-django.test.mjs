@@ -20,6 +20,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import {
   ROOT, adminDatabase, startDjango, stopDjango, psql, djangoEnv, dumpCatalogue, assertSameDump,
+  catalogueRows, realAppsJson,
 } from "./support/django.mjs";
 
 const execFileAsync = promisify(execFile);
@@ -128,6 +129,10 @@ describe("python manage.py qa_load: the qa-load wheel in the Django backend", { 
 
   /** `python manage.py qa_load ARGS...` in the backend; { status, stdout, stderr }. */
   function qaLoad(args, extraEnv = {}) {
+    // The command's layout is django; the `qa` databases are empty, qa-load's own tables.
+    if (args[0] === "--database" && ["qa", "qa_tls"].includes(args[1]) && !args.includes("--layout")) {
+      args = [...args.slice(0, 2), "--layout", "qa-load", ...args.slice(2)];
+    }
     const r = spawnSync(venv.python, ["manage.py", "qa_load", ...args], {
       cwd: dj.backend, env: { ...env, ...extraEnv }, encoding: "utf8", maxBuffer: 64 << 20,
     });
@@ -210,7 +215,7 @@ describe("python manage.py qa_load: the qa-load wheel in the Django backend", { 
   test("Ctrl-C: a SIGINT to manage.py during a stalled load reaches qa-load, which rolls back (exit 3); the password is in no argument list", async (t) => {
     if (!fs.existsSync(DEBUG_BIN)) return t.skip(`${DEBUG_BIN} is missing (cargo test builds it)`);
     const dumpBefore = dumpCatalogue(qaUrl, path.join(tmp, "qa-before-sigint.sql"), { tables: QA_TABLES });
-    const child = spawn(venv.python, ["manage.py", "qa_load", "--database", "qa", "--input", EDITED, "--no-log-file"], {
+    const child = spawn(venv.python, ["manage.py", "qa_load", "--database", "qa", "--layout", "qa-load", "--input", EDITED, "--no-log-file"], {
       cwd: dj.backend,
       env: { ...env, QA_LOAD_BIN: DEBUG_BIN, QA_LOAD_FAIL_AT: "stall:stage:post-check" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -267,20 +272,21 @@ describe("python manage.py qa_load: the qa-load wheel in the Django backend", { 
     assert.match(again.stderr, /nothing to roll back/);
   });
 
-  test("the backend's own `default` database: the load is refused (exit 6) and writes nothing; history and schema status read it", () => {
-    const before = dumpCatalogue(dj.databaseUrl, path.join(tmp, "default-before.sql"));
-    for (const extra of [[], ["--dry-run"]]) {
-      const r = expect(qaLoad(["--input", SMALL, "--no-log-file", ...extra]), 6);
-      for (const text of ["apps, categories, developers already exist", "Django", "will not write"]) {
-        assert.ok(r.stderr.includes(text), `${text}: ${r.stderr}`);
-      }
-    }
-    const h = expect(qaLoad(["history"]), 0);
-    assert.match(h.stdout, new RegExp(`^No runs recorded in .*/${dj.dbName} \\(sslmode=prefer\\) \\(the qa-load schema is not applied\\)`));
-    const s = expect(qaLoad(["schema", "status"]), 0);
-    assert.match(s.stdout, /qa-load schema version 0 of 1 \(behind\)/);
-    assertSameDump(before, dumpCatalogue(dj.databaseUrl, path.join(tmp, "default-after.sql")));
-    assert.equal(psql(dj.databaseUrl, "SELECT to_regnamespace('qa_load') IS NULL"), "t", "not even qa-load's bookkeeping");
+  test("the backend's own `default` database: the django layout and settings.R2_PUBLIC_URL by default; the real frontend loads (44 apps matched, 11 categories, 109 links), a second run changes nothing, rollback --last restores the tables", () => {
+    const real = path.join(tmp, "real.json");
+    realAppsJson(real);
+    const before = catalogueRows(dj.databaseUrl);
+    const r = expect(qaLoad(["--input", real, "--no-log-file", "--json"]), 0);
+    assert.match(r.stderr, /validation: 0 errors/);
+    const c = JSON.parse(r.stdout).counts;
+    assert.deepEqual([c.apps.inserted, c.apps.updated + c.apps.unchanged, c.categories.inserted, c.app_categories.inserted], [0, 44, 11, 109]);
+    assert.equal(JSON.parse(r.stdout).layout, "django");
+    const again = expect(qaLoad(["--input", real, "--no-log-file", "--json"]), 0);
+    assert.equal(JSON.parse(again.stdout).rows_written, 0);
+    expect(qaLoad(["verify", "--input", real, "--report-md", path.join(tmp, "v.md"), "--report-json", path.join(tmp, "v.json")]), 0);
+    assert.match(expect(qaLoad(["history"]), 0).stdout, /committed/);
+    expect(qaLoad(["rollback", "--last", "--no-log-file"]), 0);
+    assert.equal(catalogueRows(dj.databaseUrl), before, "the catalogue tables as they were");
   });
 
   test("DATABASES OPTIONS reach qa-load: sslmode=verify-full with sslrootcert, over TLS to localhost", (t) => {

@@ -55,13 +55,35 @@ pub fn seed_slug(source_id: &str) -> String {
 
 /// The path an image column stores for `url`: relative to the media base URL, as the backend
 /// stores it. `base`'s trailing `/`s are dropped; `url` must start with `base` + `/`, and the
-/// rest (not empty) is returned unchanged (no decoding: a `%20` stays `%20`, a space a space).
+/// rest (not empty) is the path, percent-decoded: the backend stores `14_Quran Mobasher/…` with
+/// its space and serves `base/path` without encoding, while the core's URLs carry `%20` (W111).
 /// None when `url` is not under `base`.
-pub fn media_path<'a>(url: &'a str, base: &str) -> Option<&'a str> {
+pub fn media_path(url: &str, base: &str) -> Option<String> {
     let base = base.trim_end_matches('/');
     url.strip_prefix(base)
         .and_then(|rest| rest.strip_prefix('/'))
         .filter(|path| !path.is_empty())
+        .map(percent_decode)
+}
+
+/// `%XX` escapes decoded (as UTF-8; the text unchanged when the bytes are not UTF-8).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 /// The URL the backend serves for a stored image path, as its `R2Storage.url` builds it: a
@@ -101,7 +123,7 @@ pub(crate) fn image(
     limit: usize,
 ) {
     let Some(url) = url else { return };
-    match media_path(url, base) {
+    match media_path(url, base).as_deref() {
         None => {
             c.push(
                 Rule::MediaOutsideBase,
@@ -362,25 +384,35 @@ mod tests {
     #[test]
     fn media_path_strips_the_base_and_nothing_else() {
         let url = format!("{BASE}/1_Wahy/app_icon.png");
-        assert_eq!(media_path(&url, BASE), Some("1_Wahy/app_icon.png"));
         assert_eq!(
-            media_path(&url, &format!("{BASE}/")),
+            media_path(&url, BASE).as_deref(),
             Some("1_Wahy/app_icon.png")
         );
         assert_eq!(
-            media_path(&url, &format!("{BASE}//")),
+            media_path(&url, &format!("{BASE}/")).as_deref(),
             Some("1_Wahy/app_icon.png")
         );
-        // Kept as they are: spaces, percent-encoding, a further slash.
         assert_eq!(
-            media_path(&format!("{BASE}/14_Quran Mobasher/a.png"), BASE),
+            media_path(&url, &format!("{BASE}//")).as_deref(),
+            Some("1_Wahy/app_icon.png")
+        );
+        // Spaces as spaces (decoded from %20, as the backend stores them); a further slash kept.
+        assert_eq!(
+            media_path(&format!("{BASE}/14_Quran Mobasher/a.png"), BASE).as_deref(),
             Some("14_Quran Mobasher/a.png")
         );
         assert_eq!(
-            media_path(&format!("{BASE}/14_Quran%20Mobasher/a.png"), BASE),
-            Some("14_Quran%20Mobasher/a.png")
+            media_path(&format!("{BASE}/14_Quran%20Mobasher/%D8%A3.png"), BASE).as_deref(),
+            Some("14_Quran Mobasher/أ.png")
         );
-        assert_eq!(media_path(&format!("{BASE}//a.png"), BASE), Some("/a.png"));
+        assert_eq!(
+            media_path(&format!("{BASE}/100%/a%zz.png"), BASE).as_deref(),
+            Some("100%/a%zz.png")
+        );
+        assert_eq!(
+            media_path(&format!("{BASE}//a.png"), BASE).as_deref(),
+            Some("/a.png")
+        );
         // Outside.
         assert_eq!(media_path(BASE, BASE), None);
         assert_eq!(media_path(&format!("{BASE}/"), BASE), None);
@@ -416,7 +448,7 @@ mod tests {
         assert_eq!(media_url("http://x.org/a", BASE), "http://x.org/a");
         // The inverse of media_path.
         let url = format!("{BASE}/2_Ayah/cover photo_en.png");
-        assert_eq!(media_url(media_path(&url, BASE).unwrap(), BASE), url);
+        assert_eq!(media_url(&media_path(&url, BASE).unwrap(), BASE), url);
     }
 
     #[test]

@@ -160,12 +160,17 @@ fn e025_image_paths_are_measured_after_the_base() {
     assert!(d[0].message.contains("101 characters"), "{}", d[0].message);
     assert!(d[0].message.contains("apps.application_icon holds 100"));
 
-    // Spaces are loaded as %20, and the path is measured as loaded (3 characters each).
+    // Spaces are loaded as %20, and stored as spaces: the path is measured as stored (a space
+    // is one character).
     let mut a = app("1_A", "Alpha");
     a["applicationIcon"] = json!(format!("{BASE}/1_A/{} .png", "i".repeat(91)));
     let (_, m) = both(input(vec![a]));
+    assert_eq!(fields(&m, "E025"), Vec::<String>::new());
+    let mut a = app("1_A", "Alpha");
+    a["applicationIcon"] = json!(format!("{BASE}/1_A/{} .png", "i".repeat(92)));
+    let (_, m) = both(input(vec![a]));
     assert_eq!(fields(&m, "E025"), ["applicationIcon"]);
-    assert!(all(&m, "E025")[0].message.contains("102 characters"));
+    assert!(all(&m, "E025")[0].message.contains("101 characters"));
 
     // Screenshots and covers: 500 for the path, so a URL the generic 500 (E018) lets through
     // always fits.

@@ -283,8 +283,8 @@ fn the_same_input_gives_the_same_rows_and_checksum() {
 /// The Django target on the real data: the backend's media base URL (its `R2_PUBLIC_URL`
 /// default, the production bucket) holds every image, and every value fits the backend's
 /// columns. Found: 0 findings of E024-E027, the same warnings as the generic target; the
-/// longest stored icon path is 53 characters (`60_School%20Mushaf%20-%20Sign%20Language/app_icon.png`,
-/// column 100), cover image 59, screenshot 62 (500), store link 178 (200), developer logo URL
+/// longest stored icon path is 46 characters (`60_School Mushaf - Sign Language/app_icon.png`, spaces stored as spaces,
+/// column 100), cover image 52, screenshot 56 (500), store link 178 (200), developer logo URL
 /// 110 (200); every developer and category has an Arabic name.
 #[test]
 fn django_target_on_real_data_finds_nothing_new() {
@@ -324,7 +324,7 @@ fn django_target_on_real_data_finds_nothing_new() {
         .map(path)
         .collect();
     assert_eq!(icons.len(), 44);
-    assert_eq!(icons.iter().max(), Some(&53));
+    assert_eq!(icons.iter().max(), Some(&46));
     let covers = m
         .dataset
         .apps
@@ -333,9 +333,9 @@ fn django_target_on_real_data_finds_nothing_new() {
         .filter_map(|u| u.as_deref())
         .map(path)
         .max();
-    assert_eq!(covers, Some(59));
+    assert_eq!(covers, Some(52));
     let shots = m.dataset.screenshots.iter().map(|s| path(&s.url)).max();
-    assert_eq!(shots, Some(62));
+    assert_eq!(shots, Some(56));
     let links = m
         .dataset
         .apps

@@ -60,6 +60,7 @@ pub fn prepare(
     path: &str,
     aliases: &[String],
     ignore_fields: &[String],
+    target: qad_core::Target,
     report_file: Option<&std::path::Path>,
 ) -> Result<Prepared, Failure> {
     let aliases = parse_aliases(aliases)?;
@@ -67,7 +68,11 @@ pub fn prepare(
     let file_sha256 = crate::bookkeeping::hex(&Sha256::digest(&bytes));
     tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
 
-    let mut options = qad_core::Options::default();
+    // The layout's target: the django layout adds the backend's limits to validation.
+    let mut options = qad_core::Options {
+        target,
+        ..qad_core::Options::default()
+    };
     for (from, to) in aliases {
         tracing::info!(target: "qa_load::input", %from, %to, "category alias from the command line");
         options.category_aliases.insert(from, to);

@@ -1790,6 +1790,38 @@ fn tables_of_the_same_names_that_qa_load_did_not_create_are_refused_untouched() 
     for text in ["apps, developers already exist", "Django", "will not write"] {
         assert!(r.stderr.contains(text), "{text}: {}", r.stderr);
     }
+    // Asked for the django layout, it checks the tables and the backend's migrations first, and
+    // refuses, naming each difference, before writing anything (its bookkeeping included).
+    let r = load(
+        dir,
+        &db.url,
+        &fixtures().join("small.json"),
+        &[
+            "--no-log-file",
+            "--layout",
+            "django",
+            "--media-base-url",
+            "https://img.example.org/qa",
+        ],
+    )
+    .expect(6);
+    for text in [
+        "not as this qa-load knows them",
+        "migration apps.0001_initial is not applied",
+        "apps.name_en does not exist",
+        "table app_screenshots does not exist",
+    ] {
+        assert!(r.stderr.contains(text), "{text}: {}", r.stderr);
+    }
+    // Without --media-base-url the django layout is a usage error.
+    let r = load(
+        dir,
+        &db.url,
+        &fixtures().join("small.json"),
+        &["--no-log-file", "--layout", "django"],
+    )
+    .expect(2);
+    assert!(r.stderr.contains("--media-base-url"), "{}", r.stderr);
     let r = run(
         dir,
         &["schema", "apply", "--database", &db.url, "--no-log-file"],

@@ -1420,9 +1420,14 @@ fn a_connection_lost_during_the_commit_is_resolved_from_the_run_record() {
     )
     .expect(0);
     let proxied = one_connection_proxy(&db.url);
+    // The layout named: detecting it would take the proxy's one connection.
     let r = run_env(
         dir,
-        &load_args(&proxied, &edited(), &["--no-log-file"]),
+        &load_args(
+            &proxied,
+            &edited(),
+            &["--no-log-file", "--layout", "qa-load"],
+        ),
         &[("QA_LOAD_FAIL_AT", "lose:commit:after")],
     )
     .expect(7);

@@ -179,3 +179,39 @@ export function assertSameDump(fileA, fileB, message = "the catalogue tables cha
 export function sameDump(fileA, fileB) {
   return fs.readFileSync(fileA).equals(fs.readFileSync(fileB));
 }
+
+/**
+ * Every row of the catalogue tables, each table in key order, as COPY text: equal strings mean
+ * the tables hold byte for byte the same values (whatever the rows' physical order, which an
+ * update and its undo change).
+ */
+export function catalogueRows(url, tables = CATALOGUE_TABLES) {
+  return tables
+    .map((t) => `-- ${t}\n` + ok("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `COPY (SELECT * FROM ${t} ORDER BY id) TO STDOUT`]).stdout)
+    .join("");
+}
+
+/**
+ * The real frontend (../shared/fixtures/frontend-2025-03) as an apps.json envelope, built the
+ * way `qad-migrate extract` builds it (the module's two exports, the i18n category names), but
+ * without installing TypeScript: the module is plain data once its `export const` are dropped.
+ * Writes it to `file`; returns the parsed envelope.
+ */
+export function realAppsJson(file) {
+  const root = path.resolve(ROOT, "../shared/fixtures/frontend-2025-03");
+  const src = fs.readFileSync(path.join(root, "src/app/services/applicationsData.ts"), "utf8").replace(/export const /g, "exports.");
+  const m = { exports: {} };
+  new Function("exports", src)(m.exports);
+  const cats = (lang) => JSON.parse(fs.readFileSync(path.join(root, `src/assets/i18n/${lang}.json`), "utf8")).appList.categories;
+  const envelope = {
+    format: "qad-migrate/apps",
+    version: 1,
+    generatedBy: "qad-migrate tests",
+    options: { categoryAliases: {} },
+    applicationsData: m.exports.applicationsData,
+    categories: m.exports.categories,
+    i18n: { en: cats("en"), ar: cats("ar") },
+  };
+  fs.writeFileSync(file, JSON.stringify(envelope));
+  return envelope;
+}

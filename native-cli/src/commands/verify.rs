@@ -48,7 +48,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
         LayoutName::Django => Some(ctx.media_base_url()?),
         LayoutName::QaLoad => None,
     };
-    let mut prepared = input::prepare(&args.input, &args.alias, &args.ignore_field, None)?;
+    let mut prepared = input::prepare(
+        &args.input,
+        &args.alias,
+        &args.ignore_field,
+        crate::commands::load::target_of(media_base),
+        None,
+    )?;
     let ds = std::mem::take(&mut prepared.migration.dataset);
     let (target, s, deadline) = ctx.read_session().await?;
     let read = |e: anyhow::Error| Failure::unavailable("verify", e);

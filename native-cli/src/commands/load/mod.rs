@@ -38,21 +38,37 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     }
     let path = args.input.as_deref().unwrap_or("-");
     let offline = args.dry_run && !ctx.database_configured();
-    let layout_name = match ctx.global.layout {
-        Some(name) => name,
-        None if offline => LayoutName::QaLoad,
-        None => ctx.layout().await?,
+    let prepare = |media_base: Option<&str>| {
+        input::prepare(
+            path,
+            &args.alias,
+            &args.ignore_field,
+            target_of(media_base),
+            args.report.as_deref(),
+        )
     };
-    let media_base = match layout_name {
-        LayoutName::Django => Some(ctx.media_base_url()?),
-        LayoutName::QaLoad => None,
+    // Bad input fails before any connection: with `--layout` the layout's own rules apply at
+    // once; detecting the layout takes a connection, so the input is validated first as such,
+    // and again with the django layout's rules when that is the layout found.
+    let (layout_name, mut prepared) = match ctx.global.layout {
+        Some(name) => {
+            let base = media_base_of(ctx, name)?;
+            (name, prepare(base)?)
+        }
+        None => {
+            let generic = prepare(None)?;
+            let name = if offline {
+                LayoutName::QaLoad
+            } else {
+                ctx.layout().await?
+            };
+            match media_base_of(ctx, name)? {
+                Some(base) => (name, prepare(Some(base))?),
+                None => (name, generic),
+            }
+        }
     };
-    let mut prepared = input::prepare(
-        path,
-        &args.alias,
-        &args.ignore_field,
-        args.report.as_deref(),
-    )?;
+    let media_base = media_base_of(ctx, layout_name)?;
 
     if offline {
         console::print_offline_plan(&prepared, args.json);
@@ -66,6 +82,25 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
             load_with(ctx, args, started, &faults, &prepared, dataset, &layout).await
         }
         _ => load_with(ctx, args, started, &faults, &prepared, dataset, &QaLoad).await,
+    }
+}
+
+/// The media base URL of the django layout (a usage error without it); None for qa-load's.
+fn media_base_of<'c>(ctx: &'c Ctx<'_>, name: LayoutName) -> Result<Option<&'c str>, Failure> {
+    match name {
+        LayoutName::Django => ctx.media_base_url().map(Some),
+        LayoutName::QaLoad => Ok(None),
+    }
+}
+
+/// The validation target of a layout: the django layout's (with its media base URL) adds the
+/// backend's limits; qa-load's own has none beyond the core's.
+pub fn target_of(media_base: Option<&str>) -> qad_core::Target {
+    match media_base {
+        Some(base) => qad_core::Target::Django {
+            media_base_url: base.to_string(),
+        },
+        None => qad_core::Target::Generic,
     }
 }
 

@@ -19,8 +19,8 @@ use std::collections::{HashMap, HashSet};
 use qad_core::{Dataset, DeveloperVariants};
 use uuid::Uuid;
 
-use super::shim::seed_slug;
 use crate::layout::{show_key, Identified, IdentifyError, Rows};
+use qad_core::django::seed_slug;
 
 pub fn identify(
     ds: &Dataset,

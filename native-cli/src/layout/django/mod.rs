@@ -17,7 +17,6 @@
 mod identify;
 mod rows;
 pub mod schema;
-mod shim;
 
 use std::collections::HashMap;
 
@@ -269,7 +268,7 @@ impl Layout for Django {
         let mut slugs: Vec<String> = scope
             .app_source_ids
             .iter()
-            .map(|s| shim::seed_slug(s))
+            .map(|s| qad_core::django::seed_slug(s))
             .collect();
         slugs.extend(scope.app_slugs.iter().cloned());
         let apps: Vec<App> = read(

@@ -7,7 +7,7 @@ use anyhow::{anyhow, Result};
 use qad_core::{App, AppCategory, Category, Developer, Language, Rating, Screenshot};
 use tokio_postgres::Row;
 
-use super::shim::{media_path, media_url};
+use qad_core::django::{media_path, media_url};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -284,7 +284,8 @@ impl Convert {
             name_en: d.name_en.clone(),
             name_ar: d.name_ar.clone().unwrap_or_default(),
             website: opt(&d.website),
-            logo_url: opt(&d.logo_url).map(|u| self.full_url(&u)),
+            // As the input has it (spaces as %20): a URLField, whose validator refuses spaces.
+            logo_url: opt(&d.logo_url),
         }
     }
 

@@ -38,13 +38,10 @@ from qa_load import BIN_ENV, find_qa_load_bin
 DJANGO_VALUE_OPTIONS = ("--database", "--settings", "--pythonpath", "--verbosity")
 DJANGO_FLAGS = ("--traceback", "--no-color", "--force-color")
 
-# TODO(Django layout issue): qa-load cannot write the backend's own tables yet (on the backend's
-# database it refuses, exit 6, writing nothing). Once it can, the layout default becomes django
-# with this one line:  DEFAULT_LAYOUT = "django"  (passed as `--layout django` unless given).
-DEFAULT_LAYOUT = None
-# TODO(same issue): the option of qa-load that takes the media base URL, e.g. "--media-base-url";
-# the command then passes settings.R2_PUBLIC_URL through it, when the settings have one.
-MEDIA_BASE_URL_OPTION = None
+# The backend's own tables: `--layout django` unless the arguments give a layout.
+DEFAULT_LAYOUT = "django"
+# The backend's settings.R2_PUBLIC_URL, when it has one, unless the arguments give the option.
+MEDIA_BASE_URL_OPTION = "--media-base-url"
 
 # Shells' conventions for a command that cannot be found or run.
 EXIT_NOT_FOUND = 127
@@ -109,7 +106,7 @@ def qa_load_env(connection, base_env):
 
 
 def default_args(args):
-    """The options the command adds in front of the user's (see the TODOs above)."""
+    """The options the command adds in front of the user's (see DEFAULT_LAYOUT above)."""
     extra = []
     if DEFAULT_LAYOUT and not has_option(args, "--layout"):
         extra += ["--layout", DEFAULT_LAYOUT]

@@ -1,0 +1,202 @@
+// qa-load's django layout against the directory's real Django backend (../shared/peers/), stood
+// up by scripts/django-backend.sh: a load of the real frontend (2025-03) into a freshly migrated
+// database (the 44 seeded apps matched, categories and links created, what the backend owns left
+// as it was), read back through the backend's own API; a second run; an edited file; verify;
+// rollback byte for byte; a Django limit broken; the same load into an emptied database; and
+// Django's own model validation of every row qa-load wrote.
+//
+// Needs: QAD_TEST_DATABASE_URL (a superuser URL) and target/release/qa-load (scripts/test.sh
+// provides both). Skipped, saying so, only when that variable is unset.
+
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import {
+  ROOT, adminDatabase, startDjango, stopDjango, psql, catalogueCounts, catalogueRows, getJson, manage,
+  realAppsJson, DEFAULT_R2_PUBLIC_URL,
+} from "./support/django.mjs";
+
+const QA_LOAD = path.join(ROOT, "target/release/qa-load");
+const SKIP = process.env.QAD_TEST_DATABASE_URL
+  ? false
+  : "QAD_TEST_DATABASE_URL is unset: the Django layout tests need a PostgreSQL superuser (scripts/test.sh sets it)";
+
+/** The backend-owned columns of every app, in id order: a load must leave them byte-identical. */
+const BACKEND_OWNED_APPS = `COPY (SELECT id, status, review_count, view_count, featured, platform, embedding::text,
+  crawled_at, crawled_content, riwayah, mushaf_type, features, created_at FROM apps ORDER BY id) TO STDOUT`;
+
+function qaLoad(dj, args, { input } = {}) {
+  const r = spawnSync(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", DEFAULT_R2_PUBLIC_URL,
+    ...(input ? ["--input", input] : []), ...args], { encoding: "utf8", maxBuffer: 64 << 20, cwd: dj.dir });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function expectExit(r, code) {
+  assert.equal(r.status, code, `exit ${r.status}, expected ${code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  return r;
+}
+
+function copyOut(url, sql) {
+  const r = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8", maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+/** The load's JSON summary's counts: { developers: { inserted, updated, ... }, ... }. */
+function counts(r) {
+  return JSON.parse(r.stdout).counts;
+}
+
+describe("qa-load --layout django, on the real backend's database", { skip: SKIP }, () => {
+  let admin;
+  let dj;
+  let real;
+  let envelope;
+  let seeded;
+  let owned;
+
+  before(async () => {
+    admin = await adminDatabase();
+    dj = await startDjango({ adminUrl: admin.url, label: "layout" });
+    real = dj.file("apps.json");
+    envelope = realAppsJson(real);
+    seeded = catalogueRows(dj.databaseUrl);
+    owned = copyOut(dj.databaseUrl, BACKEND_OWNED_APPS);
+  });
+
+  after(async () => {
+    await stopDjango(dj);
+    await admin?.stop();
+  });
+
+  test("the layout is detected and said; a load that breaks a Django limit is refused before any connection writes (exit 1)", () => {
+    const bad = JSON.parse(fs.readFileSync(real, "utf8"));
+    bad.applicationsData[0].applicationIcon = `${DEFAULT_R2_PUBLIC_URL}/1_Wahy/${"i".repeat(120)}.png`;
+    bad.applicationsData[1].applicationIcon = "https://elsewhere.example/icon.png";
+    const file = dj.file("bad.json");
+    fs.writeFileSync(file, JSON.stringify(bad));
+    const r = expectExit(qaLoad(dj, [], { input: file }), 1);
+    assert.match(r.stderr, /layout: django \(the directory backend's tables/);
+    assert.match(r.stderr, /E025/);
+    assert.match(r.stderr, /1_Wahy/);
+    assert.match(r.stderr, /E024/);
+    assert.equal(catalogueRows(dj.databaseUrl), seeded, "nothing written");
+    assert.equal(psql(dj.databaseUrl, "SELECT to_regnamespace('qa_load') IS NULL"), "t", "not even qa-load's bookkeeping");
+  });
+
+  test("load: the 44 seeded apps matched (none inserted), 11 categories and 109 links created, screenshots kept; Surah and every backend-owned value unchanged", () => {
+    const r = expectExit(qaLoad(dj, ["--json"], { input: real }), 0);
+    const c = counts(r);
+    assert.equal(c.apps.inserted, 0);
+    assert.equal(c.apps.updated + c.apps.unchanged, 44);
+    assert.equal(c.categories.inserted, 11);
+    assert.equal(c.app_categories.inserted, 109);
+    assert.equal(c.screenshots.inserted + c.screenshots.updated + c.screenshots.unchanged, 563);
+    assert.equal(c.developers.inserted, 0, "every developer of the file is a seeded row");
+    assert.match(r.stderr, /developer "Arabia IT" is one developer in the input but several rows in the database/);
+    assert.deepEqual(catalogueCounts(dj.databaseUrl), {
+      developers: 34, categories: 11, apps: 45, apps_categories: 109, app_screenshots: 573,
+    });
+    assert.equal(copyOut(dj.databaseUrl, BACKEND_OWNED_APPS), owned, "status, counters, featured, platform, embedding, crawl cache, metadata, created_at");
+    const surah = (rows) => rows.split("\n").filter((l) => l.includes("\tsurah\t") || l.includes("Surah")).join("\n");
+    assert.equal(surah(catalogueRows(dj.databaseUrl)), surah(seeded), "the app that is not in the file");
+    assert.equal(psql(dj.databaseUrl, "SELECT string_agg(slug || '=' || name_ar, ',' ORDER BY sort_order) FROM categories WHERE slug IN ('mushaf', 'tools')"),
+      `mushaf=${envelope.i18n.ar.mushaf},tools=${envelope.i18n.ar.tools}`);
+    assert.equal(psql(dj.databaseUrl, "SELECT count(*) FROM categories WHERE created_at IS NULL OR updated_at IS NULL OR is_active IS NOT TRUE OR color <> ''"), "0");
+  });
+
+  test("the backend's API: ?category=mushaf lists the file's mushaf apps; /api/apps/1-wahy has the file's names, images (full URLs), store links and categories", async () => {
+    const mushaf = envelope.applicationsData.filter((a) => a.categories.includes("mushaf")).length;
+    assert.ok(mushaf > 0);
+    assert.equal((await getJson(dj, "/api/apps/?category=mushaf&page_size=100")).count, mushaf);
+    const wahy = envelope.applicationsData.find((a) => a.id === "1_Wahy");
+    const app = await getJson(dj, "/api/apps/1-wahy");
+    assert.equal(app.name_en, wahy.Name_En);
+    assert.equal(app.name_ar, wahy.Name_Ar);
+    assert.equal(app.application_icon, wahy.applicationIcon);
+    assert.equal(app.main_image_en, wahy.mainImage_en);
+    assert.deepEqual(app.screenshots_en, wahy.screenshots_en);
+    assert.deepEqual(app.screenshots_ar, wahy.screenshots_ar);
+    assert.equal(app.google_play_link, wahy.Google_Play_Link);
+    assert.equal(app.app_store_link, wahy.AppStore_Link);
+    const slugs = app.categories.map((c) => c.slug ?? c).sort();
+    assert.deepEqual(slugs, [...wahy.categories].sort());
+    // The detail GET counted a view: take it back, so that the later byte-for-byte comparisons
+    // with the seeded tables hold.
+    psql(dj.databaseUrl, "UPDATE apps SET view_count = view_count - 1 WHERE slug = '1-wahy'");
+  });
+
+  test("a second run changes nothing; verify passes, then finds a tampered field (exit 4)", () => {
+    const again = expectExit(qaLoad(dj, ["--json"], { input: real }), 0);
+    assert.equal(JSON.parse(again.stdout).rows_written, 0);
+    const ok = expectExit(qaLoad(dj, ["verify", "--input", real]), 0);
+    assert.match(ok.stdout, /^PASS/m);
+    psql(dj.databaseUrl, "UPDATE apps SET name_en = 'Tampered' WHERE slug = '1-wahy'");
+    const bad = expectExit(qaLoad(dj, ["verify", "--input", real]), 4);
+    assert.match(bad.stdout, /name_en/);
+    psql(dj.databaseUrl, `UPDATE apps SET name_en = 'Wahy' WHERE slug = '1-wahy'`);
+  });
+
+  test("an edited file updates only that field; rollback --last twice restores the seeded tables byte for byte", () => {
+    const edited = JSON.parse(fs.readFileSync(real, "utf8"));
+    edited.applicationsData.find((a) => a.id === "15_Ayah").Name_En = "Ayah (edited)";
+    const file = dj.file("edited.json");
+    fs.writeFileSync(file, JSON.stringify(edited));
+    const r = expectExit(qaLoad(dj, ["--json"], { input: file }), 0);
+    const c = counts(r);
+    assert.equal(c.apps.updated, 1);
+    assert.equal(JSON.parse(r.stdout).rows_written, 1);
+    assert.equal(psql(dj.databaseUrl, "SELECT name_en FROM apps WHERE slug = '15-ayah'"), "Ayah (edited)");
+    // A page view between the load and its rollback: the backend's counter is not undone.
+    psql(dj.databaseUrl, "UPDATE apps SET view_count = view_count + 1 WHERE slug = '15-ayah'");
+    expectExit(qaLoad(dj, ["rollback", "--last"]), 0);
+    psql(dj.databaseUrl, "UPDATE apps SET view_count = view_count - 1 WHERE slug = '15-ayah'");
+    expectExit(qaLoad(dj, ["rollback", "--last"]), 0);
+    assert.equal(catalogueRows(dj.databaseUrl), seeded, "the five tables as they were before the first load");
+    assert.equal(copyOut(dj.databaseUrl, BACKEND_OWNED_APPS), owned);
+  });
+
+  test("Django's own model validation (full_clean) passes for every row the load wrote", () => {
+    expectExit(qaLoad(dj, [], { input: real }), 0);
+    // Developers: the rows the load wrote (the backend's own "Arabic IT" keeps its seeded logo
+    // URL with spaces, which Django's URL validator refuses).
+    const written = psql(dj.databaseUrl, `SELECT coalesce(string_agg(pk->>'id', ','), '') FROM qa_load.journal_rows
+      WHERE table_name = 'developers' AND run_id = (SELECT id FROM qa_load.runs WHERE kind = 'load' ORDER BY started_at DESC LIMIT 1)`);
+    assert.notEqual(written, "");
+    const script = [
+      `written = {${written}}`,
+      "from apps.models import App, AppScreenshot",
+      "from categories.models import Category",
+      "from developers.models import Developer",
+      "bad = []",
+      "for M in (Developer, Category, App, AppScreenshot):",
+      "    for o in (Developer.objects.filter(pk__in=written) if M is Developer else M.objects.all()):",
+      "        try:",
+      // Seeded slugs keep their spaces (never written by qa-load, which keeps existing slugs).
+      "            o.full_clean(exclude=['slug'] if (M is App and o.slug != o.slug.replace(' ', '')) else None)",
+      "        except Exception as e:",
+      "            bad.append(f'{M.__name__} {o.pk}: {e}')",
+      "print('BAD', len(bad)); print('\\n'.join(bad[:20]))",
+    ].join("\n");
+    const { stdout } = manage(dj, ["shell", "-c", script]);
+    assert.match(stdout, /^BAD 0$/m, stdout);
+  });
+
+  test("an emptied Django database: the fixture's figures (44 apps, 11 categories, 109 links, 563 screenshots, 33 developers)", () => {
+    psql(dj.databaseUrl, `BEGIN; DELETE FROM app_view_events; DELETE FROM app_metadata_values; DELETE FROM app_crawled_data;
+      UPDATE app_submissions SET created_app_id = NULL; DELETE FROM apps_categories; DELETE FROM app_screenshots; DELETE FROM apps;
+      DELETE FROM developers; DELETE FROM app_submissions_categories; DELETE FROM categories; COMMIT`);
+    const r = expectExit(qaLoad(dj, ["--json"], { input: real }), 0);
+    const c = counts(r);
+    assert.deepEqual([c.developers.inserted, c.categories.inserted, c.apps.inserted, c.app_categories.inserted, c.screenshots.inserted],
+      [33, 11, 44, 109, 563]);
+    assert.deepEqual(catalogueCounts(dj.databaseUrl), {
+      developers: 33, categories: 11, apps: 44, apps_categories: 109, app_screenshots: 563,
+    });
+    assert.equal(psql(dj.databaseUrl, "SELECT count(*) FROM apps WHERE status <> 'published' OR slug !~ '^[a-z0-9-]+$'"), "0", "published, URL-safe slugs");
+    expectExit(qaLoad(dj, ["verify", "--input", real]), 0);
+  });
+});
