@@ -12,7 +12,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   ROOT, adminDatabase, startDjango, stopDjango, psql, catalogueCounts, catalogueRows, getJson, manage,
   realAppsJson, DEFAULT_R2_PUBLIC_URL,
@@ -32,6 +32,46 @@ function qaLoad(dj, args, { input } = {}) {
     ...(input ? ["--input", input] : []), ...args], { encoding: "utf8", maxBuffer: 64 << 20, cwd: dj.dir });
   if (r.error) throw r.error;
   return r;
+}
+
+/** qa-load running in the background: resolves to { status, stdout, stderr }. */
+function qaLoadAsync(dj, args, { input } = {}) {
+  const child = spawn(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", DEFAULT_R2_PUBLIC_URL,
+    ...(input ? ["--input", input] : []), ...args], { cwd: dj.dir });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => { stdout += d; });
+  child.stderr.on("data", (d) => { stderr += d; });
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+}
+
+/**
+ * A psql session holding a row lock in an open transaction (`sql` takes it), until release():
+ * what makes a load wait at a known point, with no test-only fault in the binary.
+ */
+async function holdLock(url, sql) {
+  const child = spawn("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1"], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => { out += d; });
+  child.stdin.write(`BEGIN;\n${sql};\nSELECT 'locked';\n`);
+  for (let i = 0; i < 100 && !out.includes("locked"); i++) await sleep(100);
+  assert.ok(out.includes("locked"), "the lock was taken");
+  return {
+    release: () => new Promise((resolve) => { child.on("close", resolve); child.stdin.end("COMMIT;\n"); }),
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until a qa-load session of the database waits for a lock; its pid. */
+async function waitForBlockedLoad(url) {
+  for (let i = 0; i < 150; i++) {
+    const pid = psql(url, `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'qa-load/%'
+      AND wait_event_type = 'Lock' AND datname = current_database() LIMIT 1`);
+    if (pid) return pid;
+    await sleep(100);
+  }
+  assert.fail("the load never waited for the lock");
 }
 
 function expectExit(r, code) {
@@ -159,12 +199,63 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
     assert.equal(copyOut(dj.databaseUrl, BACKEND_OWNED_APPS), owned);
   });
 
+  test("a page view mid-load, of an app the load is updating: the load commits, and the view is counted", async () => {
+    expectExit(qaLoad(dj, [], { input: real }), 0);
+    const edited = JSON.parse(fs.readFileSync(real, "utf8"));
+    const ayah = edited.applicationsData.find((a) => a.id === "15_Ayah");
+    ayah.Name_En = "Ayah (mid-load)";
+    ayah.screenshots_en[0] = ayah.screenshots_en[0].replace(/\.png$/, "-new.png");
+    const file = dj.file("mid-load.json");
+    fs.writeFileSync(file, JSON.stringify(edited));
+    const views = Number(psql(dj.databaseUrl, "SELECT view_count FROM apps WHERE slug = '15-ayah'"));
+    // The load updates the app, then waits at its screenshot, which another session holds.
+    const lock = await holdLock(dj.databaseUrl, `SELECT 1 FROM app_screenshots WHERE app_id = (SELECT id FROM apps WHERE slug = '15-ayah')
+      AND language = 'en' AND sort_order = 0 FOR UPDATE`);
+    const load = qaLoadAsync(dj, ["--json"], { input: file });
+    await waitForBlockedLoad(dj.databaseUrl);
+    // The backend's detail view reads the app and saves view_count + 1: it waits for the load.
+    const view = getJson(dj, "/api/apps/15-ayah");
+    await sleep(500);
+    await lock.release();
+    const r = await load;
+    expectExit(r, 0);
+    assert.equal(JSON.parse(r.stdout).counts.apps.updated, 1);
+    const seen = await view;
+    assert.equal(seen.slug, "15-ayah");
+    assert.equal(psql(dj.databaseUrl, "SELECT name_en || '|' || view_count FROM apps WHERE slug = '15-ayah'"), `Ayah (mid-load)|${views + 1}`);
+    // Rollback: the load's columns back, the view kept.
+    expectExit(qaLoad(dj, ["rollback", "--last"]), 0);
+    const original = envelope.applicationsData.find((a) => a.id === "15_Ayah").Name_En;
+    assert.equal(psql(dj.databaseUrl, "SELECT name_en || '|' || view_count FROM apps WHERE slug = '15-ayah'"), `${original}|${views + 1}`);
+    psql(dj.databaseUrl, "UPDATE apps SET view_count = view_count - 1 WHERE slug = '15-ayah'");
+  });
+
+  test("a connection killed mid-load: exit 3, nothing written", async () => {
+    const before = catalogueRows(dj.databaseUrl);
+    const edited = JSON.parse(fs.readFileSync(real, "utf8"));
+    const ayah = edited.applicationsData.find((a) => a.id === "15_Ayah");
+    ayah.Name_En = "Ayah (killed)";
+    ayah.screenshots_en[0] = ayah.screenshots_en[0].replace(/\.png$/, "-killed.png");
+    const file = dj.file("killed.json");
+    fs.writeFileSync(file, JSON.stringify(edited));
+    const lock = await holdLock(dj.databaseUrl, `SELECT 1 FROM app_screenshots WHERE app_id = (SELECT id FROM apps WHERE slug = '15-ayah')
+      AND language = 'en' AND sort_order = 0 FOR UPDATE`);
+    const load = qaLoadAsync(dj, [], { input: file });
+    const pid = await waitForBlockedLoad(dj.databaseUrl);
+    psql(dj.databaseUrl, `SELECT pg_terminate_backend(${pid})`);
+    const r = await load;
+    await lock.release();
+    expectExit(r, 3);
+    assert.match(r.stderr, /rolled back/);
+    assert.equal(catalogueRows(dj.databaseUrl), before, "nothing written");
+  });
+
   test("Django's own model validation (full_clean) passes for every row the load wrote", () => {
     expectExit(qaLoad(dj, [], { input: real }), 0);
     // Developers: the rows the load wrote (the backend's own "Arabic IT" keeps its seeded logo
     // URL with spaces, which Django's URL validator refuses).
     const written = psql(dj.databaseUrl, `SELECT coalesce(string_agg(pk->>'id', ','), '') FROM qa_load.journal_rows
-      WHERE table_name = 'developers' AND run_id = (SELECT id FROM qa_load.runs WHERE kind = 'load' ORDER BY started_at DESC LIMIT 1)`);
+      WHERE table_name = 'developers' AND run_id IN (SELECT id FROM qa_load.runs WHERE kind = 'load' AND status = 'committed' AND rolled_back_by IS NULL)`);
     assert.notEqual(written, "");
     const script = [
       `written = {${written}}`,
