@@ -174,10 +174,13 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
     assert.equal(JSON.parse(again.stdout).rows_written, 0);
     const ok = expectExit(qaLoad(dj, ["verify", "--input", real]), 0);
     assert.match(ok.stdout, /^PASS/m);
-    psql(dj.databaseUrl, "UPDATE apps SET name_en = 'Tampered' WHERE slug = '1-wahy'");
+    psql(dj.databaseUrl, "UPDATE apps SET name_en = 'Tampered', application_icon = '1_Wahy/other.png' WHERE slug = '1-wahy'");
     const bad = expectExit(qaLoad(dj, ["verify", "--input", real]), 4);
-    assert.match(bad.stdout, /name_en/);
-    psql(dj.databaseUrl, `UPDATE apps SET name_en = 'Wahy' WHERE slug = '1-wahy'`);
+    assert.match(bad.stdout, /FAIL: 2 difference/);
+    // Each as the backend stores it: the column, the table's value, the file's.
+    assert.match(bad.stdout, /name_en is "Tampered" in the database, "Wahy" in the source/);
+    assert.match(bad.stdout, /application_icon is "1_Wahy\/other.png" in the database, "1_Wahy\/app_icon.png" in the source/);
+    psql(dj.databaseUrl, `UPDATE apps SET name_en = 'Wahy', application_icon = '1_Wahy/app_icon.png' WHERE slug = '1-wahy'`);
   });
 
   test("an edited file updates only that field; rollback --last twice restores the seeded tables byte for byte", () => {

@@ -109,10 +109,6 @@ fn object<T: Serialize>(row: &T) -> Map<String, Value> {
     }
 }
 
-fn field<T: Serialize>(row: &T, name: &str) -> Value {
-    object(row).remove(name).unwrap_or(Value::Null)
-}
-
 fn missing<T: Serialize>(table: &str, record: String, row: &T) -> Difference {
     Difference {
         table: table.into(),
@@ -156,7 +152,9 @@ fn match_rows<'a, T: Serialize + 'a>(
     }
 }
 
-fn field_diffs<T: Serialize>(
+/// The differing `fields` of two rows, with their values as the layout stores them.
+fn field_diffs<T, L: TableOf<T>>(
+    layout: &L,
     table: &str,
     key: &str,
     fields: &[&str],
@@ -164,14 +162,15 @@ fn field_diffs<T: Serialize>(
     a: &T,
     out: &mut Vec<Difference>,
 ) {
+    let (mut e, mut a) = (layout.stored(e), layout.stored(a));
     for f in fields {
         out.push(Difference {
             table: table.into(),
             record: key.to_string(),
             kind: DiffKind::Field,
             field: Some((*f).to_string()),
-            expected: field(e, f),
-            actual: field(a, f),
+            expected: e.remove(*f).unwrap_or(Value::Null),
+            actual: a.remove(*f).unwrap_or(Value::Null),
         });
     }
 }
@@ -215,6 +214,7 @@ pub fn diff<L: Layout>(
         |key, e, a, out| {
             let fields = TableOf::<Developer>::differing(layout, e, a);
             field_diffs(
+                layout,
                 developers,
                 key,
                 &compared(layout, developers, fields),
@@ -232,6 +232,7 @@ pub fn diff<L: Layout>(
         |key, e, a, out| {
             let fields = TableOf::<Category>::differing(layout, e, a);
             field_diffs(
+                layout,
                 categories,
                 key,
                 &compared(layout, categories, fields),
@@ -248,7 +249,15 @@ pub fn diff<L: Layout>(
         &mut out,
         |key, e, a, out| {
             let fields = TableOf::<App>::differing(layout, e, a);
-            field_diffs(apps, key, &compared(layout, apps, fields), e, a, out);
+            field_diffs(
+                layout,
+                apps,
+                key,
+                &compared(layout, apps, fields),
+                e,
+                a,
+                out,
+            );
             let (de, da) = (
                 expected_names.developer(&e.developer_id),
                 actual_names.developer(&a.developer_id),
@@ -285,7 +294,15 @@ pub fn diff<L: Layout>(
         &mut out,
         |key, e, a, out| {
             let fields = TableOf::<AppCategory>::differing(layout, e, a);
-            field_diffs(links, key, &compared(layout, links, fields), e, a, out);
+            field_diffs(
+                layout,
+                links,
+                key,
+                &compared(layout, links, fields),
+                e,
+                a,
+                out,
+            );
         },
     );
     let shot_key = |names: &Names, s: &Screenshot| {
@@ -310,6 +327,7 @@ pub fn diff<L: Layout>(
         |key, e, a, out| {
             let fields = TableOf::<Screenshot>::differing(layout, e, a);
             field_diffs(
+                layout,
                 screenshots,
                 key,
                 &compared(layout, screenshots, fields),

@@ -234,6 +234,8 @@ pub trait TableOf<T> {
     fn read_row(&self, row: &Row) -> Result<T>;
     /// The columns whose values differ between two rows.
     fn differing(&self, a: &T, b: &T) -> Vec<&'static str>;
+    /// The row as the layout stores it, column by column (what verify shows of a difference).
+    fn stored(&self, row: &T) -> serde_json::Map<String, serde_json::Value>;
 }
 
 /// Rows of the five tables a dataset covers, as qad-core rows.
@@ -508,6 +510,12 @@ macro_rules! table_of {
                 let mut v = Vec::new();
                 $( if a.$field != b.$field { v.push(stringify!($field)); } )+
                 v
+            }
+            fn stored(&self, row: &$T) -> serde_json::Map<String, serde_json::Value> {
+                match serde_json::to_value(row) {
+                    Ok(serde_json::Value::Object(m)) => m,
+                    _ => serde_json::Map::new(),
+                }
             }
         }
     };

@@ -100,6 +100,9 @@ macro_rules! through_rows {
                     .rows
                     .$from(TableOf::<$Dj>::read_row(&DjangoTables, row)?))
             }
+            fn stored(&self, row: &$T) -> serde_json::Map<String, serde_json::Value> {
+                DjangoTables.stored(&self.rows.$to(row))
+            }
             fn differing(&self, a: &$T, b: &$T) -> Vec<&'static str> {
                 let only = TableOf::<$Dj>::table(&DjangoTables).ext.insert_only;
                 DjangoTables

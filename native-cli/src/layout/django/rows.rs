@@ -77,7 +77,7 @@ const CHILD_EXT: TableExt = TableExt {
     journal: Journal::WholeRow,
 };
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DjDeveloper {
     pub id: i64,
     pub name_en: String,
@@ -86,7 +86,7 @@ pub struct DjDeveloper {
     pub logo_url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DjCategory {
     pub id: i64,
     pub slug: String,
@@ -95,7 +95,7 @@ pub struct DjCategory {
     pub sort_order: i32,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DjApp {
     pub id: i64,
     pub slug: String,
@@ -118,13 +118,13 @@ pub struct DjApp {
     pub developer_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DjLink {
     pub app_id: i64,
     pub category_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DjScreenshot {
     pub id: i64,
     pub app_id: i64,
@@ -157,7 +157,8 @@ table_of!(DjangoTables, DjScreenshot, SCREENSHOTS = "app_screenshots", key ["id"
     { id: check, app_id: check, language: check, image: check, sort_order: check });
 
 /// A jsonb list of strings (`apps.screenshots_en/_ar`), compared as values, not as text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
 pub struct JsonList(pub Vec<String>);
 
 impl Cell for JsonList {
