@@ -137,6 +137,10 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
     assert.equal(c.screenshots.inserted + c.screenshots.updated + c.screenshots.unchanged, 563);
     assert.equal(c.developers.inserted, 0, "every developer of the file is a seeded row");
     assert.match(r.stderr, /developer "Arabia IT" is one developer in the input but several rows in the database/);
+    const summary = JSON.parse(r.stdout);
+    assert.deepEqual(summary.left_as_they_are, ['developer "Arabic IT"', 'app "surah"'], "listed, and left as they are");
+    assert.equal(summary.warnings.length, 1);
+    assert.match(r.stderr, /2 row\(s\) only in the database, left as they are: developer "Arabic IT", app "surah"/);
     assert.deepEqual(catalogueCounts(dj.databaseUrl), {
       developers: 34, categories: 11, apps: 45, apps_categories: 109, app_screenshots: 573,
     });

@@ -105,6 +105,9 @@ pub struct Plan {
     /// What the layout's identification of existing rows warns of (e.g. two rows for one
     /// developer of the input).
     pub warnings: Vec<String>,
+    /// Rows of the tables that no row of the input is (left as they are), as the load found
+    /// them (a layout whose tables hold other rows).
+    pub left_as_they_are: Vec<String>,
 }
 
 /// id → natural key, for messages and comparisons.
@@ -497,6 +500,7 @@ pub fn build<L: Layout>(
         apps,
         names,
         warnings: ids.warnings,
+        left_as_they_are: Vec::new(),
     })
 }
 

@@ -382,6 +382,17 @@ pub trait Layout:
         false
     }
 
+    /// The rows of the developers', categories' and apps' tables that are none of `ids` (the
+    /// plan's rows): what a layout that keeps other rows leaves as they are, for the plan and
+    /// the summary to list.
+    async fn other_rows<C: GenericClient + Sync>(
+        &self,
+        _c: &C,
+        _ids: [&[Uuid]; 3],
+    ) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
     /// The load's isolation: REPEATABLE READ (one snapshot for the plan and the writes), or
     /// READ COMMITTED for tables another program keeps writing meanwhile.
     fn repeatable_read(&self) -> bool {

@@ -20,6 +20,13 @@ pub struct Summary {
     /// Schema versions applied first, as `component version`.
     pub schema_applied: Vec<String>,
     pub counts: Counts,
+    /// Rows of the layout's tables that no row of the input is, left as they are (a layout
+    /// whose tables hold another program's rows), e.g. `app "surah"`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_as_they_are: Vec<String>,
+    /// Where the database and the input disagree, and how the plan decided.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub rows_written: usize,
     pub batches: usize,
     pub statements: usize,

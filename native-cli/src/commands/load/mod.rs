@@ -302,6 +302,8 @@ impl<L: Layout> Job<'_, L> {
             dataset_checksum: self.prepared.checksum.clone(),
             schema_applied,
             counts,
+            left_as_they_are: plan.left_as_they_are.clone(),
+            warnings: plan.warnings.clone(),
             rows_written,
             batches,
             statements,
@@ -384,6 +386,27 @@ impl<L: Layout> Job<'_, L> {
             logging::note(&format!("warning: {w}"));
         }
         self.new_keys(tx, &mut plan).await?;
+        let others = self
+            .layout
+            .other_rows(
+                tx,
+                [
+                    &plan.developers.iter().map(|c| c.row.id).collect::<Vec<_>>(),
+                    &plan.categories.iter().map(|c| c.row.id).collect::<Vec<_>>(),
+                    &plan.apps.iter().map(|a| a.app.row.id).collect::<Vec<_>>(),
+                ],
+            )
+            .await
+            .map_err(&fail)?;
+        if !others.is_empty() {
+            tracing::info!(target: "qa_load::plan", rows = ?others, "rows only in the database, left as they are");
+            logging::note(&format!(
+                "{} row(s) only in the database, left as they are: {}",
+                others.len(),
+                others.join(", ")
+            ));
+        }
+        plan.left_as_they_are = others;
         let counts = plan.counts();
         for (table, c) in counts.tables() {
             tracing::info!(

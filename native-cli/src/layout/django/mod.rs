@@ -181,6 +181,36 @@ impl Layout for Django {
         true
     }
 
+    async fn other_rows<C: GenericClient + Sync>(
+        &self,
+        c: &C,
+        ids: [&[Uuid]; 3],
+    ) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for ((table, label, what), ids) in [
+            ("developers", "name_en", "developer"),
+            ("categories", "slug", "category"),
+            ("apps", "slug", "app"),
+        ]
+        .into_iter()
+        .zip(ids)
+        {
+            let ids: Vec<i64> = ids.iter().map(|u| bigint_of(*u)).collect();
+            let rows = c
+                .query(
+                    &format!("SELECT {label}::text FROM {table} WHERE id <> ALL($1) ORDER BY id"),
+                    &[&ids],
+                )
+                .await
+                .with_context(|| format!("listing the rows of {table} the input does not have"))?;
+            out.extend(
+                rows.iter()
+                    .map(|r| format!("{what} {:?}", r.get::<_, String>(0))),
+            );
+        }
+        Ok(out)
+    }
+
     /// READ COMMITTED: the backend keeps serving during a load, and a page view that updates
     /// an app's `view_count` after the load's snapshot must not fail it (the rows the load
     /// writes are locked when they are read, so nothing else changes them meanwhile).
