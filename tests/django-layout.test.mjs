@@ -176,6 +176,11 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
   test("a second run changes nothing; verify passes, then finds a tampered field (exit 4)", () => {
     const again = expectExit(qaLoad(dj, ["--json"], { input: real }), 0);
     assert.equal(JSON.parse(again.stdout).rows_written, 0);
+    const runs = JSON.parse(expectExit(qaLoad(dj, ["history", "--json"]), 0).stdout);
+    assert.ok(runs.length >= 2 && runs.every((r) => r.layout === "django"), "every run records its layout");
+    assert.equal(JSON.parse(expectExit(qaLoad(dj, ["history", "--json", "--layout", "django"]), 0).stdout).length, runs.length);
+    assert.deepEqual(JSON.parse(expectExit(qaLoad(dj, ["history", "--json", "--layout", "qa-load"]), 0).stdout), []);
+    assert.match(expectExit(qaLoad(dj, ["history"]), 0).stdout, /load +committed +django /);
     const ok = expectExit(qaLoad(dj, ["verify", "--input", real]), 0);
     assert.match(ok.stdout, /^PASS/m);
     psql(dj.databaseUrl, "UPDATE apps SET name_en = 'Tampered', application_icon = '1_Wahy/other.png' WHERE slug = '1-wahy'");

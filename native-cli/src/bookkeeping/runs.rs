@@ -188,8 +188,14 @@ pub struct RunRecord {
 
 /// The newest `limit` runs, newest first. `legacy`: the records of qa-load 0.1, in `public`
 /// (read as they are; a run there that is `running` with no session shows as interrupted).
-pub async fn list<C: GenericClient>(c: &C, limit: i64, legacy: bool) -> Result<Vec<RunRecord>> {
-    let (table, layout) = if legacy {
+/// The newest `limit` runs (of `layout` only, when given).
+pub async fn list<C: GenericClient>(
+    c: &C,
+    limit: i64,
+    legacy: bool,
+    layout: Option<&str>,
+) -> Result<Vec<RunRecord>> {
+    let (table, layout_col) = if legacy {
         ("public.qa_load_runs", "'qa-load'")
     } else {
         (RUNS, "r.layout")
@@ -197,14 +203,15 @@ pub async fn list<C: GenericClient>(c: &C, limit: i64, legacy: bool) -> Result<V
     let rows = c
         .query(
             &format!(
-                "SELECT r.id, r.kind, r.status, {layout}, r.started_at, r.finished_at, \
+                "SELECT r.id, r.kind, r.status, {layout_col}, r.started_at, r.finished_at, \
                         (extract(epoch FROM r.finished_at - r.started_at) * 1000)::bigint, \
                         r.tool_version, r.db_user, r.input_path, r.dataset_checksum, r.counts, r.target_run, \
                         r.rolled_back_by, r.rolled_back_at, r.failed_stage, r.error, {live} \
-                 FROM {table} r ORDER BY r.started_at DESC, r.id DESC LIMIT $1",
+                 FROM {table} r WHERE $2::text IS NULL OR {layout_col} = $2 \
+                 ORDER BY r.started_at DESC, r.id DESC LIMIT $1",
                 live = live()
             ),
-            &[&limit.max(0)],
+            &[&limit.max(0), &layout],
         )
         .await
         .with_context(|| format!("could not read {table}"))?;

@@ -55,7 +55,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure> {
     if !status.legacy && status.current(bookkeeping::BOOKKEEPING.name) >= 2 {
         runs::mark_interrupted(&s.client).await.map_err(read)?;
     }
-    let runs = runs::list(&s.client, args.limit, status.legacy)
+    // `--layout` picks the runs of that layout (all of them without it).
+    let layout = ctx.global.layout.map(|l| l.as_str());
+    let runs = runs::list(&s.client, args.limit, status.legacy, layout)
         .await
         .map_err(read)?;
     if args.json {
@@ -74,8 +76,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure> {
         conn.describe()
     );
     println!(
-        "{:<24} {:<8} {:<11} {:<20} {:>8} {:<20} {:<14} note",
-        "run", "kind", "status", "started (UTC)", "secs", "changes", "dataset"
+        "{:<24} {:<8} {:<11} {:<8} {:<20} {:>8} {:<20} {:<14} note",
+        "run", "kind", "status", "layout", "started (UTC)", "secs", "changes", "dataset"
     );
     for r in &runs {
         let note = match (&r.rolled_back_by, &r.target_run, &r.error) {
@@ -89,10 +91,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure> {
             _ => r.input_path.clone().unwrap_or_default(),
         };
         println!(
-            "{:<24} {:<8} {:<11} {:<20} {:>8} {:<20} {:<14} {note}",
+            "{:<24} {:<8} {:<11} {:<8} {:<20} {:>8} {:<20} {:<14} {note}",
             r.id,
             r.kind,
             r.status,
+            r.layout,
             r.started_at.format("%Y-%m-%d %H:%M:%S"),
             r.duration_ms
                 .map(|ms| format!("{:.1}", ms as f64 / 1000.0))
