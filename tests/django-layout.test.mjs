@@ -90,6 +90,36 @@ function counts(r) {
   return JSON.parse(r.stdout).counts;
 }
 
+/**
+ * Django's model validation (`full_clean()`) of every developer row the loads in effect wrote,
+ * and of every category, app and screenshot row (slugs with spaces excepted: the seed made
+ * them, and qa-load keeps an existing slug); asserts none fails.
+ */
+function fullCleanWritten(dj) {
+  // Developers: the rows the load wrote (the backend's own "Arabic IT" keeps its seeded logo
+  // URL with spaces, which Django's URL validator refuses).
+  const written = psql(dj.databaseUrl, `SELECT coalesce(string_agg(pk->>'id', ','), '') FROM qa_load.journal_rows
+    WHERE table_name = 'developers' AND run_id IN (SELECT id FROM qa_load.runs WHERE kind = 'load' AND status = 'committed' AND rolled_back_by IS NULL)`);
+  assert.notEqual(written, "");
+  const script = [
+    `written = {${written}}`,
+    "from apps.models import App, AppScreenshot",
+    "from categories.models import Category",
+    "from developers.models import Developer",
+    "bad = []",
+    "for M in (Developer, Category, App, AppScreenshot):",
+    "    for o in (Developer.objects.filter(pk__in=written) if M is Developer else M.objects.all()):",
+    "        try:",
+    // Seeded slugs keep their spaces (never written by qa-load, which keeps existing slugs).
+    "            o.full_clean(exclude=['slug'] if (M is App and o.slug != o.slug.replace(' ', '')) else None)",
+    "        except Exception as e:",
+    "            bad.append(f'{M.__name__} {o.pk}: {e}')",
+    "print('BAD', len(bad)); print('\\n'.join(bad[:20]))",
+  ].join("\n");
+  const { stdout } = manage(dj, ["shell", "-c", script]);
+  assert.match(stdout, /^BAD 0$/m, stdout);
+}
+
 describe("qa-load --layout django, on the real backend's database", { skip: SKIP }, () => {
   let admin;
   let dj;
@@ -264,28 +294,7 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
 
   test("Django's own model validation (full_clean) passes for every row the load wrote", () => {
     expectExit(qaLoad(dj, [], { input: real }), 0);
-    // Developers: the rows the load wrote (the backend's own "Arabic IT" keeps its seeded logo
-    // URL with spaces, which Django's URL validator refuses).
-    const written = psql(dj.databaseUrl, `SELECT coalesce(string_agg(pk->>'id', ','), '') FROM qa_load.journal_rows
-      WHERE table_name = 'developers' AND run_id IN (SELECT id FROM qa_load.runs WHERE kind = 'load' AND status = 'committed' AND rolled_back_by IS NULL)`);
-    assert.notEqual(written, "");
-    const script = [
-      `written = {${written}}`,
-      "from apps.models import App, AppScreenshot",
-      "from categories.models import Category",
-      "from developers.models import Developer",
-      "bad = []",
-      "for M in (Developer, Category, App, AppScreenshot):",
-      "    for o in (Developer.objects.filter(pk__in=written) if M is Developer else M.objects.all()):",
-      "        try:",
-      // Seeded slugs keep their spaces (never written by qa-load, which keeps existing slugs).
-      "            o.full_clean(exclude=['slug'] if (M is App and o.slug != o.slug.replace(' ', '')) else None)",
-      "        except Exception as e:",
-      "            bad.append(f'{M.__name__} {o.pk}: {e}')",
-      "print('BAD', len(bad)); print('\\n'.join(bad[:20]))",
-    ].join("\n");
-    const { stdout } = manage(dj, ["shell", "-c", script]);
-    assert.match(stdout, /^BAD 0$/m, stdout);
+    fullCleanWritten(dj);
   });
 
   test("an emptied Django database: the fixture's figures (44 apps, 11 categories, 109 links, 563 screenshots, 33 developers)", () => {
@@ -301,5 +310,6 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
     });
     assert.equal(psql(dj.databaseUrl, "SELECT count(*) FROM apps WHERE status <> 'published' OR slug !~ '^[a-z0-9-]+$'"), "0", "published, URL-safe slugs");
     expectExit(qaLoad(dj, ["verify", "--input", real]), 0);
+    fullCleanWritten(dj);
   });
 });

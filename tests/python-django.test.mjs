@@ -20,7 +20,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import {
   ROOT, adminDatabase, startDjango, stopDjango, psql, djangoEnv, dumpCatalogue, assertSameDump,
-  catalogueRows, realAppsJson,
+  catalogueRows, realAppsJson, DEFAULT_R2_PUBLIC_URL,
 } from "./support/django.mjs";
 
 const execFileAsync = promisify(execFile);
@@ -238,13 +238,15 @@ describe("python manage.py qa_load: the qa-load wheel in the Django backend", { 
     assert.equal(pids.length, 1, `one child of manage.py: ${pids}`);
     const qaPid = pids[0];
     const cmdline = fs.readFileSync(`/proc/${qaPid}/cmdline`, "utf8").split("\0").filter(Boolean);
-    assert.deepEqual(cmdline, [DEBUG_BIN, "--input", EDITED, "--no-log-file"]);
+    // The command's own options first: the media base URL from settings.R2_PUBLIC_URL (the layout
+    // is the test's own, so not added).
+    assert.deepEqual(cmdline, [DEBUG_BIN, "--media-base-url", DEFAULT_R2_PUBLIC_URL, "--layout", "qa-load", "--input", EDITED, "--no-log-file"]);
     assert.ok(!fs.readFileSync(`/proc/${child.pid}/cmdline`, "utf8").includes(password));
     const environ = fs.readFileSync(`/proc/${qaPid}/environ`, "utf8").split("\0");
     assert.ok(environ.includes(`PGPASSWORD=${password}`), "the password reaches qa-load in PGPASSWORD");
     assert.ok(!environ.some((v) => v.startsWith("DATABASE_URL=")), "DATABASE_URL is not passed on");
     const ps = spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout;
-    assert.ok(ps.includes(`${DEBUG_BIN} --input ${EDITED}`), "ps shows qa-load");
+    assert.ok(ps.includes(`${DEBUG_BIN} --media-base-url ${DEFAULT_R2_PUBLIC_URL} --layout qa-load --input ${EDITED}`), "ps shows qa-load");
     assert.ok(!ps.includes(password), "no process shows the password in its arguments");
 
     process.kill(child.pid, "SIGINT"); // to manage.py only, not its process group
