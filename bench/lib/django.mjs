@@ -191,9 +191,10 @@ export function qaLoadDjangoArgs(qaLoad, mediaBase = MEDIA_BASE_URL) {
 }
 
 /**
- * Stands the Django template up: `scripts/django-backend.sh start` (pgvector, the cached venv,
- * a copy of the backend, `manage.py migrate` into database `name`), then empties it of catalogue
- * rows. Returns {dir, backend, python, env (object, DB_NAME removed), template, migrated counts};
+ * Stands the Django templates up: `scripts/django-backend.sh start` (pgvector, the cached venv,
+ * a copy of the backend, `manage.py migrate` into database `name`); a copy of it as migrated (the
+ * 45 seeded apps) is kept as `name`_m, then `name` is emptied of catalogue rows. Returns {dir,
+ * backend, python, env (object, DB_NAME removed), template, migratedTemplate, migrated counts};
  * throws with the script's output on a failure. `psql(sql, db)` runs SQL as the bench's admin.
  */
 export function makeDjangoTemplate({ repoRoot, adminUrl, dir, name, psql, psqlFile }) {
@@ -206,6 +207,9 @@ export function makeDjangoTemplate({ repoRoot, adminUrl, dir, name, psql, psqlFi
     return Object.fromEntries(DJANGO_TABLES.map((t, i) => [t, v[i]]));
   };
   const migrated = counts(name);
+  const migratedTemplate = `${name}_m`;
+  psql(`DROP DATABASE IF EXISTS ${migratedTemplate} WITH (FORCE)`);
+  psql(`CREATE DATABASE ${migratedTemplate} TEMPLATE ${name}`);
   const emptySql = path.join(dir, "empty-catalogue.sql");
   fs.writeFileSync(emptySql, EMPTY_SQL);
   psqlFile(emptySql, name);
@@ -213,5 +217,5 @@ export function makeDjangoTemplate({ repoRoot, adminUrl, dir, name, psql, psqlFi
   if (Object.values(emptied).some((n) => n !== 0)) throw new Error(`emptying the Django template left rows: ${JSON.stringify(emptied)}`);
   const env = readEnvFile(info.env_file);
   delete env.DB_NAME;
-  return { dir, backend: info.backend, python: info.python, env, template: name, migrated, counts };
+  return { dir, backend: info.backend, python: info.python, env, template: name, migratedTemplate, migrated, counts };
 }
