@@ -3,11 +3,16 @@
 //
 //   node bench/bench.mjs --database URL [--quick] [--apps N] [--reps R] [--work DIR]
 //                        [--qa-load BIN] [--psql BIN] [--out FILE] [--strict] [--baseline DIR]
+//                        [--no-django | --django-only]
 //
 // Measures, side by side, on the real data (44 apps, from ../shared/fixtures) and on N generated
 // apps (bench/gen/generate.mjs): qa-load at --batch-size 10 and 1000 against the COPY floor and
 // against a psql COPY process; the wasm core in Node against JSON.parse; the whole
 // `qad-migrate validate` command; peak RSS of qa-load and qad-migrate against the input size.
+// Also (not with --baseline) the Django backend's tables (bench/lib/django.mjs): qa-load
+// --layout django (when this qa-load has it) against COPY of the same rows into them and against
+// the backend's own `manage.py load_applications_data`, each into a fresh copy of a template the
+// real backend migrated and that was emptied of catalogue rows.
 // Prints a Markdown table of medians and ratios with targets (PASS/MISS) and writes it to --out.
 // Exits non-zero only when something breaks (a command fails, row counts differ, the generated
 // data has errors); a missed ratio fails only with --strict.
