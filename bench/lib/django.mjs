@@ -111,7 +111,8 @@ export function djangoRows(dataset, { mediaBase = MEDIA_BASE_URL, now = new Date
 /**
  * The COPY floor into the Django tables: a psql script `BEGIN; COPY developers …; COPY
  * categories …; COPY apps …; COPY apps_categories …; COPY app_screenshots …; COMMIT`, data inline,
- * timed with the server's clock like the floor of qa-load's own tables (prints `copy_ms=<ms>`).
+ * timed with the server's clock like the floor of qa-load's own tables (prints `copy_ms=<ms>`),
+ * and each COPY on its own (prints `copy_table_ms=<table>:<ms>,…`: one clock read per table).
  * Returns the row count per table.
  */
 export function writeDjangoCopyScript(dataset, file, opts = {}) {
@@ -139,9 +140,13 @@ export function writeDjangoCopyScript(dataset, file, opts = {}) {
       }
       out(chunk);
       out("\\.\n");
+      out(`SELECT clock_timestamp() AS bench_t_${table} \\gset\n`);
     }
     out("COMMIT;\n");
     out("SELECT 'copy_ms=' || round((extract(epoch FROM clock_timestamp() - :'bench_t0'::timestamptz) * 1000)::numeric, 3);\n");
+    const done = DJANGO_TABLES.filter((t) => counts[t] > 0);
+    const parts = done.map((t, i) => `'${t}:' || round((extract(epoch FROM :'bench_t_${t}'::timestamptz - :'${i ? `bench_t_${done[i - 1]}` : "bench_t0"}'::timestamptz) * 1000)::numeric, 3)`);
+    if (parts.length) out(`SELECT 'copy_table_ms=' || ${parts.join(" || ',' || ")};\n`);
   } finally {
     fs.closeSync(fd);
   }
