@@ -12,8 +12,16 @@
 #                           repetition by repetition, side by side with current/baseline;
 #                           writes bench/results/before-after.md (quick: quick-before-after.md)
 #                           unless --out is given; DIR's release qa-load and wasm are built here
+#   bench/run.sh --django-only [--quick]
+#                           only the Django backend's tables (qa-load --layout django, COPY into
+#                           them, the backend's load_applications_data); writes
+#                           bench/results/django-latest.md (quick: quick-django.md)
 #   extra options go to bench/bench.mjs: --apps N, --reps R, --strict (fail on a missed target),
-#   --out FILE, --work DIR, --seed S, --note TEXT
+#   --out FILE, --work DIR, --seed S, --note TEXT, --no-django
+#
+# The Django backend's tables are measured in every run but --baseline: scripts/django-backend.sh
+# stands the real backend up (pgvector, its cached virtualenv, manage.py migrate); a full run
+# fails when it cannot, quick mode then leaves them out with a note.
 #
 # Starts a throw-away PostgreSQL (scripts/pg-throwaway.sh, stopped on exit) unless
 # BENCH_DATABASE_URL is set (a URL of a role that may CREATE DATABASE; the benchmark creates and
@@ -25,16 +33,18 @@ ROOT=$PWD
 
 quick=0
 baseline=
+django_only=0
 args=()
 while (($#)); do
     case "$1" in
     --quick) quick=1; args+=("$1") ;;
+    --django-only) django_only=1; args+=("$1") ;;
     --baseline)
         [[ $# -ge 2 ]] || { echo "bench: --baseline needs a directory" >&2; exit 2; }
         baseline=$(cd "$2" && pwd) || { echo "bench: --baseline $2: no such directory" >&2; exit 2; }
         args+=(--baseline "$baseline")
         shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) args+=("$1") ;;
     esac
     shift
@@ -107,6 +117,8 @@ fi
 mkdir -p bench/results
 if [[ -n "$baseline" ]]; then
     if ((quick)); then out=bench/results/quick-before-after.md; else out=bench/results/before-after.md; fi
+elif ((django_only)); then
+    if ((quick)); then out=bench/results/quick-django.md; else out=bench/results/django-latest.md; fi
 elif ((quick)); then out=bench/results/quick.md; else out=bench/results/latest.md; fi
 exec_args=(--database "$URL" --work "$WORK/work" --psql "$(command -v psql)" --out "$out")
 node bench/bench.mjs "${exec_args[@]}" "${args[@]}"

@@ -89,6 +89,9 @@ export function makeRng(seed) {
 // Proportions measured on the real data (frontend-2025-03, 44 apps)
 // ------------------------------------------------------------------------------------------
 
+/** The directory's public image bucket: the Django backend's default R2_PUBLIC_URL. */
+export const MEDIA_BASE_URL = "https://pub-e11717db663c469fb51c65995892b449.r2.dev";
+
 export const REAL = {
   appsPerDeveloper: 1.3, // 44 apps, 33 developers
   // categories per app: how many apps had 1, 2, ... 6 (mean 2.48)
@@ -289,7 +292,12 @@ function makeDevelopers(rng, count) {
 export function generate({ apps: n, seed = "qad-bench" }) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--apps must be a positive whole number; got ${n}`);
   const rng = makeRng(`${seed}/${n}`);
-  const cdn = `https://pub-${rng.hex(32)}.r2.dev`;
+  // The images lie under the directory's real public bucket (the Django backend stores them as
+  // paths relative to it, and qa-load's Django layout refuses others: E024). Until 2026-11-29 the
+  // bucket name was random (`pub-<32 random hex>.r2.dev`, the same length); the draw is still made
+  // so that every other value, and every size, stays what it was.
+  rng.hex(32);
+  const cdn = MEDIA_BASE_URL;
 
   const devCount = Math.max(1, Math.round(n / REAL.appsPerDeveloper));
   const developers = makeDevelopers(rng, devCount);
