@@ -80,6 +80,14 @@ fn developers(
 ) -> Result<(), IdentifyError> {
     let variants_of: HashMap<Uuid, &DeveloperVariants> =
         variants.iter().map(|v| (v.developer_id, v)).collect();
+    let mut by_name: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
+    let mut by_website: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
+    for e in &existing.developers {
+        by_name.entry(e.name_en.as_str()).or_default().push(e);
+        if let Some(w) = &e.website {
+            by_website.entry(w.as_str()).or_default().push(e);
+        }
+    }
     let mut claimed: HashSet<Uuid> = HashSet::new();
     for d in &ds.developers {
         let v = variants_of.get(&d.id);
@@ -91,19 +99,16 @@ fn developers(
         }
         // Every database row this developer could be, in the rule's order.
         let mut candidates: Vec<(Uuid, String)> = Vec::new();
-        for n in &names {
-            for e in existing.developers.iter().filter(|e| e.name_en == *n) {
-                candidates.push((e.id, format!("{:?} (id {})", e.name_en, show_key(&e.id))));
-            }
-        }
-        for w in &websites {
-            for e in existing
-                .developers
-                .iter()
-                .filter(|e| e.website.as_deref() == Some(*w))
-            {
-                candidates.push((e.id, format!("{:?} (id {})", e.name_en, show_key(&e.id))));
-            }
+        let found = names
+            .iter()
+            .flat_map(|n| by_name.get(n).into_iter().flatten())
+            .chain(
+                websites
+                    .iter()
+                    .flat_map(|w| by_website.get(w).into_iter().flatten()),
+            );
+        for e in found {
+            candidates.push((e.id, format!("{:?} (id {})", e.name_en, show_key(&e.id))));
         }
         let mut seen = HashSet::new();
         candidates.retain(|(id, _)| seen.insert(*id));
@@ -128,42 +133,52 @@ fn developers(
         }
     }
     // Names are UNIQUE in each language: a new or renamed row must not take another row's.
+    let mut holders: HashMap<(&str, &str), &qad_core::Developer> = HashMap::new();
+    for e in &existing.developers {
+        holders.insert(("English", e.name_en.as_str()), e);
+        if let Some(ar) = &e.name_ar {
+            holders.insert(("Arabic", ar.as_str()), e);
+        }
+    }
+    let taken_by_input: HashMap<Uuid, Uuid> = out
+        .developers
+        .iter()
+        .map(|(input, row)| (*row, *input))
+        .collect();
     for d in &ds.developers {
         let mine = out.developers.get(&d.id);
-        for e in &existing.developers {
-            if Some(&e.id) == mine {
+        for (lang, ours) in [
+            ("English", Some(&d.name_en)),
+            ("Arabic", d.name_ar.as_ref()),
+        ] {
+            let Some(ours) = ours else { continue };
+            let Some(e) = holders.get(&(lang, ours.as_str())) else {
+                continue;
+            };
+            // Its own row, or a row another input developer is (which keeps or changes its
+            // name itself).
+            if Some(&e.id) == mine || taken_by_input.get(&e.id).is_some_and(|i| *i != d.id) {
                 continue;
             }
-            for (lang, ours, theirs) in [
-                ("English", Some(&d.name_en), Some(&e.name_en)),
-                ("Arabic", d.name_ar.as_ref(), e.name_ar.as_ref()),
-            ] {
-                if ours.is_some() && ours == theirs && !claimed_elsewhere(out, &e.id, &d.id) {
-                    return Err(IdentifyError(format!(
-                        "developer {:?}: its {lang} name {:?} is already the name of another developer row, {:?} (id {}), \
-                         and the backend's developer names are unique; rename one of them",
-                        d.name_en,
-                        ours.cloned().unwrap_or_default(),
-                        e.name_en,
-                        show_key(&e.id)
-                    )));
-                }
-            }
+            return Err(IdentifyError(format!(
+                "developer {:?}: its {lang} name {ours:?} is already the name of another developer row, {:?} (id {}), \
+                 and the backend's developer names are unique; rename one of them",
+                d.name_en,
+                e.name_en,
+                show_key(&e.id)
+            )));
         }
     }
     Ok(())
 }
 
-/// Row `row` is another input developer's (which then keeps or changes its name itself).
-fn claimed_elsewhere(out: &Identified, row: &Uuid, mine: &Uuid) -> bool {
-    out.developers
-        .iter()
-        .any(|(input, found)| found == row && input != mine)
-}
-
 fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), IdentifyError> {
     let by_slug: HashMap<&str, &qad_core::App> =
         existing.apps.iter().map(|a| (a.slug.as_str(), a)).collect();
+    let mut by_name: HashMap<&str, Vec<&qad_core::App>> = HashMap::new();
+    for e in &existing.apps {
+        by_name.entry(e.name_en.as_str()).or_default().push(e);
+    }
     let mut claimed: HashSet<Uuid> = HashSet::new();
     // First every app found by its seed slug, so that a name match never takes a row another
     // app of the input is by slug.
@@ -185,10 +200,12 @@ fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), Ident
         if out.apps.contains_key(&a.id) {
             continue;
         }
-        let named: Vec<&qad_core::App> = existing
-            .apps
-            .iter()
-            .filter(|e| e.name_en == a.name_en && !claimed.contains(&e.id))
+        let named: Vec<&qad_core::App> = by_name
+            .get(a.name_en.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|e| !claimed.contains(&e.id))
             .collect();
         match named.as_slice() {
             [] => {}
@@ -236,4 +253,146 @@ fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), Ident
         out.app_slugs.insert(a.id, slug);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::bigint_uuid;
+    use qad_core::{App, Developer};
+
+    fn dev(id: Uuid, name: &str, ar: &str, site: Option<&str>) -> Developer {
+        Developer {
+            id,
+            key: name.to_lowercase(),
+            name_en: name.into(),
+            name_ar: Some(ar.into()),
+            website: site.map(Into::into),
+            logo_url: None,
+        }
+    }
+
+    fn app(id: Uuid, slug: &str, source: &str, name: &str, developer_id: Uuid) -> App {
+        App {
+            id,
+            slug: slug.into(),
+            source_id: source.into(),
+            name_en: name.into(),
+            name_ar: "ت".into(),
+            short_description_en: None,
+            short_description_ar: None,
+            description_en: None,
+            description_ar: None,
+            status: None,
+            sort_order: 0,
+            avg_rating: None,
+            developer_id,
+            application_icon_url: None,
+            main_image_en_url: None,
+            main_image_ar_url: None,
+            google_play_url: None,
+            app_store_url: None,
+            app_gallery_url: None,
+            developer_logo_url: None,
+        }
+    }
+
+    fn v5(s: &str) -> Uuid {
+        Uuid::new_v5(&Uuid::NAMESPACE_OID, s.as_bytes())
+    }
+
+    #[test]
+    fn apps_by_seed_slug_then_english_name_and_new_slugs_are_unique() {
+        let d = v5("dev");
+        let ds = Dataset {
+            developers: vec![dev(d, "Arabia IT", "عربية", Some("https://arabia-it.com"))],
+            apps: vec![
+                app(v5("a"), "wahy", "1_Wahy", "Wahy", d),
+                app(v5("b"), "ayah", "15_Ayah", "Ayah", d),
+                app(v5("c"), "surah", "99_Surah", "New Surah", d),
+            ],
+            ..Dataset::default()
+        };
+        let existing = Rows {
+            developers: vec![
+                dev(
+                    bigint_uuid(23),
+                    "Arabia IT",
+                    "أ",
+                    Some("https://arabia-it.com"),
+                ),
+                dev(
+                    bigint_uuid(25),
+                    "Arabic IT",
+                    "ب",
+                    Some("https://arabia-it.com"),
+                ),
+            ],
+            apps: vec![
+                app(bigint_uuid(1), "1-wahy", "", "Wahy (old)", bigint_uuid(23)),
+                app(bigint_uuid(2), "ayah-app", "", "Ayah", bigint_uuid(23)),
+                app(bigint_uuid(3), "surah", "", "Surah", bigint_uuid(25)),
+            ],
+            ..Rows::default()
+        };
+        let variants = [DeveloperVariants {
+            developer_id: d,
+            key: "arabia-it".into(),
+            apps: vec![],
+            names_en: vec!["Arabia IT".into(), "Arabic IT".into()],
+            names_ar: vec![],
+            websites: vec![],
+        }];
+        let out = identify(&ds, &variants, &existing).unwrap();
+        assert_eq!(
+            out.apps.get(&v5("a")),
+            Some(&bigint_uuid(1)),
+            "by seed slug"
+        );
+        assert_eq!(
+            out.apps.get(&v5("b")),
+            Some(&bigint_uuid(2)),
+            "by English name"
+        );
+        assert_eq!(out.apps.get(&v5("c")), None);
+        assert_eq!(
+            out.app_slugs[&v5("a")],
+            "1-wahy",
+            "an existing slug is kept"
+        );
+        assert_eq!(out.app_slugs[&v5("c")], "surah-2", "a new slug is unique");
+        assert_eq!(
+            out.developers[&d],
+            bigint_uuid(23),
+            "its own English name first"
+        );
+        assert_eq!(out.warnings.len(), 2, "{:?}", out.warnings);
+        assert!(out.warnings[0].contains("\"Arabia IT\" (id 23) and \"Arabic IT\" (id 25)"));
+    }
+
+    #[test]
+    fn ambiguous_names_and_taken_names_are_refused() {
+        let d = v5("dev");
+        let ds = Dataset {
+            developers: vec![dev(d, "Someone", "أحد", None)],
+            apps: vec![app(v5("a"), "x", "7_X", "Twin", d)],
+            ..Dataset::default()
+        };
+        let mut existing = Rows {
+            apps: vec![
+                app(bigint_uuid(1), "t-1", "", "Twin", bigint_uuid(9)),
+                app(bigint_uuid(2), "t-2", "", "Twin", bigint_uuid(9)),
+            ],
+            ..Rows::default()
+        };
+        let e = identify(&ds, &[], &existing).unwrap_err();
+        assert!(e.0.contains("several rows share its English name"), "{e}");
+        existing.apps.clear();
+        // A new developer whose Arabic name another row has: the UNIQUE column would refuse it.
+        existing
+            .developers
+            .push(dev(bigint_uuid(4), "Other", "أحد", None));
+        let e = identify(&ds, &[], &existing).unwrap_err();
+        assert!(e.0.contains("Arabic name \"أحد\""), "{e}");
+    }
 }
