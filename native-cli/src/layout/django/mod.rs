@@ -243,13 +243,24 @@ impl Layout for Django {
         if n == 0 || !table.key.contains(&"id") {
             return Ok(Some(Vec::new()));
         }
+        let what = || format!("taking {n} id(s) from the identity of {}", table.name);
+        let seq: Option<String> = c
+            .query_one("SELECT pg_get_serial_sequence($1, 'id')", &[&table.name])
+            .await
+            .with_context(what)?
+            .get(0);
+        let seq = seq.with_context(|| format!("{}.id has no identity sequence", table.name))?;
+        // The sequence as a constant: nextval of a per-row expression is eight times slower.
         let rows = c
             .query(
-                "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2::int)",
-                &[&table.name, &(n as i32)],
+                &format!(
+                    "SELECT nextval('{}'::regclass) FROM generate_series(1, $1::int)",
+                    seq.replace('\'', "''")
+                ),
+                &[&(n as i32)],
             )
             .await
-            .with_context(|| format!("taking {n} id(s) from the identity of {}", table.name))?;
+            .with_context(what)?;
         Ok(Some(
             rows.iter()
                 .map(|r| bigint_uuid(r.get::<_, i64>(0)))
