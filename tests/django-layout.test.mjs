@@ -206,6 +206,12 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
   test("a second run changes nothing; verify passes, then finds a tampered field (exit 4)", () => {
     const again = expectExit(qaLoad(dj, ["--json"], { input: real }), 0);
     assert.equal(JSON.parse(again.stdout).rows_written, 0);
+    // From stdin, the layout detected: the input is read once and validated with its rules.
+    const piped = spawnSync(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", DEFAULT_R2_PUBLIC_URL,
+      "--input", "-", "--json"], { input: fs.readFileSync(real), encoding: "utf8", maxBuffer: 64 << 20 });
+    expectExit(piped, 0);
+    assert.equal(JSON.parse(piped.stdout).rows_written, 0);
+    assert.equal(piped.stderr.match(/validation: 0 errors/g)?.length, 1, piped.stderr);
     const runs = JSON.parse(expectExit(qaLoad(dj, ["history", "--json"]), 0).stdout);
     assert.ok(runs.length >= 2 && runs.every((r) => r.layout === "django"), "every run records its layout");
     assert.equal(JSON.parse(expectExit(qaLoad(dj, ["history", "--json", "--layout", "django"]), 0).stdout).length, runs.length);

@@ -63,8 +63,33 @@ pub fn prepare(
     target: qad_core::Target,
     report_file: Option<&std::path::Path>,
 ) -> Result<Prepared, Failure> {
-    let aliases = parse_aliases(aliases)?;
     let bytes = read(path)?;
+    let prepared = prepare_from(path, bytes, aliases, ignore_fields, target, report_file)?;
+    announce(&prepared);
+    Ok(prepared)
+}
+
+/// The one-line summary of a prepared input's validation (its warnings), on the console.
+pub fn announce(prepared: &Prepared) {
+    let warnings = prepared.migration.report.warnings;
+    if warnings > 0 {
+        logging::note(&format!(
+            "validation: 0 errors, {warnings} warning(s) (loaded anyway; -v or --report FILE lists them)"
+        ));
+    }
+}
+
+/// [`prepare`] of bytes already read (`path` names them), without the summary line
+/// ([`announce`]): the report is printed only when it has errors.
+pub fn prepare_from(
+    path: &str,
+    bytes: Vec<u8>,
+    aliases: &[String],
+    ignore_fields: &[String],
+    target: qad_core::Target,
+    report_file: Option<&std::path::Path>,
+) -> Result<Prepared, Failure> {
+    let aliases = parse_aliases(aliases)?;
     let file_sha256 = crate::bookkeeping::hex(&Sha256::digest(&bytes));
     tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
 
@@ -138,12 +163,6 @@ pub fn prepare(
         ));
     }
     tracing::info!(target: "qa_load::input", warnings = report.warnings, "validate: no errors");
-    if report.warnings > 0 {
-        logging::note(&format!(
-            "validation: 0 errors, {} warning(s) (loaded anyway; -v or --report FILE lists them)",
-            report.warnings
-        ));
-    }
     Ok(Prepared {
         path: if path == "-" {
             "(stdin)".to_string()

@@ -38,9 +38,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     }
     let path = args.input.as_deref().unwrap_or("-");
     let offline = args.dry_run && !ctx.database_configured();
-    let prepare = |media_base: Option<&str>| {
-        input::prepare(
+    let prepare = |bytes: Vec<u8>, media_base: Option<&str>| {
+        input::prepare_from(
             path,
+            bytes,
             &args.alias,
             &args.ignore_field,
             target_of(media_base),
@@ -49,25 +50,28 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     };
     // Bad input fails before any connection: with `--layout` the layout's own rules apply at
     // once; detecting the layout takes a connection, so the input is validated first as such,
-    // and again with the django layout's rules when that is the layout found.
+    // and again with the django layout's rules when that is the layout found (the bytes are
+    // read once: the input may be stdin).
+    let bytes = input::read(path)?;
     let (layout_name, mut prepared) = match ctx.global.layout {
         Some(name) => {
             let base = media_base_of(ctx, name)?;
-            (name, prepare(base)?)
+            (name, prepare(bytes, base)?)
         }
+        None if offline => (LayoutName::QaLoad, prepare(bytes, None)?),
         None => {
-            let generic = prepare(None)?;
-            let name = if offline {
-                LayoutName::QaLoad
-            } else {
-                ctx.layout().await?
-            };
+            let generic = prepare(bytes.clone(), None)?;
+            let name = ctx.layout().await?;
             match media_base_of(ctx, name)? {
-                Some(base) => (name, prepare(Some(base))?),
+                Some(base) => {
+                    drop(generic);
+                    (name, prepare(bytes, Some(base))?)
+                }
                 None => (name, generic),
             }
         }
     };
+    input::announce(&prepared);
     let media_base = media_base_of(ctx, layout_name)?;
 
     if offline {
@@ -382,7 +386,8 @@ impl<L: Layout> Job<'_, L> {
         )
         .map_err(|e| fail(e.into()))?;
         for w in &plan.warnings {
-            tracing::warn!(target: "qa_load::plan", warning = %w, "plan warning");
+            // The console has it from the note; the log from this.
+            tracing::info!(target: "qa_load::plan", warning = %w, "plan warning");
             logging::note(&format!("warning: {w}"));
         }
         self.new_keys(tx, &mut plan).await?;
