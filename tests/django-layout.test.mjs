@@ -217,6 +217,12 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
     assert.equal(JSON.parse(expectExit(qaLoad(dj, ["history", "--json", "--layout", "django"]), 0).stdout).length, runs.length);
     assert.deepEqual(JSON.parse(expectExit(qaLoad(dj, ["history", "--json", "--layout", "qa-load"]), 0).stdout), []);
     assert.match(expectExit(qaLoad(dj, ["history"]), 0).stdout, /load +committed +django /);
+    // The schema: qa-load's bookkeeping only; the backend's tables are not qa-load's to migrate.
+    const status = expectExit(qaLoad(dj, ["schema", "status"]), 0).stdout;
+    assert.match(status, /layout django: the backend's own tables/);
+    assert.match(status, /^bookkeeping schema version 2 of 2 \(up to date\)/m);
+    assert.doesNotMatch(status, /qa-load schema version/);
+    expectExit(qaLoad(dj, ["schema", "apply", "--target", "1"]), 2);
     const ok = expectExit(qaLoad(dj, ["verify", "--input", real]), 0);
     assert.match(ok.stdout, /^PASS/m);
     psql(dj.databaseUrl, "UPDATE apps SET name_en = 'Tampered', application_icon = '1_Wahy/other.png' WHERE slug = '1-wahy'");

@@ -1,5 +1,6 @@
 //! `qa-load schema apply|status`: the versions of qa-load's bookkeeping and of the tables of the
-//! layout it owns.
+//! layout, when qa-load owns them (the django layout's are the backend's: checked, never
+//! migrated).
 
 use anyhow::Context;
 
@@ -8,13 +9,37 @@ use crate::commands::write_session::{begin, WriteSession};
 use crate::context::Ctx;
 use crate::db::runid;
 use crate::error::{Exit, Failure};
+use crate::layout::django::Django;
 use crate::layout::qa_load::QaLoad;
-use crate::layout::Layout;
+use crate::layout::{Layout, LayoutName};
 
 pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exit, Failure> {
-    let layout = QaLoad;
+    match ctx.layout().await? {
+        LayoutName::QaLoad => apply_with(ctx, &QaLoad, target, wait).await,
+        LayoutName::Django => {
+            let base = ctx.global.media_base_url.as_deref().unwrap_or_default();
+            apply_with(ctx, &Django::new(base), target, wait).await
+        }
+    }
+}
+
+async fn apply_with<L: Layout>(
+    ctx: &Ctx<'_>,
+    layout: &L,
+    target: Option<i32>,
+    wait: bool,
+) -> Result<Exit, Failure> {
     let latest = layout.version();
     if let Some(t) = target {
+        if latest == 0 {
+            return Err(Failure::usage(
+                "usage",
+                format!(
+                    "--target {t}: the {} layout's tables are not qa-load's, and have no qa-load schema versions",
+                    layout.name().as_str()
+                ),
+            ));
+        }
         if t < 1 || t > latest {
             return Err(Failure::usage(
                 "usage",
@@ -31,7 +56,7 @@ pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exi
     let (applied, after) = session
         .run(
             wait,
-            &layout,
+            layout,
             async |client, _before| {
                 let fail = |e: anyhow::Error| Failure::write("schema apply", e);
                 let tx = begin(client, stage, false, "schema").await?;
@@ -65,8 +90,13 @@ pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exi
 }
 
 pub async fn status(ctx: &Ctx<'_>, json: bool) -> Result<Exit, Failure> {
+    let layout = ctx.layout().await?;
+    let components = match layout {
+        LayoutName::QaLoad => QaLoad.components(),
+        LayoutName::Django => Django::default().components(),
+    };
     let (conn, s, _) = ctx.read_session().await?;
-    let status = bookkeeping::status(&s.client, &QaLoad.components())
+    let status = bookkeeping::status(&s.client, &components)
         .await
         .map_err(|e| Failure::unavailable("schema status", e))?;
     if json {
@@ -76,6 +106,11 @@ pub async fn status(ctx: &Ctx<'_>, json: bool) -> Result<Exit, Failure> {
         );
     } else {
         println!("{}", conn.describe());
+        if layout == LayoutName::Django {
+            println!(
+                "layout django: the backend's own tables (checked before every write, never migrated by qa-load)"
+            );
+        }
         print!("{}", status.to_text());
     }
     Ok(if status.refusal().is_some() {
