@@ -317,9 +317,10 @@ describe("python manage.py qa_load: the qa-load wheel in the Django backend", { 
   test("call_command('qa_load', ...) from Python: the same split of arguments; a failure raises CommandError with qa-load's code", () => {
     const code = [
       "from django.core.management import call_command, CommandError",
-      "call_command('qa_load', 'schema', 'status', database='qa')",
+      // The `qa` database holds qa-load's own tables: the layout named (the command's is django).
+      "call_command('qa_load', '--layout', 'qa-load', 'schema', 'status', database='qa')",
       "try:",
-      "    call_command('qa_load', 'verify', '--input', '/nonexistent/apps.json', database='qa')",
+      "    call_command('qa_load', '--layout', 'qa-load', 'verify', '--input', '/nonexistent/apps.json', database='qa')",
       "except CommandError as e:",
       "    print('returncode', e.returncode)",
     ].join("\n");
