@@ -53,8 +53,17 @@ impl Ctx<'_> {
         Ok(name)
     }
 
+    /// The media base URL a layout's rows need: the django layout's (a usage error without
+    /// it); none for qa-load's own.
+    pub fn media_base_for(&self, layout: LayoutName) -> Result<Option<&str>, Failure> {
+        match layout {
+            LayoutName::Django => self.media_base_url().map(Some),
+            LayoutName::QaLoad => Ok(None),
+        }
+    }
+
     /// The media base URL the django layout needs (a usage error without it).
-    pub fn media_base_url(&self) -> Result<&str, Failure> {
+    fn media_base_url(&self) -> Result<&str, Failure> {
         self.global.media_base_url.as_deref().ok_or_else(|| {
             Failure::usage(
                 "usage",

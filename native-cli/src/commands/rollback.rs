@@ -59,10 +59,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
     match ctx.layout().await? {
         LayoutName::QaLoad => run_with(ctx, args, &QaLoad).await,
         // Rollback reads no image: the media base URL is not needed.
-        LayoutName::Django => {
-            let base = ctx.global.media_base_url.as_deref().unwrap_or_default();
-            run_with(ctx, args, &Django::new(base)).await
-        }
+        LayoutName::Django => run_with(ctx, args, &Django::default()).await,
     }
 }
 

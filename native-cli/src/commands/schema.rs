@@ -16,10 +16,8 @@ use crate::layout::{Layout, LayoutName};
 pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exit, Failure> {
     match ctx.layout().await? {
         LayoutName::QaLoad => apply_with(ctx, &QaLoad, target, wait).await,
-        LayoutName::Django => {
-            let base = ctx.global.media_base_url.as_deref().unwrap_or_default();
-            apply_with(ctx, &Django::new(base), target, wait).await
-        }
+        // Applying the bookkeeping reads no image: the media base URL is not needed.
+        LayoutName::Django => apply_with(ctx, &Django::default(), target, wait).await,
     }
 }
 

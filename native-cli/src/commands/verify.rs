@@ -15,7 +15,7 @@ use crate::error::{Exit, Failure};
 use crate::input;
 use crate::layout::django::Django;
 use crate::layout::qa_load::QaLoad;
-use crate::layout::{Layout, LayoutName, Rows};
+use crate::layout::{Layout, Rows};
 use crate::logging;
 use crate::opt::VerifyArgs;
 use crate::plan::Names;
@@ -43,21 +43,18 @@ pub struct VerifyReport {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
-    let layout_name = ctx.layout().await?;
-    let media_base = match layout_name {
-        LayoutName::Django => Some(ctx.media_base_url()?),
-        LayoutName::QaLoad => None,
-    };
+    let media_base = ctx.media_base_for(ctx.layout().await?)?;
     let mut prepared = input::prepare(
         &args.input,
         &args.alias,
         &args.ignore_field,
-        crate::commands::load::target_of(media_base),
+        input::target_of(media_base),
         None,
     )?;
     let ds = std::mem::take(&mut prepared.migration.dataset);
     let (target, s, deadline) = ctx.read_session().await?;
     let read = |e: anyhow::Error| Failure::unavailable("verify", e);
+    // A media base URL is the django layout's.
     let compared = async {
         match media_base {
             Some(base) => {

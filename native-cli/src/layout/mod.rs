@@ -453,6 +453,25 @@ pub trait Layout:
     async fn read_all<C: GenericClient + Sync>(&self, c: &C) -> Result<Rows>;
 }
 
+/// The rows of `T`'s table that `rest` (a WHERE and ORDER BY clause) selects, read back as
+/// `layout` reads them: what each layout's [`Layout::read_scope`] and [`Layout::read_all`] use.
+pub async fn read_rows<T, L: TableOf<T>, C: GenericClient + Sync>(
+    layout: &L,
+    c: &C,
+    rest: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<T>> {
+    use anyhow::Context;
+    let table = layout.table();
+    let sql = format!("SELECT {} FROM {} {rest}", table.select_list(), table.name);
+    c.query(&sql, params)
+        .await
+        .with_context(|| format!("reading {}", table.name))?
+        .iter()
+        .map(|r| layout.read_row(r))
+        .collect()
+}
+
 /// Declares how a layout stores a row type whose fields are named as the table's columns: the
 /// [`Table`] and the whole [`TableOf`] implementation from one list of fields, so that each
 /// column is named once. Columns marked `check` are read back by the post-load check.

@@ -22,7 +22,7 @@ use crate::fault::Faults;
 use crate::input::{self, Prepared};
 use crate::layout::django::Django;
 use crate::layout::qa_load::QaLoad;
-use crate::layout::{Entity, Layout, LayoutName, Scope, TableOf};
+use crate::layout::{Entity, Layout, Scope, TableOf};
 use crate::logging::{self, Progress};
 use crate::opt::LoadArgs;
 use crate::plan::{self, rows_with, Action, Plan};
@@ -44,7 +44,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
             bytes,
             &args.alias,
             &args.ignore_field,
-            target_of(media_base),
+            input::target_of(media_base),
             args.report.as_deref(),
         )
     };
@@ -53,26 +53,24 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     // and again with the django layout's rules when that is the layout found (the bytes are
     // read once: the input may be stdin).
     let bytes = input::read(path)?;
-    let (layout_name, mut prepared) = match ctx.global.layout {
+    let (media_base, mut prepared) = match ctx.global.layout {
         Some(name) => {
-            let base = media_base_of(ctx, name)?;
-            (name, prepare(bytes, base)?)
+            let base = ctx.media_base_for(name)?;
+            (base, prepare(bytes, base)?)
         }
-        None if offline => (LayoutName::QaLoad, prepare(bytes, None)?),
+        None if offline => (None, prepare(bytes, None)?),
         None => {
             let generic = prepare(bytes.clone(), None)?;
-            let name = ctx.layout().await?;
-            match media_base_of(ctx, name)? {
+            match ctx.media_base_for(ctx.layout().await?)? {
                 Some(base) => {
                     drop(generic);
-                    (name, prepare(bytes, Some(base))?)
+                    (Some(base), prepare(bytes, Some(base))?)
                 }
-                None => (name, generic),
+                None => (None, generic),
             }
         }
     };
     input::announce(&prepared);
-    let media_base = media_base_of(ctx, layout_name)?;
 
     if offline {
         console::print_offline_plan(&prepared, args.json);
@@ -80,31 +78,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     }
     // The rows move into the plan; everything else keeps `prepared`.
     let dataset = std::mem::take(&mut prepared.migration.dataset);
-    match (layout_name, media_base) {
-        (LayoutName::Django, Some(base)) => {
+    // A media base URL is the django layout's.
+    match media_base {
+        Some(base) => {
             let layout = Django::for_dataset(base, &dataset);
             load_with(ctx, args, started, &faults, &prepared, dataset, &layout).await
         }
-        _ => load_with(ctx, args, started, &faults, &prepared, dataset, &QaLoad).await,
-    }
-}
-
-/// The media base URL of the django layout (a usage error without it); None for qa-load's.
-fn media_base_of<'c>(ctx: &'c Ctx<'_>, name: LayoutName) -> Result<Option<&'c str>, Failure> {
-    match name {
-        LayoutName::Django => ctx.media_base_url().map(Some),
-        LayoutName::QaLoad => Ok(None),
-    }
-}
-
-/// The validation target of a layout: the django layout's (with its media base URL) adds the
-/// backend's limits; qa-load's own has none beyond the core's.
-pub fn target_of(media_base: Option<&str>) -> qad_core::Target {
-    match media_base {
-        Some(base) => qad_core::Target::Django {
-            media_base_url: base.to_string(),
-        },
-        None => qad_core::Target::Generic,
+        None => load_with(ctx, args, started, &faults, &prepared, dataset, &QaLoad).await,
     }
 }
 

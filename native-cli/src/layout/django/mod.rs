@@ -27,8 +27,8 @@ use uuid::Uuid;
 
 use crate::bookkeeping::{Migration, Status};
 use crate::layout::{
-    bigint_of, bigint_uuid, CellValue, Entity, Identified, IdentifyError, Layout, LayoutName,
-    Param, Relation, Rows, Scope, Table, TableOf,
+    bigint_of, bigint_uuid, read_rows, CellValue, Entity, Identified, IdentifyError, Layout,
+    LayoutName, Param, Relation, Rows, Scope, Table, TableOf,
 };
 use rows::{
     Convert, DjApp, DjCategory, DjDeveloper, DjLink, DjScreenshot, DjangoTables, ScreenshotLists,
@@ -283,7 +283,7 @@ impl Layout for Django {
         let app_ids: Vec<i64> = scope.app_ids.iter().map(|u| bigint_of(*u)).collect();
         // Locked as read: the plan is made from these rows, and a concurrent writer waits for
         // the load (FOR NO KEY UPDATE lets the backend still add rows that refer to them).
-        let developers = read(
+        let developers = read_rows(
             self,
             c,
             "WHERE name_en = ANY($1) OR name_ar = ANY($2) OR website = ANY($3) OR id = ANY($4) \
@@ -296,7 +296,7 @@ impl Layout for Django {
             ],
         )
         .await?;
-        let categories = read(
+        let categories = read_rows(
             self,
             c,
             "WHERE slug = ANY($1) OR name_en = ANY($2) OR name_ar = ANY($3) OR id = ANY($4) \
@@ -315,7 +315,7 @@ impl Layout for Django {
             .map(|s| qad_core::django::seed_slug(s))
             .collect();
         slugs.extend(scope.app_slugs.iter().cloned());
-        let apps: Vec<App> = read(
+        let apps: Vec<App> = read_rows(
             self,
             c,
             "WHERE slug = ANY($1) OR name_en = ANY($2) OR id = ANY($3) ORDER BY id FOR NO KEY UPDATE",
@@ -323,14 +323,14 @@ impl Layout for Django {
         )
         .await?;
         let ids: Vec<i64> = apps.iter().map(|a| bigint_of(a.id)).collect();
-        let app_categories = read(
+        let app_categories = read_rows(
             self,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, category_id",
             &[&ids],
         )
         .await?;
-        let screenshots = read(
+        let screenshots = read_rows(
             self,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, language, sort_order, id",
@@ -348,31 +348,12 @@ impl Layout for Django {
 
     async fn read_all<C: GenericClient + Sync>(&self, c: &C) -> Result<Rows> {
         Ok(Rows {
-            developers: read(self, c, "ORDER BY id", &[]).await?,
-            categories: read(self, c, "ORDER BY sort_order, slug", &[]).await?,
-            apps: read(self, c, "ORDER BY sort_order, id", &[]).await?,
-            app_categories: read(self, c, "ORDER BY app_id, category_id", &[]).await?,
-            screenshots: read(self, c, "ORDER BY app_id, language, sort_order, id", &[]).await?,
+            developers: read_rows(self, c, "ORDER BY id", &[]).await?,
+            categories: read_rows(self, c, "ORDER BY sort_order, slug", &[]).await?,
+            apps: read_rows(self, c, "ORDER BY sort_order, id", &[]).await?,
+            app_categories: read_rows(self, c, "ORDER BY app_id, category_id", &[]).await?,
+            screenshots: read_rows(self, c, "ORDER BY app_id, language, sort_order, id", &[])
+                .await?,
         })
     }
-}
-
-/// The rows of `T`'s table that `rest` (a WHERE and ORDER BY clause) selects.
-async fn read<T, C: GenericClient + Sync>(
-    layout: &Django,
-    c: &C,
-    rest: &str,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<Vec<T>>
-where
-    Django: TableOf<T>,
-{
-    let table = layout.table();
-    let sql = format!("SELECT {} FROM {} {rest}", table.select_list(), table.name);
-    c.query(&sql, params)
-        .await
-        .with_context(|| format!("reading {}", table.name))?
-        .iter()
-        .map(|r| layout.read_row(r))
-        .collect()
 }

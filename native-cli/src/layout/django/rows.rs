@@ -223,7 +223,7 @@ fn none_if_empty(s: String) -> Option<String> {
 }
 
 fn opt(s: &Option<String>) -> Option<String> {
-    s.clone().filter(|s| !s.is_empty())
+    s.clone().and_then(none_if_empty)
 }
 
 /// How the backend's rows and qad-core's convert, for one run: the media base URL, and the

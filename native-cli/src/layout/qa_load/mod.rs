@@ -5,14 +5,14 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use qad_core::{App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Screenshot};
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use crate::bookkeeping::Migration;
 use crate::layout::{
-    Identified, IdentifyError, Layout, LayoutName, Relation, Rows, Scope, TableExt, TableOf,
+    read_rows, Identified, IdentifyError, Layout, LayoutName, Relation, Rows, Scope, TableExt,
 };
 use crate::table_of;
 
@@ -185,21 +185,21 @@ impl Layout for QaLoad {
     }
 
     async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows> {
-        let developers = read(
+        let developers = read_rows(
             self,
             c,
             "WHERE key = ANY($1) OR id = ANY($2) ORDER BY key",
             &[&scope.developer_keys, &scope.developer_ids],
         )
         .await?;
-        let categories = read(
+        let categories = read_rows(
             self,
             c,
             "WHERE key = ANY($1) OR id = ANY($2) ORDER BY sort_order, key",
             &[&scope.category_keys, &scope.category_ids],
         )
         .await?;
-        let apps: Vec<App> = read(
+        let apps: Vec<App> = read_rows(
             self,
             c,
             "WHERE slug = ANY($1) OR source_id = ANY($2) OR id = ANY($3) ORDER BY sort_order, slug",
@@ -209,14 +209,14 @@ impl Layout for QaLoad {
         let mut ids: Vec<Uuid> = apps.iter().map(|a| a.id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let app_categories = read(
+        let app_categories = read_rows(
             self,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, sort_order, category_id",
             &[&ids],
         )
         .await?;
-        let screenshots = read(
+        let screenshots = read_rows(
             self,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, language, sort_order",
@@ -234,38 +234,20 @@ impl Layout for QaLoad {
 
     async fn read_all<C: GenericClient + Sync>(&self, c: &C) -> Result<Rows> {
         Ok(Rows {
-            developers: read(self, c, "ORDER BY key", &[]).await?,
-            categories: read(self, c, "ORDER BY sort_order, key", &[]).await?,
-            apps: read(self, c, "ORDER BY sort_order, slug", &[]).await?,
-            app_categories: read(self, c, "ORDER BY app_id, sort_order, category_id", &[]).await?,
-            screenshots: read(self, c, "ORDER BY app_id, language, sort_order", &[]).await?,
+            developers: read_rows(self, c, "ORDER BY key", &[]).await?,
+            categories: read_rows(self, c, "ORDER BY sort_order, key", &[]).await?,
+            apps: read_rows(self, c, "ORDER BY sort_order, slug", &[]).await?,
+            app_categories: read_rows(self, c, "ORDER BY app_id, sort_order, category_id", &[])
+                .await?,
+            screenshots: read_rows(self, c, "ORDER BY app_id, language, sort_order", &[]).await?,
         })
     }
-}
-
-/// The rows of `T`'s table that `rest` (a WHERE and ORDER BY clause) selects.
-async fn read<T, C: GenericClient + Sync>(
-    layout: &QaLoad,
-    c: &C,
-    rest: &str,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<Vec<T>>
-where
-    QaLoad: TableOf<T>,
-{
-    let table = layout.table();
-    let sql = format!("SELECT {} FROM {} {rest}", table.select_list(), table.name);
-    c.query(&sql, params)
-        .await
-        .with_context(|| format!("reading {}", table.name))?
-        .iter()
-        .map(|r| layout.read_row(r))
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::TableOf;
 
     #[test]
     fn the_first_migration_is_the_one_qa_load_0_1_applied() {
