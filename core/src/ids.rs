@@ -5,6 +5,8 @@
 
 use uuid::Uuid;
 
+use crate::model::RowId;
+
 /// The project's namespace: UUID v5 of the URL namespace and the project's name. Never change it:
 /// every ID already loaded anywhere derives from it.
 pub fn namespace() -> Uuid {
@@ -15,23 +17,26 @@ pub fn namespace() -> Uuid {
 /// the cost of each ID, which a million screenshots feel.
 const NAMESPACE: Uuid = Uuid::from_u128(0xd621_9008_821d_51d9_878a_9430_71a6_3e93);
 
-fn id(kind: &str, key: &str) -> Uuid {
-    Uuid::new_v5(&namespace(), format!("{kind}:{key}").as_bytes())
+fn id(kind: &str, key: &str) -> RowId {
+    RowId::Uuid(Uuid::new_v5(
+        &namespace(),
+        format!("{kind}:{key}").as_bytes(),
+    ))
 }
 
-pub fn developer_id(key: &str) -> Uuid {
+pub fn developer_id(key: &str) -> RowId {
     id("developer", key)
 }
 
-pub fn category_id(key: &str) -> Uuid {
+pub fn category_id(key: &str) -> RowId {
     id("category", key)
 }
 
-pub fn app_id(slug: &str) -> Uuid {
+pub fn app_id(slug: &str) -> RowId {
     id("app", slug)
 }
 
-pub fn screenshot_id(app_slug: &str, language: &str, sort_order: i32) -> Uuid {
+pub fn screenshot_id(app_slug: &str, language: &str, sort_order: i32) -> RowId {
     // The key `screenshot:<slug>:<language>:<order>`, put together without the formatting
     // machinery: there is one per screenshot.
     let mut key = Vec::with_capacity(11 + app_slug.len() + language.len() + 13);
@@ -41,7 +46,7 @@ pub fn screenshot_id(app_slug: &str, language: &str, sort_order: i32) -> Uuid {
     key.extend_from_slice(language.as_bytes());
     key.push(b':');
     key.extend_from_slice(itoa::Buffer::new().format(sort_order).as_bytes());
-    Uuid::new_v5(&namespace(), &key)
+    RowId::Uuid(Uuid::new_v5(&namespace(), &key))
 }
 
 #[cfg(test)]
@@ -60,7 +65,7 @@ mod tests {
             let key = format!("screenshot:{slug}:{lang}:{order}");
             assert_eq!(
                 screenshot_id(slug, lang, order),
-                Uuid::new_v5(&namespace(), key.as_bytes()),
+                RowId::Uuid(Uuid::new_v5(&namespace(), key.as_bytes())),
                 "{key}"
             );
         }
@@ -70,7 +75,7 @@ mod tests {
     fn ids_are_stable_and_distinct_per_kind() {
         // Pinned: changing the namespace or key format would orphan every loaded row.
         assert_eq!(app_id("wahy").to_string(), app_id("wahy").to_string());
-        assert_eq!(app_id("wahy").get_version_num(), 5);
+        assert_eq!(app_id("wahy").uuid().map(|u| u.get_version_num()), Some(5));
         assert_ne!(app_id("x"), developer_id("x"));
         assert_ne!(screenshot_id("a", "en", 0), screenshot_id("a", "ar", 0));
         assert_eq!(namespace().to_string(), NAMESPACE_PIN);

@@ -38,7 +38,7 @@ pub use diagnostic::Diagnostic;
 pub use envelope::{Envelope, Input, InputError, SourceInput};
 pub use migration::{DeveloperVariants, Migration};
 pub use model::{
-    App, AppCategory, Category, Counts, Dataset, Developer, Language, Rating, Screenshot,
+    App, AppCategory, Category, Counts, Dataset, Developer, Language, Rating, RowId, Screenshot,
 };
 pub use report::Report;
 pub use rules::{Rule, Severity};

@@ -1,8 +1,8 @@
 //! What a migration gives: the rows, the report on the input, and every spelling each developer
 //! was merged from.
 
+use crate::model::RowId;
 use serde::Serialize;
-use uuid::Uuid;
 
 use crate::envelope::InputError;
 use crate::model::Dataset;
@@ -54,7 +54,7 @@ impl From<InputError> for Migration {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeveloperVariants {
-    pub developer_id: Uuid,
+    pub developer_id: RowId,
     pub key: String,
     /// Source ids of the apps by this developer, in source order.
     pub apps: Vec<String>,

@@ -1,7 +1,8 @@
 //! The target model: the rows a migration writes, one struct per table.
 //!
 //! Every row carries a deterministic UUID (see [`crate::ids`]) and the natural key
-//! that a re-run uses to find it again. Field names are the PostgreSQL column names.
+//! that a re-run uses to find it again. Field names are the PostgreSQL column names. A row read
+//! back from a table whose ids the database hands out carries that id instead ([`RowId`]).
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -57,11 +58,99 @@ impl<'de> Deserialize<'de> for Rating {
     }
 }
 
+/// A row's id as its table has it: a UUID (every row the transform makes, see [`crate::ids`],
+/// and qa-load's own tables), or a `bigint` the database handed out (the directory backend's
+/// tables). Serialised as the UUID's text or as the number; shown the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string | number"))]
+pub enum RowId {
+    Uuid(Uuid),
+    BigInt(i64),
+}
+
+impl RowId {
+    /// The UUID, when the id is one.
+    pub fn uuid(self) -> Option<Uuid> {
+        match self {
+            RowId::Uuid(u) => Some(u),
+            RowId::BigInt(_) => None,
+        }
+    }
+
+    /// The `bigint`, when the id is one.
+    pub fn bigint(self) -> Option<i64> {
+        match self {
+            RowId::BigInt(n) => Some(n),
+            RowId::Uuid(_) => None,
+        }
+    }
+}
+
+impl Default for RowId {
+    fn default() -> Self {
+        RowId::Uuid(Uuid::nil())
+    }
+}
+
+impl From<Uuid> for RowId {
+    fn from(u: Uuid) -> Self {
+        RowId::Uuid(u)
+    }
+}
+
+impl From<i64> for RowId {
+    fn from(n: i64) -> Self {
+        RowId::BigInt(n)
+    }
+}
+
+impl std::fmt::Display for RowId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowId::Uuid(u) => u.fmt(f),
+            RowId::BigInt(n) => n.fmt(f),
+        }
+    }
+}
+
+impl Serialize for RowId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RowId::Uuid(u) => u.serialize(s),
+            RowId::BigInt(n) => s.serialize_i64(*n),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RowId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RowId;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a UUID string or an integer id")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RowId, E> {
+                Uuid::parse_str(v).map(RowId::Uuid).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RowId, E> {
+                Ok(RowId::BigInt(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RowId, E> {
+                i64::try_from(v)
+                    .map(RowId::BigInt)
+                    .map_err(|_| E::custom(format!("id {v} is out of the bigint range")))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 /// `developers`: one row per real developer, after deduplication.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "DeveloperRow"))]
 pub struct Developer {
-    pub id: Uuid,
+    pub id: RowId,
     /// Natural key: the normalised English name of the first variant seen.
     pub key: String,
     pub name_en: String,
@@ -74,7 +163,7 @@ pub struct Developer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CategoryRow"))]
 pub struct Category {
-    pub id: Uuid,
+    pub id: RowId,
     /// Natural key: the key app records use (`mushaf`, `tools`, ...).
     pub key: String,
     pub name_en: String,
@@ -88,7 +177,7 @@ pub struct Category {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AppRow"))]
 pub struct App {
-    pub id: Uuid,
+    pub id: RowId,
     /// Natural key, unique, derived from the English name.
     pub slug: String,
     /// The source record's `id`, e.g. `1_Wahy`.
@@ -102,7 +191,7 @@ pub struct App {
     pub status: Option<String>,
     pub sort_order: i32,
     pub avg_rating: Option<Rating>,
-    pub developer_id: Uuid,
+    pub developer_id: RowId,
     pub application_icon_url: Option<String>,
     pub main_image_en_url: Option<String>,
     pub main_image_ar_url: Option<String>,
@@ -117,8 +206,8 @@ pub struct App {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AppCategoryRow"))]
 pub struct AppCategory {
-    pub app_id: Uuid,
-    pub category_id: Uuid,
+    pub app_id: RowId,
+    pub category_id: RowId,
     /// Position of the category in the app's own list (the frontend shows them in that order).
     pub sort_order: i32,
 }
@@ -144,8 +233,8 @@ impl Language {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ScreenshotRow"))]
 pub struct Screenshot {
-    pub id: Uuid,
-    pub app_id: Uuid,
+    pub id: RowId,
+    pub app_id: RowId,
     pub language: Language,
     pub url: String,
     pub sort_order: i32,

@@ -12,8 +12,9 @@ use qad_core::{App, Category, Developer};
 use tokio_postgres::Transaction;
 
 use crate::bookkeeping::JOURNAL;
-use crate::layout::{bigint_of, CellValue, Entity, KeyType, Layout, TableOf};
+use crate::layout::{CellValue, Entity, Layout, TableOf};
 use crate::plan::{AppPlan, Change, Plan};
+use qad_core::RowId;
 
 /// Rows (or apps, for the rows that belong to apps) compared per query.
 const ROWS_PER_QUERY: usize = 1000;
@@ -56,11 +57,11 @@ async fn check_rows<T, L: TableOf<T>>(
     tx: &Transaction<'_>,
     layout: &L,
     rows: &[&T],
-    key: impl Fn(&T) -> uuid::Uuid,
+    key: impl Fn(&T) -> RowId,
     problems: &mut Vec<String>,
 ) -> Result<()> {
     let slices = rows.chunks(ROWS_PER_QUERY).map(|slice| {
-        let keys: Vec<uuid::Uuid> = slice.iter().map(|r| key(r)).collect();
+        let keys: Vec<RowId> = slice.iter().map(|r| key(r)).collect();
         (slice.to_vec(), keys)
     });
     compare(tx, layout, slices, problems).await
@@ -80,7 +81,7 @@ async fn check_children<T, L: TableOf<T>>(
             .iter()
             .flat_map(|a| children(a).iter().filter_map(Change::after))
             .collect();
-        let app_ids: Vec<uuid::Uuid> = slice.iter().map(|a| a.app.row.id).collect();
+        let app_ids: Vec<RowId> = slice.iter().map(|a| a.app.row.id).collect();
         (rows, app_ids)
     });
     compare(tx, layout, slices, problems).await
@@ -91,7 +92,7 @@ async fn check_children<T, L: TableOf<T>>(
 async fn compare<'r, T: 'r, L: TableOf<T>>(
     tx: &Transaction<'_>,
     layout: &L,
-    slices: impl Iterator<Item = (Vec<&'r T>, Vec<uuid::Uuid>)>,
+    slices: impl Iterator<Item = (Vec<&'r T>, Vec<RowId>)>,
     problems: &mut Vec<String>,
 ) -> Result<()> {
     let table = layout.table();
@@ -99,16 +100,11 @@ async fn compare<'r, T: 'r, L: TableOf<T>>(
         .prepare(&table.read_back_sql())
         .await
         .with_context(|| format!("could not prepare the post-load check of {}", table.name))?;
-    let bigint = table.key_type == KeyType::BigInt;
     let reads = stream::iter(slices.map(|(rows, scope)| {
         let statement = statement.clone();
         async move {
-            let found = if bigint {
-                let scope: Vec<i64> = scope.into_iter().map(bigint_of).collect();
-                tx.query(&statement, &[&scope]).await
-            } else {
-                tx.query(&statement, &[&scope]).await
-            };
+            let scope = table.key_type.ids_param(&scope);
+            let found = tx.query(&statement, &[&*scope]).await;
             (rows, found)
         }
     }))

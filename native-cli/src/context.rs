@@ -7,7 +7,7 @@ use crate::db::runid;
 use crate::db::session::{self, Session};
 use crate::error::Failure;
 use crate::layout::detect::detect;
-use crate::layout::LayoutName;
+use crate::layout::{Choice, LayoutName};
 use crate::logging::Verbosity;
 use crate::opt::GlobalArgs;
 
@@ -35,12 +35,24 @@ impl Ctx<'_> {
         )
     }
 
-    /// The layout a command works on: `--layout`, else the one the database has (which takes
-    /// a connection, and is said).
-    pub async fn layout(&self) -> Result<LayoutName, Failure> {
-        if let Some(name) = self.global.layout {
-            return Ok(name);
-        }
+    /// The layout a command works on, built once: `--layout`, else the one the database has
+    /// (which takes a connection, and is said); with `--media-base-url`.
+    pub async fn layout(&self) -> Result<Choice, Failure> {
+        let name = match self.global.layout {
+            Some(name) => name,
+            None => self.detect_layout().await?,
+        };
+        Ok(Choice::new(name, self.global.media_base_url.as_deref()))
+    }
+
+    /// The layout `--layout` names, if it does (no connection).
+    pub fn layout_given(&self) -> Option<Choice> {
+        self.global
+            .layout
+            .map(|name| Choice::new(name, self.global.media_base_url.as_deref()))
+    }
+
+    async fn detect_layout(&self) -> Result<LayoutName, Failure> {
         let (_, s, _) = self.read_session().await?;
         let (name, why) = detect(&s.client)
             .await
@@ -51,27 +63,6 @@ impl Ctx<'_> {
         ));
         tracing::info!(target: "qa_load::layout", layout = name.as_str(), why, "layout detected");
         Ok(name)
-    }
-
-    /// The media base URL a layout's rows need: the django layout's (a usage error without
-    /// it); none for qa-load's own.
-    pub fn media_base_for(&self, layout: LayoutName) -> Result<Option<&str>, Failure> {
-        match layout {
-            LayoutName::Django => self.media_base_url().map(Some),
-            LayoutName::QaLoad => Ok(None),
-        }
-    }
-
-    /// The media base URL the django layout needs (a usage error without it).
-    fn media_base_url(&self) -> Result<&str, Failure> {
-        self.global.media_base_url.as_deref().ok_or_else(|| {
-            Failure::usage(
-                "usage",
-                "the django layout needs --media-base-url URL: the backend's R2_PUBLIC_URL, \
-                 which its image paths are relative to (the backend's default is https://pub-e11717db663c469fb51c65995892b449.r2.dev)"
-                    .to_string(),
-            )
-        })
     }
 
     /// A session for a command that only reads (no lock, no run record), connected before

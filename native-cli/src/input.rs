@@ -54,17 +54,6 @@ pub fn read(path: &str) -> Result<Vec<u8>, Failure> {
     })
 }
 
-/// The validation target of a layout, given its media base URL ([`crate::context::Ctx::media_base_for`]):
-/// the django layout's adds the backend's limits; qa-load's own has none beyond the core's.
-pub fn target_of(media_base: Option<&str>) -> qad_core::Target {
-    match media_base {
-        Some(base) => qad_core::Target::Django {
-            media_base_url: base.to_string(),
-        },
-        None => qad_core::Target::Generic,
-    }
-}
-
 /// Extract → transform → validate. On errors prints the report (stderr) and fails with exit 1;
 /// on success logs the warnings and prints a one-line summary.
 pub fn prepare(

@@ -10,12 +10,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use qad_core::{
-    App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Language, Screenshot,
+    App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Language, RowId, Screenshot,
 };
 use serde::Serialize;
-use uuid::Uuid;
 
-use crate::layout::{show_key, Entity, Layout, Rows, Scope, TableOf};
+use crate::layout::{Entity, Layout, Rows, Scope, TableOf};
 
 /// `--on-existing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -113,11 +112,11 @@ pub struct Plan {
 /// id → natural key, for messages and comparisons.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
-    pub developers: HashMap<Uuid, String>,
-    pub categories: HashMap<Uuid, String>,
-    pub apps: HashMap<Uuid, String>,
+    pub developers: HashMap<RowId, String>,
+    pub categories: HashMap<RowId, String>,
+    pub apps: HashMap<RowId, String>,
     /// app id → source id (for log lines).
-    pub app_sources: HashMap<Uuid, String>,
+    pub app_sources: HashMap<RowId, String>,
 }
 
 impl Names {
@@ -140,19 +139,19 @@ impl Names {
         }
     }
 
-    pub fn developer(&self, id: &Uuid) -> String {
+    pub fn developer(&self, id: &RowId) -> String {
         self.developers
             .get(id)
             .cloned()
             .unwrap_or_else(|| format!("id:{id}"))
     }
-    pub fn category(&self, id: &Uuid) -> String {
+    pub fn category(&self, id: &RowId) -> String {
         self.categories
             .get(id)
             .cloned()
             .unwrap_or_else(|| format!("id:{id}"))
     }
-    pub fn app(&self, id: &Uuid) -> String {
+    pub fn app(&self, id: &RowId) -> String {
         self.apps
             .get(id)
             .cloned()
@@ -249,36 +248,128 @@ fn decide<T: Clone>(
     }
 }
 
-/// Matches keyed rows: by natural key first, then by id. Refuses two input rows landing on one
-/// existing row.
-fn claim<'a, T>(
-    used: &mut HashSet<Uuid>,
-    what: &str,
-    key: &str,
-    found: Option<&'a T>,
-    id_of: impl Fn(&T) -> Uuid,
-) -> Result<Option<&'a T>, PlanError> {
-    if let Some(e) = found {
-        if !used.insert(id_of(e)) {
-            return Err(PlanError::Conflict(format!(
-                "two {what} of the input resolve to the same existing row (id {}); the second is {key:?}",
-                id_of(e)
-            )));
+/// A row the plan finds again by the id the layout's identification gave it.
+trait Keyed: Clone {
+    /// How messages name the row (its natural key).
+    fn label(&self) -> &str;
+    fn id(&self) -> RowId;
+    fn set_id(&mut self, id: RowId);
+}
+
+macro_rules! keyed {
+    ($T:ty, $label:ident) => {
+        impl Keyed for $T {
+            fn label(&self) -> &str {
+                &self.$label
+            }
+            fn id(&self) -> RowId {
+                self.id
+            }
+            fn set_id(&mut self, id: RowId) {
+                self.id = id;
+            }
         }
+    };
+}
+keyed!(Developer, key);
+keyed!(Category, key);
+keyed!(App, slug);
+
+/// A table's changes, and each input id's final id (the existing row's, or its own).
+type Reconciled<T> = (Vec<Change<T>>, HashMap<RowId, RowId>);
+
+/// One table's reconcile: each input row against the existing row the layout identified it as
+/// (`identified`: input id → existing id), each existing row claimed once. `target` makes the
+/// row the input asks for (references resolved); it keeps the existing row's id. Returns the
+/// changes, and each input id's final id.
+fn reconcile<T: Keyed, L: TableOf<T>>(
+    layout: &L,
+    what: &str,
+    rows: Vec<T>,
+    identified: &HashMap<RowId, RowId>,
+    existing: &[T],
+    mode: OnExisting,
+    mut target: impl FnMut(T) -> Result<T, PlanError>,
+) -> Result<Reconciled<T>, PlanError> {
+    let by_id: HashMap<RowId, &T> = existing.iter().map(|e| (e.id(), e)).collect();
+    let mut claimed = HashSet::new();
+    let mut final_ids = HashMap::with_capacity(rows.len());
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let input_id = row.id();
+        let found = identified
+            .get(&input_id)
+            .and_then(|e| by_id.get(e).copied());
+        if let Some(e) = found {
+            if !claimed.insert(e.id()) {
+                return Err(PlanError::Conflict(format!(
+                    "two {what} of the input resolve to the same existing row (id {}); the second is {:?}",
+                    e.id(),
+                    row.label()
+                )));
+            }
+        }
+        let mut want = target(row)?;
+        if let Some(e) = found {
+            want.set_id(e.id());
+        }
+        let fields = found
+            .map(|e| layout.differing(e, &want))
+            .unwrap_or_default();
+        final_ids.insert(input_id, want.id());
+        changes.push(decide(want, found, fields, mode));
     }
-    Ok(found)
+    Ok((changes, final_ids))
 }
 
-/// The existing row the layout identified the dataset row `id` as.
-fn found_in<'a, T>(
-    ids: &HashMap<Uuid, Uuid>,
-    id: &Uuid,
-    by_id: &HashMap<Uuid, &'a T>,
-) -> Option<&'a T> {
-    ids.get(id).and_then(|e| by_id.get(e).copied())
+/// One app's links or screenshots: the rows the input gives it against those it has (`current`,
+/// empty for a new app), matched by `K`. A matched row keeps what `keep` takes from the
+/// existing one (its id); rows only in the database are deleted. `frozen` (an existing app
+/// under `--on-existing skip`): nothing is written, every change is a skip.
+fn reconcile_children<K: Ord, T: Clone, L: TableOf<T>>(
+    layout: &L,
+    expected: BTreeMap<K, T>,
+    mut current: BTreeMap<K, &T>,
+    frozen: bool,
+    mode: OnExisting,
+    keep: impl Fn(&mut T, &T),
+) -> Vec<Change<T>> {
+    let mut out = Vec::with_capacity(expected.len());
+    for (k, mut want) in expected {
+        let have = current.remove(&k);
+        if let Some(h) = have {
+            keep(&mut want, h);
+        }
+        let fields = have.map(|h| layout.differing(h, &want)).unwrap_or_default();
+        let mut change = decide(want, have, fields, mode);
+        if frozen && change.action != Action::Unchanged {
+            change.action = Action::Skip;
+        }
+        out.push(change);
+    }
+    for have in current.into_values() {
+        out.push(Change {
+            action: if frozen { Action::Skip } else { Action::Delete },
+            row: have.clone(),
+            before: Some(have.clone()),
+            fields: Vec::new(),
+        });
+    }
+    out
 }
 
-/// Computes the plan. Takes the dataset by value: its rows move into the plan.
+/// `rows` grouped by `key`, in order.
+fn group<K: std::hash::Hash + Eq, T>(rows: Vec<T>, key: impl Fn(&T) -> K) -> HashMap<K, Vec<T>> {
+    let mut out: HashMap<K, Vec<T>> = HashMap::new();
+    for r in rows {
+        out.entry(key(&r)).or_default().push(r);
+    }
+    out
+}
+
+/// Computes the plan: the layout identifies the input's rows among the existing ones, then each
+/// table is reconciled in load order, references following the ids the rows keep. Takes the
+/// dataset by value: its rows move into the plan.
 pub fn build<L: Layout>(
     layout: &L,
     ds: Dataset,
@@ -296,204 +387,122 @@ pub fn build<L: Layout>(
         app_categories: ds_app_categories,
         screenshots: ds_screenshots,
     } = ds;
-    let mut names = Names::default();
 
-    // Developers.
-    let dev_by_id: HashMap<Uuid, &Developer> =
-        existing.developers.iter().map(|d| (d.id, d)).collect();
-    let mut dev_map: HashMap<Uuid, Uuid> = HashMap::new();
-    let mut used = HashSet::new();
-    let mut developers = Vec::with_capacity(ds_developers.len());
-    for d in ds_developers {
-        let found = found_in(&ids.developers, &d.id, &dev_by_id);
-        let found = claim(&mut used, "developers", &d.key, found, |e| e.id)?;
-        let target = Developer {
-            id: found.map(|e| e.id).unwrap_or(d.id),
-            ..d.clone()
-        };
-        let fields = found
-            .map(|e| TableOf::<Developer>::differing(layout, e, &target))
-            .unwrap_or_default();
-        dev_map.insert(d.id, target.id);
-        names.developers.insert(target.id, target.key.clone());
-        developers.push(decide(target, found, fields, mode));
-    }
-
-    // Categories.
-    let cat_by_id: HashMap<Uuid, &Category> =
-        existing.categories.iter().map(|c| (c.id, c)).collect();
-    let mut cat_map: HashMap<Uuid, Uuid> = HashMap::new();
-    let mut used = HashSet::new();
-    let mut categories = Vec::with_capacity(ds_categories.len());
-    for c in ds_categories {
-        let found = found_in(&ids.categories, &c.id, &cat_by_id);
-        let found = claim(&mut used, "categories", &c.key, found, |e| e.id)?;
-        let target = Category {
-            id: found.map(|e| e.id).unwrap_or(c.id),
-            ..c.clone()
-        };
-        let fields = found
-            .map(|e| TableOf::<Category>::differing(layout, e, &target))
-            .unwrap_or_default();
-        cat_map.insert(c.id, target.id);
-        names.categories.insert(target.id, target.key.clone());
-        categories.push(decide(target, found, fields, mode));
-    }
-    // Existing categories outside the input still name links.
-    for c in &existing.categories {
-        names
-            .categories
-            .entry(c.id)
-            .or_insert_with(|| c.key.clone());
-    }
-
-    // Apps, with their links and screenshots.
-    let app_by_id: HashMap<Uuid, &App> = existing.apps.iter().map(|a| (a.id, a)).collect();
-    let mut links_by_app: HashMap<Uuid, Vec<&AppCategory>> = HashMap::new();
-    for l in &existing.app_categories {
-        links_by_app.entry(l.app_id).or_default().push(l);
-    }
-    let mut shots_by_app: HashMap<Uuid, Vec<&Screenshot>> = HashMap::new();
-    for s in &existing.screenshots {
-        shots_by_app.entry(s.app_id).or_default().push(s);
-    }
-    let mut ds_links: HashMap<Uuid, Vec<AppCategory>> = HashMap::new();
-    for l in ds_app_categories {
-        ds_links.entry(l.app_id).or_default().push(l);
-    }
-    let mut ds_shots: HashMap<Uuid, Vec<Screenshot>> = HashMap::new();
-    for s in ds_screenshots {
-        ds_shots.entry(s.app_id).or_default().push(s);
-    }
-
-    let mut used = HashSet::new();
-    let mut apps = Vec::with_capacity(ds_apps.len());
-    for a in ds_apps {
-        let found = found_in(&ids.apps, &a.id, &app_by_id);
-        let found = claim(&mut used, "apps", &a.slug, found, |e| e.id)?;
-        let developer_id = *dev_map.get(&a.developer_id).ok_or_else(|| {
-            PlanError::Conflict(format!(
-                "app {:?} refers to developer id {} which is not in the dataset",
-                a.slug, a.developer_id
-            ))
-        })?;
-        let dataset_id = a.id;
-        let slug = a.slug.clone();
-        let target = App {
-            id: found.map(|e| e.id).unwrap_or(a.id),
-            slug: ids.app_slugs.remove(&a.id).unwrap_or(a.slug),
-            developer_id,
-            ..a
-        };
-        let fields = found
-            .map(|e| TableOf::<App>::differing(layout, e, &target))
-            .unwrap_or_default();
-        let app_id = target.id;
-        names.apps.insert(app_id, target.slug.clone());
-        names.app_sources.insert(app_id, target.source_id.clone());
-        let app_change = decide(target, found, fields, mode);
-        // In skip mode an existing app is left as it is, links and screenshots included.
-        let frozen = found.is_some() && mode == OnExisting::Skip;
-
-        // Links: by category.
-        let mut expected: BTreeMap<Uuid, AppCategory> = BTreeMap::new();
-        for l in ds_links.remove(&dataset_id).unwrap_or_default() {
-            let category_id = *cat_map.get(&l.category_id).ok_or_else(|| {
+    let (developers, developer_ids) = reconcile(
+        layout,
+        "developers",
+        ds_developers,
+        &ids.developers,
+        &existing.developers,
+        mode,
+        Ok,
+    )?;
+    let (categories, category_ids) = reconcile(
+        layout,
+        "categories",
+        ds_categories,
+        &ids.categories,
+        &existing.categories,
+        mode,
+        Ok,
+    )?;
+    let (app_changes, app_ids) = reconcile(
+        layout,
+        "apps",
+        ds_apps,
+        &ids.apps,
+        &existing.apps,
+        mode,
+        |a| {
+            let developer_id = *developer_ids.get(&a.developer_id).ok_or_else(|| {
                 PlanError::Conflict(format!(
-                    "app {:?} links category id {} which is not in the dataset",
-                    slug, l.category_id
+                    "app {:?} refers to developer id {} which is not in the dataset",
+                    a.slug, a.developer_id
                 ))
             })?;
-            expected.insert(
-                category_id,
-                AppCategory {
-                    app_id,
-                    category_id,
-                    sort_order: l.sort_order,
-                },
-            );
-        }
-        let current: BTreeMap<Uuid, &AppCategory> = if found.is_some() {
-            links_by_app
-                .get(&app_id)
-                .map(|v| v.iter().map(|l| (l.category_id, *l)).collect())
-                .unwrap_or_default()
-        } else {
-            BTreeMap::new()
-        };
-        let mut links = Vec::with_capacity(expected.len());
-        for (cat, want) in &expected {
-            let have = current.get(cat).copied();
-            let fields = have
-                .map(|h| TableOf::<AppCategory>::differing(layout, h, want))
-                .unwrap_or_default();
-            let mut change = decide(want.clone(), have, fields, mode);
-            if frozen && change.action != Action::Unchanged {
-                change.action = Action::Skip;
-            }
-            links.push(change);
-        }
-        for (cat, have) in &current {
-            if !expected.contains_key(cat) {
-                links.push(Change {
-                    action: if frozen { Action::Skip } else { Action::Delete },
-                    row: (*have).clone(),
-                    before: Some((*have).clone()),
-                    fields: Vec::new(),
-                });
-            }
-        }
+            Ok(App {
+                slug: ids.app_slugs.remove(&a.id).unwrap_or(a.slug),
+                developer_id,
+                ..a
+            })
+        },
+    )?;
 
-        // Screenshots: by (language, position).
-        let mut expected: BTreeMap<(Language, i32), Screenshot> = BTreeMap::new();
-        for s in ds_shots.remove(&dataset_id).unwrap_or_default() {
-            expected.insert((s.language, s.sort_order), Screenshot { app_id, ..s });
-        }
-        let current: BTreeMap<(Language, i32), &Screenshot> = if found.is_some() {
-            shots_by_app
-                .get(&app_id)
-                .map(|v| v.iter().map(|s| ((s.language, s.sort_order), *s)).collect())
-                .unwrap_or_default()
-        } else {
-            BTreeMap::new()
-        };
-        let mut screenshots = Vec::with_capacity(expected.len());
-        for (k, want) in expected {
-            let have = current.get(&k).copied();
-            let want = Screenshot {
-                id: have.map(|h| h.id).unwrap_or(want.id),
-                ..want
+    // Each app's links (by category) and screenshots (by language and position).
+    let mut input_links = group(ds_app_categories, |l| l.app_id);
+    let mut input_shots = group(ds_screenshots, |s| s.app_id);
+    let existing_links = group(existing.app_categories.iter().collect(), |l| l.app_id);
+    let existing_shots = group(existing.screenshots.iter().collect(), |s| s.app_id);
+    let input_id_of: HashMap<RowId, RowId> = app_ids.iter().map(|(i, f)| (*f, *i)).collect();
+    let mut apps = Vec::with_capacity(app_changes.len());
+    for app in app_changes {
+        let app_id = app.row.id;
+        let input_id = input_id_of.get(&app_id).copied().unwrap_or(app_id);
+        let found = app.before.is_some();
+        // In skip mode an existing app is left as it is, links and screenshots included.
+        let frozen = found && mode == OnExisting::Skip;
+
+        let mut expected = BTreeMap::new();
+        for l in input_links.remove(&input_id).unwrap_or_default() {
+            let category_id = *category_ids.get(&l.category_id).ok_or_else(|| {
+                PlanError::Conflict(format!(
+                    "app {:?} links category id {} which is not in the dataset",
+                    app.row.slug, l.category_id
+                ))
+            })?;
+            let link = AppCategory {
+                app_id,
+                category_id,
+                sort_order: l.sort_order,
             };
-            let fields = have
-                .map(|h| TableOf::<Screenshot>::differing(layout, h, &want))
-                .unwrap_or_default();
-            let mut change = decide(want, have, fields, mode);
-            if frozen && change.action != Action::Unchanged {
-                change.action = Action::Skip;
-            }
-            screenshots.push(change);
+            expected.insert(category_id, link);
         }
-        for (k, have) in &current {
-            if !screenshots
-                .iter()
-                .any(|c: &Change<Screenshot>| (c.row.language, c.row.sort_order) == *k)
-            {
-                screenshots.push(Change {
-                    action: if frozen { Action::Skip } else { Action::Delete },
-                    row: (*have).clone(),
-                    before: Some((*have).clone()),
-                    fields: Vec::new(),
-                });
-            }
-        }
+        let current = match existing_links.get(&app_id) {
+            Some(v) if found => v.iter().map(|l| (l.category_id, *l)).collect(),
+            _ => BTreeMap::new(),
+        };
+        let links = reconcile_children(layout, expected, current, frozen, mode, |_, _| {});
+
+        let expected: BTreeMap<(Language, i32), Screenshot> = input_shots
+            .remove(&input_id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| ((s.language, s.sort_order), Screenshot { app_id, ..s }))
+            .collect();
+        let current = match existing_shots.get(&app_id) {
+            Some(v) if found => v.iter().map(|s| ((s.language, s.sort_order), *s)).collect(),
+            _ => BTreeMap::new(),
+        };
+        let screenshots =
+            reconcile_children(layout, expected, current, frozen, mode, |want, have| {
+                want.id = have.id;
+            });
 
         apps.push(AppPlan {
-            app: app_change,
+            app,
             links,
             screenshots,
         });
     }
 
+    let mut names = Names::default();
+    for c in &developers {
+        names.developers.insert(c.row.id, c.row.key.clone());
+    }
+    // Existing categories outside the input still name links.
+    for c in existing
+        .categories
+        .iter()
+        .chain(categories.iter().map(|c| &c.row))
+    {
+        names.categories.insert(c.id, c.key.clone());
+    }
+    for a in &apps {
+        names.apps.insert(a.app.row.id, a.app.row.slug.clone());
+        names
+            .app_sources
+            .insert(a.app.row.id, a.app.row.source_id.clone());
+    }
     Ok(Plan {
         developers,
         categories,
@@ -528,12 +537,12 @@ impl Plan {
     /// Gives the rows the plan inserts the keys `new_key` hands out (a layout whose keys the
     /// database assigns), and their references the same: called once, before anything is
     /// written, with the entity and the number of rows it inserts.
-    pub fn renumber(&mut self, mut new_key: impl FnMut(Entity, usize) -> Vec<Uuid>) {
+    pub fn renumber(&mut self, mut new_key: impl FnMut(Entity, usize) -> Vec<RowId>) {
         fn assign<T>(
             rows: Vec<&mut Change<T>>,
-            keys: Vec<Uuid>,
-            id: impl Fn(&mut T) -> &mut Uuid,
-        ) -> HashMap<Uuid, Uuid> {
+            keys: Vec<RowId>,
+            id: impl Fn(&mut T) -> &mut RowId,
+        ) -> HashMap<RowId, RowId> {
             let mut map = HashMap::new();
             for (c, k) in rows.into_iter().zip(keys) {
                 let old = std::mem::replace(id(&mut c.row), k);
@@ -572,7 +581,7 @@ impl Plan {
             .collect();
         let keys = new_key(Entity::Screenshots, shots.len());
         assign(shots, keys, |r| &mut r.id);
-        let follow = |map: &HashMap<Uuid, Uuid>, id: &mut Uuid| {
+        let follow = |map: &HashMap<RowId, RowId>, id: &mut RowId| {
             if let Some(k) = map.get(id) {
                 *id = *k;
             }
@@ -648,7 +657,7 @@ impl Plan {
                     c.action.as_str(),
                     c.row.key,
                     c.row.name_en,
-                    show_key(&c.row.id),
+                    c.row.id,
                     fields_suffix(&c.fields)
                 ));
             }
@@ -660,7 +669,7 @@ impl Plan {
                     c.action.as_str(),
                     c.row.key,
                     c.row.name_en,
-                    show_key(&c.row.id),
+                    c.row.id,
                     fields_suffix(&c.fields)
                 ));
             }
@@ -673,7 +682,7 @@ impl Plan {
                     a.app.action.as_str(),
                     slug,
                     a.app.row.source_id,
-                    show_key(&a.app.row.id),
+                    a.app.row.id,
                     fields_suffix(&a.app.fields)
                 ));
             }
@@ -719,10 +728,11 @@ mod tests {
     use super::*;
     use crate::layout::qa_load::QaLoad;
     use qad_core::Rating;
+    use uuid::Uuid;
 
     fn dev(key: &str) -> Developer {
         Developer {
-            id: Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()),
+            id: RowId::Uuid(Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes())),
             key: key.into(),
             name_en: key.to_uppercase(),
             name_ar: None,
@@ -733,7 +743,7 @@ mod tests {
 
     fn cat(key: &str, order: i32) -> Category {
         Category {
-            id: Uuid::new_v5(&Uuid::NAMESPACE_DNS, key.as_bytes()),
+            id: RowId::Uuid(Uuid::new_v5(&Uuid::NAMESPACE_DNS, key.as_bytes())),
             key: key.into(),
             name_en: key.into(),
             name_ar: None,
@@ -744,7 +754,7 @@ mod tests {
 
     fn app(slug: &str, dev: &Developer) -> App {
         App {
-            id: Uuid::new_v5(&Uuid::NAMESPACE_URL, slug.as_bytes()),
+            id: RowId::Uuid(Uuid::new_v5(&Uuid::NAMESPACE_URL, slug.as_bytes())),
             slug: slug.into(),
             source_id: format!("src_{slug}"),
             name_en: slug.into(),
@@ -769,10 +779,10 @@ mod tests {
 
     fn shot(a: &App, lang: Language, order: i32, url: &str) -> Screenshot {
         Screenshot {
-            id: Uuid::new_v5(
+            id: RowId::Uuid(Uuid::new_v5(
                 &Uuid::NAMESPACE_X500,
                 format!("{}{:?}{order}", a.slug, lang).as_bytes(),
-            ),
+            )),
             app_id: a.id,
             language: lang,
             url: url.into(),
@@ -887,8 +897,8 @@ mod tests {
     fn rows_found_by_natural_key_keep_their_ids_and_references_follow() {
         let ds = dataset();
         let mut db = as_rows(&ds);
-        let other_dev = Uuid::new_v4();
-        let other_app = Uuid::new_v4();
+        let other_dev = RowId::Uuid(Uuid::new_v4());
+        let other_app = RowId::Uuid(Uuid::new_v4());
         db.developers[0].id = other_dev;
         db.apps[0].id = other_app;
         db.apps[0].developer_id = other_dev;
@@ -916,7 +926,7 @@ mod tests {
         // Slug and source id pointing at two different rows.
         let mut db = as_rows(&ds);
         let mut other = db.apps[0].clone();
-        other.id = Uuid::new_v4();
+        other.id = RowId::Uuid(Uuid::new_v4());
         other.slug = "someone-else".into();
         db.apps[0].source_id = "different".into();
         other.source_id = ds.apps[0].source_id.clone();

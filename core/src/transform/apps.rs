@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::mem::take;
 use std::ops::Range;
 
-use uuid::Uuid;
+use crate::model::RowId;
 
 use crate::decode::{decode_record, RawRecord, SourceApp};
 use crate::diagnostic::{Diagnostic, Listing};
@@ -56,7 +56,7 @@ pub(super) fn app_row(
     src: &mut SourceApp,
     shared_ids: &SharedIds,
     slugs: &mut Slugs,
-    developer_id: Uuid,
+    developer_id: RowId,
     media_base: Option<&str>,
     diags: &mut Vec<Diagnostic>,
 ) -> App {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use uuid::Uuid;
+use crate::model::RowId;
 
 use crate::decode::{decode_category, SourceApp};
 use crate::diagnostic::{Diagnostic, Listing};
@@ -20,11 +20,11 @@ use crate::validate::Checks;
 pub(super) struct CategoryCatalogue {
     pub(super) rows: Vec<Category>,
     /// key → id
-    by_key: HashMap<String, Uuid>,
+    by_key: HashMap<String, RowId>,
     /// lower-cased English display name → id
-    by_display_name: HashMap<String, Uuid>,
+    by_display_name: HashMap<String, RowId>,
     /// alias key → id
-    by_alias: HashMap<String, Uuid>,
+    by_alias: HashMap<String, RowId>,
     /// What hints show: the known keys, and the key an alias example points at.
     hint_keys: String,
     hint_example: String,
@@ -282,7 +282,7 @@ impl CategoryCatalogue {
         cat
     }
 
-    pub(super) fn resolve(&self, raw: &str) -> Option<Uuid> {
+    pub(super) fn resolve(&self, raw: &str) -> Option<RowId> {
         // A key written as it is stored (trimmed, lower-case ASCII) needs no folded copy.
         if !raw.is_empty()
             && raw

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use uuid::Uuid;
+use crate::model::RowId;
 
 use crate::decode::SourceApp;
 use crate::diagnostic::{Diagnostic, Listing};
@@ -19,7 +19,7 @@ use crate::validate::Checks;
 pub(super) struct DeveloperGroups {
     pub(super) rows: Vec<Developer>,
     /// App position → developer id (None when the app names no developer).
-    pub(super) by_app: Vec<Option<Uuid>>,
+    pub(super) by_app: Vec<Option<RowId>>,
     pub(super) variants: Vec<DeveloperVariants>,
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use uuid::Uuid;
+use crate::model::RowId;
 
 use super::categories::CategoryCatalogue;
 use crate::decode::SourceApp;
@@ -13,7 +13,7 @@ use crate::text::excerpt;
 
 /// Adds an app's links to `links`; a category no key, display name or alias resolves is E015.
 pub(super) fn add(
-    app_id: Uuid,
+    app_id: RowId,
     src: &SourceApp,
     catalogue: &CategoryCatalogue,
     links: &mut Vec<AppCategory>,
@@ -30,7 +30,7 @@ pub(super) fn add(
             "the app has no category; at least one is required".into(),
         ));
     }
-    let mut linked: HashSet<Uuid> = HashSet::new();
+    let mut linked: HashSet<RowId> = HashSet::new();
     for (i, raw) in &src.categories {
         let field = format!("categories[{i}]");
         match catalogue.resolve(raw) {

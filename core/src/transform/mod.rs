@@ -8,7 +8,7 @@ mod developers;
 mod links;
 mod screenshots;
 
-use uuid::Uuid;
+use crate::model::RowId;
 
 use crate::diagnostic::{Diagnostic, Listing};
 use crate::envelope::TypedInput;
@@ -73,7 +73,7 @@ pub(crate) fn run(mut input: TypedInput) -> Migration {
             .get(pos)
             .copied()
             .flatten()
-            .unwrap_or_else(Uuid::nil);
+            .unwrap_or_else(RowId::default);
         let app = apps::app_row(
             pos,
             src,

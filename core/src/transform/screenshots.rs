@@ -1,6 +1,6 @@
 //! The screenshots: one row per URL and language, in the record's order.
 
-use uuid::Uuid;
+use crate::model::RowId;
 
 use crate::decode::SourceApp;
 use crate::diagnostic::{Diagnostic, Listing};
@@ -15,7 +15,7 @@ use crate::validate::{Checks, Item};
 /// (a Django target) each is checked against `app_screenshots.image`.
 pub(super) fn add(
     slug: &str,
-    app_id: Uuid,
+    app_id: RowId,
     src: &SourceApp,
     screenshots: &mut Vec<Screenshot>,
     media_base: Option<&str>,

@@ -12,14 +12,13 @@ use crate::bookkeeping::{self, runs, JOURNAL, JOURNAL_ROWS, RUNS};
 use crate::commands::write_session::{begin, WriteSession};
 use crate::context::Ctx;
 use crate::db::runid;
+use crate::db::session::Step;
 use crate::error::{Exit, Failure, Refusal};
-use crate::layout::django::Django;
-use crate::layout::qa_load::QaLoad;
 use crate::layout::sql::key_json;
-use crate::layout::LayoutName;
-use crate::layout::{Layout, Table};
+use crate::layout::{Table, Tables};
 use crate::logging;
 use crate::opt::RollbackArgs;
+use crate::with_tables;
 
 #[derive(Debug, Default, Clone, Copy, Serialize)]
 pub struct Undone {
@@ -56,14 +55,12 @@ fn refused(refusal: Refusal) -> Failure {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &RollbackArgs) -> Result<Exit, Failure> {
-    match ctx.layout().await? {
-        LayoutName::QaLoad => run_with(ctx, args, &QaLoad).await,
-        // Rollback reads no image: the media base URL is not needed.
-        LayoutName::Django => run_with(ctx, args, &Django::default()).await,
-    }
+    // Rollback reads no row through the layout: its tables are enough.
+    let layout = ctx.layout().await?;
+    with_tables!(layout.tables(), t => run_with(ctx, args, t).await)
 }
 
-async fn run_with<L: Layout>(
+async fn run_with<L: Tables>(
     ctx: &Ctx<'_>,
     args: &RollbackArgs,
     layout: &L,
@@ -93,28 +90,20 @@ async fn run_with<L: Layout>(
                 }
                 // qa-load 0.1's bookkeeping moves to the qa_load schema first (its runs still
                 // roll back exactly).
-                if status.has_pending() && !args.dry_run {
-                    stage.set("schema");
-                    let tx = begin(client, stage, false, "schema").await?;
-                    let applied = bookkeeping::apply_pending(&tx, &layout.components(), None)
-                        .await
-                        .map_err(|e| Failure::write("schema", e))?;
-                    tx.commit()
-                        .await
-                        .context("could not commit the schema")
-                        .map_err(|e| Failure::write("schema", e))?;
-                    stage.in_transaction(false);
-                    logging::note(&format!("applied schema version(s): {}", applied.join(", ")));
+                if !args.dry_run {
+                    session
+                        .bring_up_to_date(client, &layout.components(), &status, None)
+                        .await?;
                 }
-                stage.set("rollback (checks)");
+                stage.set(Step::RollbackChecks);
                 let tx = begin(client, stage, true, "rollback").await?;
                 if status.has_pending() {
                     // A dry run sees the upgrade inside its own transaction.
-                    bookkeeping::apply_pending(&tx, &layout.components(), None)
+                    bookkeeping::apply_pending(&*tx, &layout.components(), None)
                         .await
                         .map_err(|e| Failure::write("schema", e))?;
                 }
-                runs::mark_interrupted(&tx)
+                runs::mark_interrupted(&*tx)
                     .await
                     .map_err(|e| Failure::write("rollback (checks)", e))?;
                 let run = find_target(&tx, args).await?;
@@ -143,28 +132,27 @@ async fn run_with<L: Layout>(
                     }
                 }
 
-                stage.set(format!("rollback {}", run.id));
+                stage.set(Step::Rollback(run.id.clone()));
                 undo_started.set(true);
                 let fail = |e: anyhow::Error| Failure::write(stage.name(), e);
-                runs::start(&tx, &new_run(&session, layout, args, Some(&run.id)))
+                runs::start(&*tx, &new_run(&session, layout, args, Some(&run.id)))
                     .await
                     .map_err(fail)?;
                 let tables = undo(&tx, layout, &run.id).await.map_err(fail)?;
-                stage.set("rollback (verify)");
+                stage.set(Step::RollbackVerify);
                 verify_restored(&tx, layout, &run.id).await.map_err(fail)?;
-                runs::rolled_back(&tx, &run.id, &session.run_id)
+                runs::rolled_back(&*tx, &run.id, &session.run_id)
                     .await
                     .map_err(fail)?;
-                runs::committed(&tx, &session.run_id, &serde_json::to_value(&tables).unwrap_or_default())
+                runs::committed(&*tx, &session.run_id, &serde_json::to_value(&tables).unwrap_or_default())
                     .await
                     .map_err(fail)?;
                 if args.dry_run {
-                    stage.set("rollback (dry run)");
+                    stage.set(Step::DryRunRollback);
                     tx.rollback().await.context("could not roll back the dry run").map_err(fail)?;
                 } else {
                     session.commit(tx).await?;
                 }
-                stage.in_transaction(false);
                 Ok((run.id, tables))
             },
             async |client, failure| {
@@ -207,7 +195,7 @@ async fn run_with<L: Layout>(
     Ok(Exit::Ok)
 }
 
-fn new_run<'a, L: Layout>(
+fn new_run<'a, L: Tables>(
     session: &'a WriteSession<'_>,
     layout: &L,
     args: &RollbackArgs,
@@ -265,7 +253,7 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
     })
 }
 
-fn check_target<L: Layout>(run: &TargetRun, layout: &L) -> Result<(), Failure> {
+fn check_target<L: Tables>(run: &TargetRun, layout: &L) -> Result<(), Failure> {
     if run.layout != layout.name().as_str() {
         return Err(refused(Refusal::OtherLayout {
             run: run.id.clone(),
@@ -301,7 +289,7 @@ fn check_target<L: Layout>(run: &TargetRun, layout: &L) -> Result<(), Failure> {
 
 /// Refuses when a later run that is still in effect touched the same rows or refers to rows
 /// this run inserted: rolling this one back first would break that one.
-async fn check_later_runs<L: Layout>(
+async fn check_later_runs<L: Tables>(
     tx: &Transaction<'_>,
     layout: &L,
     run_id: &str,
@@ -376,7 +364,7 @@ async fn check_later_runs<L: Layout>(
 }
 
 /// The SQL type of `table`'s key (a table the layout does not write: uuid).
-fn key_type<L: Layout>(layout: &L, table: &str) -> &'static str {
+fn key_type<L: Tables>(layout: &L, table: &str) -> &'static str {
     layout
         .tables()
         .into_iter()
@@ -403,7 +391,7 @@ async fn columns(tx: &Transaction<'_>, table: &str) -> Result<Vec<String>> {
 
 /// Rows the run touched that are no longer as it left them, plus rows written since by others
 /// that refer to rows the run inserted (they would be removed or broken by the rollback).
-async fn drift<L: Layout>(tx: &Transaction<'_>, layout: &L, run_id: &str) -> Result<Vec<String>> {
+async fn drift<L: Tables>(tx: &Transaction<'_>, layout: &L, run_id: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for table in layout.tables() {
         let t = table.name;
@@ -473,7 +461,7 @@ fn populated(table: &Table, op: &str, cols: &[String]) -> String {
     )
 }
 
-async fn undo<L: Layout>(
+async fn undo<L: Tables>(
     tx: &Transaction<'_>,
     layout: &L,
     run_id: &str,
@@ -580,7 +568,7 @@ async fn undo<L: Layout>(
 
 /// After the undo, inside the transaction: every row the run inserted is gone, every row it
 /// updated or deleted is back with exactly its prior value.
-async fn verify_restored<L: Layout>(tx: &Transaction<'_>, layout: &L, run_id: &str) -> Result<()> {
+async fn verify_restored<L: Tables>(tx: &Transaction<'_>, layout: &L, run_id: &str) -> Result<()> {
     for table in layout.tables() {
         let t = table.name;
         let pk0 = table.key[0];
@@ -608,7 +596,7 @@ async fn verify_restored<L: Layout>(tx: &Transaction<'_>, layout: &L, run_id: &s
     Ok(())
 }
 
-fn print_summary<L: Layout>(layout: &L, s: &RollbackSummary, json: bool) {
+fn print_summary<L: Tables>(layout: &L, s: &RollbackSummary, json: bool) {
     if json {
         println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
         return;

@@ -2,26 +2,20 @@
 //! layout, when qa-load owns them (the django layout's are the backend's: checked, never
 //! migrated).
 
-use anyhow::Context;
-
 use crate::bookkeeping;
-use crate::commands::write_session::{begin, WriteSession};
+use crate::commands::write_session::WriteSession;
 use crate::context::Ctx;
 use crate::db::runid;
 use crate::error::{Exit, Failure};
-use crate::layout::django::Django;
-use crate::layout::qa_load::QaLoad;
-use crate::layout::{Layout, LayoutName};
+use crate::layout::Tables;
+use crate::with_tables;
 
 pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exit, Failure> {
-    match ctx.layout().await? {
-        LayoutName::QaLoad => apply_with(ctx, &QaLoad, target, wait).await,
-        // Applying the bookkeeping reads no image: the media base URL is not needed.
-        LayoutName::Django => apply_with(ctx, &Django::default(), target, wait).await,
-    }
+    let layout = ctx.layout().await?;
+    with_tables!(layout.tables(), t => apply_with(ctx, t, target, wait).await)
 }
 
-async fn apply_with<L: Layout>(
+async fn apply_with<L: Tables>(
     ctx: &Ctx<'_>,
     layout: &L,
     target: Option<i32>,
@@ -50,22 +44,14 @@ async fn apply_with<L: Layout>(
     }
     let session = WriteSession::new(ctx, runid::new_run_id())?;
     let components = layout.components();
-    let stage = &session.stage;
     let (applied, after) = session
         .run(
             wait,
             layout,
-            async |client, _before| {
-                let fail = |e: anyhow::Error| Failure::write("schema apply", e);
-                let tx = begin(client, stage, false, "schema").await?;
-                let applied = bookkeeping::apply_pending(&tx, &components, target)
-                    .await
-                    .map_err(fail)?;
-                tx.commit()
-                    .await
-                    .context("the commit failed")
-                    .map_err(fail)?;
-                stage.in_transaction(false);
+            async |client, before| {
+                let applied = session
+                    .bring_up_to_date(client, &components, &before, target)
+                    .await?;
                 let after = bookkeeping::status(&*client, &components)
                     .await
                     .map_err(|e| Failure::unavailable("schema", e))?;
@@ -89,10 +75,7 @@ async fn apply_with<L: Layout>(
 
 pub async fn status(ctx: &Ctx<'_>, json: bool) -> Result<Exit, Failure> {
     let layout = ctx.layout().await?;
-    let components = match layout {
-        LayoutName::QaLoad => QaLoad.components(),
-        LayoutName::Django => Django::default().components(),
-    };
+    let (components, note) = with_tables!(layout.tables(), t => (t.components(), t.status_note()));
     let (conn, s, _) = ctx.read_session().await?;
     let status = bookkeeping::status(&s.client, &components)
         .await
@@ -104,10 +87,8 @@ pub async fn status(ctx: &Ctx<'_>, json: bool) -> Result<Exit, Failure> {
         );
     } else {
         println!("{}", conn.describe());
-        if layout == LayoutName::Django {
-            println!(
-                "layout django: the backend's own tables (checked before every write, never migrated by qa-load)"
-            );
+        if let Some(note) = note {
+            println!("{note}");
         }
         print!("{}", status.to_text());
     }

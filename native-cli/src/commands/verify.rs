@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use qad_core::RowId;
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio_postgres::Client;
@@ -13,13 +14,12 @@ use crate::context::Ctx;
 use crate::db::runid;
 use crate::error::{Exit, Failure};
 use crate::input;
-use crate::layout::django::Django;
-use crate::layout::qa_load::QaLoad;
 use crate::layout::{Layout, Rows};
 use crate::logging;
 use crate::opt::VerifyArgs;
 use crate::plan::Names;
 use crate::plan::{self, OnExisting};
+use crate::with_layout;
 use qad_core::Dataset;
 
 #[derive(Debug, Serialize)]
@@ -43,28 +43,19 @@ pub struct VerifyReport {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
-    let media_base = ctx.media_base_for(ctx.layout().await?)?;
-    let mut prepared = input::prepare(
-        &args.input,
-        &args.alias,
-        &args.ignore_field,
-        input::target_of(media_base),
-        None,
-    )?;
+    let layout = ctx.layout().await?;
+    let rules = layout
+        .validation()
+        .map_err(|e| Failure::usage("usage", e))?;
+    let mut prepared = input::prepare(&args.input, &args.alias, &args.ignore_field, rules, None)?;
     let ds = std::mem::take(&mut prepared.migration.dataset);
+    let layout = layout
+        .for_dataset(&ds)
+        .map_err(|e| Failure::usage("usage", e))?;
     let (target, s, deadline) = ctx.read_session().await?;
     let read = |e: anyhow::Error| Failure::unavailable("verify", e);
-    // A media base URL is the django layout's.
     let compared = async {
-        match media_base {
-            Some(base) => {
-                let layout = Django::for_dataset(base, &ds);
-                compare_with_database(&s.client, &layout, &prepared, ds, &target.describe()).await
-            }
-            None => {
-                compare_with_database(&s.client, &QaLoad, &prepared, ds, &target.describe()).await
-            }
-        }
+        with_layout!(layout, l => compare_with_database(&s.client, l, &prepared, ds, &target.describe()).await)
     };
     let report = tokio::time::timeout_at(deadline, compared)
         .await
@@ -262,7 +253,7 @@ pub async fn compare_with_database<L: Layout>(
 fn in_scope(mut expected: Rows, actual: &mut Rows) -> (Rows, Vec<String>) {
     use std::collections::{HashMap, HashSet};
     let mut notes = Vec::new();
-    let dev_keys: HashMap<uuid::Uuid, String> = actual
+    let dev_keys: HashMap<RowId, String> = actual
         .developers
         .iter()
         .map(|d| (d.id, d.key.clone()))
@@ -272,9 +263,9 @@ fn in_scope(mut expected: Rows, actual: &mut Rows) -> (Rows, Vec<String>) {
             d.key = k.clone();
         }
     }
-    let devs: HashSet<uuid::Uuid> = expected.developers.iter().map(|d| d.id).collect();
-    let cats: HashSet<uuid::Uuid> = expected.categories.iter().map(|c| c.id).collect();
-    let apps: HashSet<uuid::Uuid> = expected.apps.iter().map(|a| a.id).collect();
+    let devs: HashSet<RowId> = expected.developers.iter().map(|d| d.id).collect();
+    let cats: HashSet<RowId> = expected.categories.iter().map(|c| c.id).collect();
+    let apps: HashSet<RowId> = expected.apps.iter().map(|a| a.id).collect();
     let mut note = |what: &str, names: Vec<String>| {
         if !names.is_empty() {
             notes.push(format!(

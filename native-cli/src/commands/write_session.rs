@@ -15,13 +15,13 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_postgres::{Client, Transaction};
 
-use crate::bookkeeping::{self, runs, Status};
+use crate::bookkeeping::{self, runs, Component, Status};
 use crate::context::Ctx;
 use crate::db::conn::Target;
-use crate::db::session::{self, Session, Stage};
+use crate::db::session::{self, OpenTransaction, Session, Stage, Step};
 use crate::db::{lock, runid};
 use crate::error::{Failure, Refusal};
-use crate::layout::Layout;
+use crate::layout::Tables;
 use crate::logging;
 
 /// How long a lost COMMIT's session may stay connected before its outcome is called unknown.
@@ -63,7 +63,7 @@ impl<'a> WriteSession<'a> {
     /// migration lock, with the schema status of `components` read and checked. On failure,
     /// `record` gets a connection to record it on (the session's own when it survived, else a
     /// new one; none when neither can be had).
-    pub async fn run<T, L: Layout>(
+    pub async fn run<T, L: Tables>(
         &self,
         wait: bool,
         layout: &L,
@@ -81,7 +81,7 @@ impl<'a> WriteSession<'a> {
         } = &mut session;
         let result = session::guarded(deadline, timeout, cancel, tls, &self.stage, async {
             session::acquire_lock(client, wait, &self.stage).await?;
-            self.stage.set("schema");
+            self.stage.set(Step::Schema);
             let status = bookkeeping::status(&*client, &layout.components())
                 .await
                 .map_err(|e| Failure::unavailable("schema", e))?;
@@ -119,10 +119,45 @@ impl<'a> WriteSession<'a> {
         }
     }
 
+    /// Brings the bookkeeping (and a layout's own tables, when qa-load owns them) up to date,
+    /// in a transaction of its own, committed before the command's work begins: the one place
+    /// a command upgrades the schema. `up_to` stops the layout's versions there (`schema apply
+    /// --to-version`). Returns the versions applied (none when nothing was pending).
+    pub async fn bring_up_to_date(
+        &self,
+        client: &mut Client,
+        components: &[Component],
+        status: &Status,
+        up_to: Option<i32>,
+    ) -> Result<Vec<String>, Failure> {
+        if !status.has_pending() {
+            return Ok(Vec::new());
+        }
+        self.stage.set(Step::Schema);
+        let fail = |e: anyhow::Error| Failure::write(Step::Schema.to_string(), e);
+        let tx = begin(client, &self.stage, false, "schema").await?;
+        let applied = bookkeeping::apply_pending(&*tx, components, up_to)
+            .await
+            .map_err(fail)?;
+        tx.commit()
+            .await
+            .context("could not commit the schema")
+            .map_err(fail)?;
+        if !applied.is_empty() {
+            logging::note(&format!(
+                "applied schema version(s): {}",
+                applied.join(", ")
+            ));
+        }
+        Ok(applied)
+    }
+
     /// Commits `tx`, whose run record (`run_id`, marked `committed` inside `tx`) tells, when the
     /// connection is lost during the COMMIT, whether it happened.
-    pub async fn commit(&self, tx: Transaction<'_>) -> Result<Committed, Failure> {
-        self.stage.set("commit");
+    pub async fn commit(&self, tx: WriteTx<'_>) -> Result<Committed, Failure> {
+        self.stage.set(Step::Commit);
+        // The transaction stays open (for a timeout's exit code) until the COMMIT has answered.
+        let (tx, _open) = tx.into_inner();
         #[cfg(debug_assertions)]
         let tx = match crate::fault::Faults::from_env()
             .ok()
@@ -222,21 +257,51 @@ fn error_copy(e: &anyhow::Error) -> anyhow::Error {
     anyhow::anyhow!("{e:#}")
 }
 
-/// Begins a transaction on `client` (`repeatable`: REPEATABLE READ, the load's and rollback's
-/// isolation), marking the stage as inside it.
+/// A write transaction, and the stage's mark that it is open: the mark goes with the
+/// transaction (committed, rolled back or dropped), so "in a transaction" cannot be left set or
+/// forgotten.
+pub struct WriteTx<'c> {
+    tx: Transaction<'c>,
+    _open: OpenTransaction,
+}
+
+impl<'c> WriteTx<'c> {
+    pub async fn commit(self) -> Result<(), tokio_postgres::Error> {
+        self.tx.commit().await
+    }
+    pub async fn rollback(self) -> Result<(), tokio_postgres::Error> {
+        self.tx.rollback().await
+    }
+    /// The transaction itself, for what takes it by value (the lost-commit path).
+    pub fn into_inner(self) -> (Transaction<'c>, OpenTransaction) {
+        (self.tx, self._open)
+    }
+}
+
+impl<'c> std::ops::Deref for WriteTx<'c> {
+    type Target = Transaction<'c>;
+    fn deref(&self) -> &Transaction<'c> {
+        &self.tx
+    }
+}
+
+/// Begins a write transaction on `client` (`repeatable`: REPEATABLE READ, the load's and
+/// rollback's isolation); the stage counts it as open for as long as it lives.
 pub async fn begin<'c>(
     client: &'c mut Client,
     stage: &Stage,
     repeatable: bool,
     what: &str,
-) -> Result<Transaction<'c>, Failure> {
-    stage.in_transaction(true);
+) -> Result<WriteTx<'c>, Failure> {
+    let open = stage.transaction_open();
     let mut b = client.build_transaction();
     if repeatable {
         b = b.isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);
     }
-    b.start()
+    let tx = b
+        .start()
         .await
         .with_context(|| format!("could not begin the {what} transaction"))
-        .map_err(|e| Failure::write(stage.name(), e))
+        .map_err(|e| Failure::write(stage.name(), e))?;
+    Ok(WriteTx { tx, _open: open })
 }

@@ -20,25 +20,103 @@ use crate::duration::humanize;
 use crate::error::Failure;
 use crate::logging;
 
-/// The stage a command is in, shared with the guard so that a timeout can say where it struck.
+/// Where a command is: what a failure, a timeout or Ctrl-C names, and the run record keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Step {
+    #[default]
+    Connect,
+    Lock,
+    LockWaiting,
+    Schema,
+    Backup,
+    Record,
+    Begin,
+    Prefetch,
+    Plan,
+    /// Writing a table; with the batch (1-based) of how many, once one is under way.
+    Load {
+        table: &'static str,
+        batch: Option<(usize, usize)>,
+    },
+    PostCheck,
+    Commit,
+    /// A dry run's ROLLBACK.
+    DryRunRollback,
+    RollbackChecks,
+    /// Undoing the run of this id.
+    Rollback(String),
+    RollbackVerify,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Connect => f.write_str("connect"),
+            Step::Lock => f.write_str("lock"),
+            Step::LockWaiting => f.write_str("lock (waiting)"),
+            Step::Schema => f.write_str("schema"),
+            Step::Backup => f.write_str("backup"),
+            Step::Record => f.write_str("record"),
+            Step::Begin => f.write_str("begin"),
+            Step::Prefetch => f.write_str("prefetch"),
+            Step::Plan => f.write_str("plan"),
+            Step::Load { table, batch: None } => write!(f, "load {table}"),
+            Step::Load {
+                table,
+                batch: Some((i, n)),
+            } => write!(f, "load {table} (batch {i}/{n})"),
+            Step::PostCheck => f.write_str("post-check"),
+            Step::Commit => f.write_str("commit"),
+            Step::DryRunRollback => f.write_str("rollback (dry run)"),
+            Step::RollbackChecks => f.write_str("rollback (checks)"),
+            Step::Rollback(run) => write!(f, "rollback {run}"),
+            Step::RollbackVerify => f.write_str("rollback (verify)"),
+        }
+    }
+}
+
+/// The step a command is in and how many write transactions it has open, shared with the guard
+/// so that a timeout can say where it struck and whether it rolled anything back.
 #[derive(Clone, Default)]
-pub struct Stage(Rc<RefCell<(String, bool)>>);
+pub struct Stage(Rc<RefCell<StageState>>);
+
+#[derive(Default)]
+struct StageState {
+    step: Step,
+    open_transactions: u32,
+}
 
 impl Stage {
-    pub fn set(&self, name: impl Into<String>) {
-        let name = name.into();
-        tracing::debug!(target: "qa_load::stage", stage = %name, "stage");
-        self.0.borrow_mut().0 = name;
+    pub fn set(&self, step: Step) {
+        tracing::debug!(target: "qa_load::stage", stage = %step, "stage");
+        self.0.borrow_mut().step = step;
     }
+    pub fn step(&self) -> Step {
+        self.0.borrow().step.clone()
+    }
+    /// The step as failures name it.
     pub fn name(&self) -> String {
-        self.0.borrow().0.clone()
+        self.0.borrow().step.to_string()
     }
-    /// Marks that a write transaction is open (a failure now means "rolled back", exit 3).
-    pub fn in_transaction(&self, yes: bool) {
-        self.0.borrow_mut().1 = yes;
+    /// A write transaction is open for as long as the returned mark lives (a failure meanwhile
+    /// means "rolled back", exit 3): [`crate::commands::write_session::begin`] ties it to the
+    /// transaction it opens.
+    pub fn transaction_open(&self) -> OpenTransaction {
+        self.0.borrow_mut().open_transactions += 1;
+        OpenTransaction(self.clone())
     }
     pub fn is_in_transaction(&self) -> bool {
-        self.0.borrow().1
+        self.0.borrow().open_transactions > 0
+    }
+}
+
+/// See [`Stage::transaction_open`].
+pub struct OpenTransaction(Stage);
+
+impl Drop for OpenTransaction {
+    fn drop(&mut self) {
+        let mut state = self.0 .0.borrow_mut();
+        state.open_transactions = state.open_transactions.saturating_sub(1);
     }
 }
 
@@ -132,17 +210,17 @@ pub async fn guarded<T>(
     stage: &Stage,
     body: impl Future<Output = Result<T, Failure>>,
 ) -> Result<T, Failure> {
-    let interrupted = {
+    let (interrupted, in_tx, where_) = {
         tokio::pin!(body);
-        tokio::select! {
+        let interrupted = tokio::select! {
             r = &mut body => return r,
             _ = tokio::time::sleep_until(deadline) => Interrupted::Timeout,
             _ = tokio::signal::ctrl_c() => Interrupted::Signal,
-        }
+        };
+        // Read before `body` is dropped, which closes its transaction.
+        (interrupted, stage.is_in_transaction(), stage.name())
         // `body` is dropped here: an open transaction queues its ROLLBACK.
     };
-    let in_tx = stage.is_in_transaction();
-    let where_ = stage.name();
     // Cancel the statement in flight so the ROLLBACK runs now, not when it finishes.
     if let Err(e) = tokio::time::timeout(Duration::from_secs(10), cancel.cancel_query(tls.clone()))
         .await
@@ -195,7 +273,7 @@ pub async fn reconnect(target: &Target, application_name: &str) -> Option<Client
 
 /// Takes the migration lock, or fails fast naming the holder; with `wait`, queues behind it.
 pub async fn acquire_lock(client: &Client, wait: bool, stage: &Stage) -> Result<(), Failure> {
-    stage.set("lock");
+    stage.set(Step::Lock);
     let unavailable = |e: anyhow::Error| Failure::unavailable("lock", e);
     for _ in 0..3 {
         if lock::try_lock(client).await.map_err(unavailable)? {
@@ -218,7 +296,7 @@ pub async fn acquire_lock(client: &Client, wait: bool, stage: &Stage) -> Result<
             "waiting for the migration lock held by {} (--wait; gives up at --timeout)",
             holder.describe()
         ));
-        stage.set("lock (waiting)");
+        stage.set(Step::LockWaiting);
         lock::wait_lock(client).await.map_err(unavailable)?;
         tracing::info!(target: "qa_load::lock", "acquired the migration lock after waiting");
         return Ok(());

@@ -2,7 +2,7 @@
 //! of the array a bulk statement sends (`unnest($2::text[])`), and as the value a row reads back.
 
 use anyhow::{anyhow, Result};
-use qad_core::{Language, Rating};
+use qad_core::{Language, Rating, RowId};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 use uuid::Uuid;
@@ -85,6 +85,32 @@ plain_cell!(
             .map_or(CellValue::Null, CellValue::Uuid))
     }
 );
+/// A row id in a `uuid` column (qa-load's own tables). A `bigint` id never reaches such a
+/// table (each layout reads and writes its own ids); it would be sent as the nil UUID, which
+/// names no row.
+impl Cell for RowId {
+    const ARRAY: &'static str = "uuid[]";
+    fn param<'a>(values: impl Iterator<Item = &'a Self>) -> Param {
+        Box::new(
+            values
+                .map(|v| v.uuid().unwrap_or_default())
+                .collect::<Vec<Uuid>>(),
+        )
+    }
+    fn read(row: &Row, name: &str) -> Result<Self> {
+        Ok(RowId::Uuid(row.try_get(name)?))
+    }
+    fn value(&self) -> CellValue {
+        match self {
+            RowId::Uuid(u) => CellValue::Uuid(*u),
+            RowId::BigInt(n) => CellValue::Int(*n),
+        }
+    }
+    fn read_value(row: &Row, i: usize) -> Result<CellValue> {
+        Uuid::read_value(row, i)
+    }
+}
+
 plain_cell!(i64, "int8[]", |v: &i64| CellValue::Int(*v), |row: &Row,
                                                           i|
  -> Result<

@@ -22,6 +22,7 @@
 //! [`LayoutName`], and give the integration tests a run against it.
 
 pub mod cell;
+pub mod choice;
 pub mod detect;
 pub mod django;
 pub mod qa_load;
@@ -30,12 +31,15 @@ pub mod sql;
 use std::collections::HashMap;
 
 use anyhow::Result;
-use qad_core::{App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Screenshot};
+use qad_core::{
+    App, AppCategory, Category, Dataset, Developer, DeveloperVariants, RowId, Screenshot,
+};
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
 use crate::bookkeeping::{Component, Migration, Status, BOOKKEEPING};
 pub use cell::{Cell, CellValue, Param};
+pub use choice::{Choice, LayoutError};
 
 /// The dataset's five kinds of row, in load order (rollback undoes them in reverse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,25 +82,6 @@ impl LayoutName {
     }
 }
 
-/// A `bigint` key as the plan carries keys: a UUID whose first 64 bits are zero (no UUID
-/// qa-load makes has them zero: v5 UUIDs carry their version there).
-pub fn bigint_uuid(id: i64) -> Uuid {
-    Uuid::from_u64_pair(0, id as u64)
-}
-
-/// The `bigint` key a UUID of [`bigint_uuid`] carries.
-pub fn bigint_of(id: Uuid) -> i64 {
-    id.as_u64_pair().1 as i64
-}
-
-/// A key as messages show it: a `bigint` key as its number.
-pub fn show_key(id: &Uuid) -> String {
-    match id.as_u64_pair() {
-        (0, n) => n.to_string(),
-        _ => id.to_string(),
-    }
-}
-
 /// The type of a table's key columns (how a journalled key is cast back).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
@@ -109,6 +94,17 @@ impl KeyType {
         match self {
             KeyType::Uuid => "uuid",
             KeyType::BigInt => "bigint",
+        }
+    }
+
+    /// `ids` as one array parameter of this key type (an id of the other type names no row of
+    /// such a table, and is left out).
+    pub fn ids_param(self, ids: &[RowId]) -> Param {
+        match self {
+            KeyType::Uuid => Box::new(ids.iter().filter_map(|i| i.uuid()).collect::<Vec<Uuid>>()),
+            KeyType::BigInt => {
+                Box::new(ids.iter().filter_map(|i| i.bigint()).collect::<Vec<i64>>())
+            }
         }
     }
 }
@@ -221,7 +217,7 @@ pub struct Relation {
 
 /// How a layout stores one kind of row.
 pub trait TableOf<T> {
-    fn table(&self) -> &Table;
+    fn table(&self) -> &'static Table;
     /// One array per column of [`TableOf::table`], in order.
     fn values(&self, rows: &[&T]) -> Vec<Param>;
     /// The columns the post-load check reads back ([`Column::check`]) of one row, in order.
@@ -256,15 +252,15 @@ pub struct Scope {
     pub developer_names_en: Vec<String>,
     pub developer_names_ar: Vec<String>,
     pub developer_websites: Vec<String>,
-    pub developer_ids: Vec<uuid::Uuid>,
+    pub developer_ids: Vec<RowId>,
     pub category_keys: Vec<String>,
     pub category_names_en: Vec<String>,
     pub category_names_ar: Vec<String>,
-    pub category_ids: Vec<uuid::Uuid>,
+    pub category_ids: Vec<RowId>,
     pub app_slugs: Vec<String>,
     pub app_source_ids: Vec<String>,
     pub app_names_en: Vec<String>,
-    pub app_ids: Vec<uuid::Uuid>,
+    pub app_ids: Vec<RowId>,
 }
 
 impl Scope {
@@ -305,12 +301,12 @@ impl Scope {
 /// layout's natural keys: dataset id → existing id.
 #[derive(Debug, Clone, Default)]
 pub struct Identified {
-    pub developers: HashMap<Uuid, Uuid>,
-    pub categories: HashMap<Uuid, Uuid>,
-    pub apps: HashMap<Uuid, Uuid>,
+    pub developers: HashMap<RowId, RowId>,
+    pub categories: HashMap<RowId, RowId>,
+    pub apps: HashMap<RowId, RowId>,
     /// Apps whose slug is not the dataset's: the slug an existing row keeps, or the unique slug
     /// a new row takes (a layout whose slugs the owner keeps).
-    pub app_slugs: HashMap<Uuid, String>,
+    pub app_slugs: HashMap<RowId, String>,
     /// Where the database and the dataset disagree, and how it was decided.
     pub warnings: Vec<String>,
 }
@@ -320,26 +316,17 @@ pub struct Identified {
 #[error("{0}")]
 pub struct IdentifyError(pub String);
 
-/// The tables a load writes. See the module documentation.
+/// What a layout's tables are: static, the same for every run (rollback, schema and history
+/// need no more). See the module documentation.
 #[allow(async_fn_in_trait)]
-pub trait Layout:
-    TableOf<Developer> + TableOf<Category> + TableOf<App> + TableOf<AppCategory> + TableOf<Screenshot>
-{
+pub trait Tables {
     fn name(&self) -> LayoutName;
 
     /// The table of each kind of row.
-    fn entity_table(&self, e: Entity) -> &Table {
-        match e {
-            Entity::Developers => TableOf::<Developer>::table(self),
-            Entity::Categories => TableOf::<Category>::table(self),
-            Entity::Apps => TableOf::<App>::table(self),
-            Entity::Links => TableOf::<AppCategory>::table(self),
-            Entity::Screenshots => TableOf::<Screenshot>::table(self),
-        }
-    }
+    fn entity_table(&self, e: Entity) -> &'static Table;
 
     /// The tables a load writes, in load order.
-    fn tables(&self) -> [&Table; 5] {
+    fn tables(&self) -> [&'static Table; 5] {
         Entity::ALL.map(|e| self.entity_table(e))
     }
 
@@ -371,26 +358,10 @@ pub trait Layout:
         out
     }
 
-    /// TEST-ONLY (`QA_LOAD_FAIL_AT=tamper`): statements that alter written rows just before the
-    /// post-load check, which must catch them; `$1` is the first app's id, then the last app's.
-    #[cfg(debug_assertions)]
-    fn tamper(&self) -> [&'static str; 2];
-
     /// The tables hold rows no input has (another program's): they are left alone by loads and
     /// not compared by verify.
     fn keeps_other_rows(&self) -> bool {
         false
-    }
-
-    /// The rows of the developers', categories' and apps' tables that are none of `ids` (the
-    /// plan's rows): what a layout that keeps other rows leaves as they are, for the plan and
-    /// the summary to list.
-    async fn other_rows<C: GenericClient + Sync>(
-        &self,
-        _c: &C,
-        _ids: [&[Uuid]; 3],
-    ) -> Result<Vec<String>> {
-        Ok(Vec::new())
     }
 
     /// The load's isolation: REPEATABLE READ (one snapshot for the plan and the writes), or
@@ -399,15 +370,9 @@ pub trait Layout:
         true
     }
 
-    /// Keys for `n` new rows of `e`'s table, when the database assigns them (None: the plan's
-    /// own keys are the rows' keys).
-    async fn new_keys<C: GenericClient + Sync>(
-        &self,
-        _c: &C,
-        _e: Entity,
-        _n: usize,
-    ) -> Result<Option<Vec<Uuid>>> {
-        Ok(None)
+    /// What `schema status` says of the layout's tables, beside the versions.
+    fn status_note(&self) -> Option<&'static str> {
+        None
     }
 
     /// Refuses (a [`crate::error::Refusal`]) a database this layout must not write. By default:
@@ -436,6 +401,45 @@ pub trait Layout:
             django: row.get(1),
         }
         .into())
+    }
+}
+
+/// The tables a load writes, and how the dataset's rows are read, identified and written in
+/// them, for one run. See the module documentation.
+#[allow(async_fn_in_trait)]
+pub trait Layout:
+    Tables
+    + TableOf<Developer>
+    + TableOf<Category>
+    + TableOf<App>
+    + TableOf<AppCategory>
+    + TableOf<Screenshot>
+{
+    /// TEST-ONLY (`QA_LOAD_FAIL_AT=tamper`): statements that alter written rows just before the
+    /// post-load check, which must catch them; `$1` is the first app's id, then the last app's.
+    #[cfg(debug_assertions)]
+    fn tamper(&self) -> [&'static str; 2];
+
+    /// The rows of the developers', categories' and apps' tables that are none of `ids` (the
+    /// plan's rows): what a layout that keeps other rows leaves as they are, for the plan and
+    /// the summary to list.
+    async fn other_rows<C: GenericClient + Sync>(
+        &self,
+        _c: &C,
+        _ids: [&[RowId]; 3],
+    ) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    /// Keys for `n` new rows of `e`'s table, when the database assigns them (None: the plan's
+    /// own keys are the rows' keys).
+    async fn new_keys<C: GenericClient + Sync>(
+        &self,
+        _c: &C,
+        _e: Entity,
+        _n: usize,
+    ) -> Result<Option<Vec<RowId>>> {
+        Ok(None)
     }
 
     /// Identifies the dataset's rows among `existing` (what [`Layout::read_scope`] read).
@@ -504,7 +508,7 @@ macro_rules! table_of {
         });
 
         impl $crate::layout::TableOf<$T> for $layout {
-            fn table(&self) -> &$crate::layout::Table {
+            fn table(&self) -> &'static $crate::layout::Table {
                 &$static
             }
             fn values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {

@@ -200,7 +200,7 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use crate::layout::qa_load::QaLoad;
-    use crate::layout::Layout;
+    use crate::layout::Tables;
 
     #[test]
     fn statements_cover_every_column_and_journal() {

@@ -3,6 +3,7 @@
 use crate::input::Prepared;
 use crate::plan::{Action, Counts, Plan};
 
+use qad_core::RowId;
 use serde::Serialize;
 
 /// What a finished load reports.
@@ -196,13 +197,11 @@ pub fn print_offline_plan(p: &Prepared, json: bool) {
     }
     // Counted once per table, not once per app: 10,000 apps would otherwise mean billions of
     // comparisons.
-    let mut links_of: std::collections::HashMap<uuid::Uuid, usize> =
-        std::collections::HashMap::new();
+    let mut links_of: std::collections::HashMap<RowId, usize> = std::collections::HashMap::new();
     for l in &ds.app_categories {
         *links_of.entry(l.app_id).or_default() += 1;
     }
-    let mut shots_of: std::collections::HashMap<uuid::Uuid, usize> =
-        std::collections::HashMap::new();
+    let mut shots_of: std::collections::HashMap<RowId, usize> = std::collections::HashMap::new();
     for s in &ds.screenshots {
         *shots_of.entry(s.app_id).or_default() += 1;
     }

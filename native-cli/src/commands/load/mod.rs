@@ -16,16 +16,15 @@ use crate::bookkeeping::{self, runs, Status};
 use crate::check;
 use crate::commands::write_session::{begin, Committed, WriteSession};
 use crate::context::Ctx;
-use crate::db::session::Stage;
+use crate::db::session::{Stage, Step};
 use crate::error::{Exit, Failure};
 use crate::fault::Faults;
 use crate::input::{self, Prepared};
-use crate::layout::django::Django;
-use crate::layout::qa_load::QaLoad;
-use crate::layout::{Entity, Layout, Scope, TableOf};
+use crate::layout::{Choice, Entity, Layout, Scope, TableOf};
 use crate::logging::{self, Progress};
 use crate::opt::LoadArgs;
 use crate::plan::{self, rows_with, Action, Plan};
+use crate::with_layout;
 use crate::write::{Op, Writer, PIPELINE_DEPTH};
 
 pub use console::{counts_table, Summary};
@@ -38,35 +37,40 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     }
     let path = args.input.as_deref().unwrap_or("-");
     let offline = args.dry_run && !ctx.database_configured();
-    let prepare = |bytes: Vec<u8>, media_base: Option<&str>| {
+    let prepare = |bytes: Vec<u8>, layout: &Choice| {
+        let rules = layout
+            .validation()
+            .map_err(|e| Failure::usage("usage", e))?;
         input::prepare_from(
             path,
             bytes,
             &args.alias,
             &args.ignore_field,
-            input::target_of(media_base),
+            rules,
             args.report.as_deref(),
         )
     };
     // Bad input fails before any connection: with `--layout` the layout's own rules apply at
-    // once; detecting the layout takes a connection, so the input is validated first as such,
-    // and again with the django layout's rules when that is the layout found (the bytes are
-    // read once: the input may be stdin).
+    // once; detecting the layout takes a connection, so the input is validated first with
+    // qa-load's own rules, and again with the layout's when the layout found has rules of its
+    // own (the bytes are read once: the input may be stdin; they are dropped once validated).
     let bytes = input::read(path)?;
-    let (media_base, mut prepared) = match ctx.global.layout {
-        Some(name) => {
-            let base = ctx.media_base_for(name)?;
-            (base, prepare(bytes, base)?)
+    let (layout, mut prepared) = match ctx.layout_given() {
+        Some(layout) => {
+            let prepared = prepare(bytes, &layout)?;
+            (layout, prepared)
         }
-        None if offline => (None, prepare(bytes, None)?),
+        None if offline => (Choice::default(), prepare(bytes, &Choice::default())?),
         None => {
-            let generic = prepare(bytes.clone(), None)?;
-            match ctx.media_base_for(ctx.layout().await?)? {
-                Some(base) => {
-                    drop(generic);
-                    (Some(base), prepare(bytes, Some(base))?)
-                }
-                None => (None, generic),
+            let own = prepare(bytes.clone(), &Choice::default())?;
+            let layout = ctx.layout().await?;
+            if layout.same_rules(&Choice::default()) {
+                drop(bytes);
+                (layout, own)
+            } else {
+                drop(own);
+                let prepared = prepare(bytes, &layout)?;
+                (layout, prepared)
             }
         }
     };
@@ -78,14 +82,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     }
     // The rows move into the plan; everything else keeps `prepared`.
     let dataset = std::mem::take(&mut prepared.migration.dataset);
-    // A media base URL is the django layout's.
-    match media_base {
-        Some(base) => {
-            let layout = Django::for_dataset(base, &dataset);
-            load_with(ctx, args, started, &faults, &prepared, dataset, &layout).await
-        }
-        None => load_with(ctx, args, started, &faults, &prepared, dataset, &QaLoad).await,
-    }
+    let layout = layout
+        .for_dataset(&dataset)
+        .map_err(|e| Failure::usage("usage", e))?;
+    with_layout!(layout, l => load_with(ctx, args, started, &faults, &prepared, dataset, l).await)
 }
 
 /// The load, once the layout is chosen.
@@ -190,7 +190,7 @@ impl<L: Layout> Job<'_, L> {
         let args = self.args;
         let backup = match &args.backup {
             Some(file) if !args.dry_run => {
-                self.stage.set("backup");
+                self.stage.set(Step::Backup);
                 backup::backup(&self.session.target, file, self.run_id()).await?;
                 Some(file.display().to_string())
             }
@@ -199,25 +199,15 @@ impl<L: Layout> Job<'_, L> {
 
         let components = self.layout.components();
         let mut schema_applied = Vec::new();
-        if status.has_pending() && !args.dry_run {
-            self.stage.set("schema");
-            let tx = begin(client, self.stage, false, "schema").await?;
-            schema_applied = bookkeeping::apply_pending(&tx, &components, None)
-                .await
-                .map_err(failed(self.stage))?;
-            tx.commit()
-                .await
-                .context("could not commit the schema")
-                .map_err(failed(self.stage))?;
-            self.stage.in_transaction(false);
-            logging::note(&format!(
-                "applied schema version(s): {}",
-                schema_applied.join(", ")
-            ));
+        if !args.dry_run {
+            schema_applied = self
+                .session
+                .bring_up_to_date(client, &components, &status, None)
+                .await?;
         }
 
         if !args.dry_run {
-            self.stage.set("record");
+            self.stage.set(Step::Record);
             // Runs whose session died never finished: say so before starting another.
             runs::mark_interrupted(&*client)
                 .await
@@ -230,16 +220,17 @@ impl<L: Layout> Job<'_, L> {
                 .map_err(|e| Failure::write("record", e))?;
         }
 
-        self.stage.set("begin");
+        self.stage.set(Step::Begin);
         let tx = begin(client, self.stage, self.layout.repeatable_read(), "load").await?;
         if args.dry_run {
             if status.has_pending() {
-                self.stage.set("schema");
-                schema_applied = bookkeeping::apply_pending(&tx, &components, None)
+                // A dry run sees the upgrade inside its own transaction, rolled back with it.
+                self.stage.set(Step::Schema);
+                schema_applied = bookkeeping::apply_pending(&*tx, &components, None)
                     .await
                     .map_err(failed(self.stage))?;
             }
-            runs::start(&tx, &self.new_run())
+            runs::start(&*tx, &self.new_run())
                 .await
                 .map_err(failed(self.stage))?;
         }
@@ -248,15 +239,14 @@ impl<L: Layout> Job<'_, L> {
         let counts = plan.counts();
         let mut confirmed_after_reconnect = false;
         if args.dry_run {
-            self.stage.set("rollback (dry run)");
+            self.stage.set(Step::DryRunRollback);
             tx.rollback()
                 .await
                 .context("could not roll back the dry run")
                 .map_err(failed(self.stage))?;
-            self.stage.in_transaction(false);
             console::print_plan_lines(&plan, args.json);
         } else {
-            self.stage.set("commit");
+            self.stage.set(Step::Commit);
             self.faults
                 .check_stage("commit")
                 .map_err(failed(self.stage))?;
@@ -265,7 +255,6 @@ impl<L: Layout> Job<'_, L> {
             }
             confirmed_after_reconnect =
                 self.session.commit(tx).await? == Committed::FoundAfterReconnect;
-            self.stage.in_transaction(false);
             console::log_entities(&plan);
             tracing::info!(target: "qa_load::load", run_id = self.run_id(), rows_written = counts.writes(), "committed");
         }
@@ -335,12 +324,11 @@ impl<L: Layout> Job<'_, L> {
 
     /// The stage name of batch `i` of `n` of an entity's table, as failures and the run record
     /// name it.
-    fn batch_stage(&self, e: Entity, i: usize, n: usize) -> String {
-        format!(
-            "load {} (batch {}/{n})",
-            self.layout.entity_table(e).name,
-            i + 1
-        )
+    fn batch_stage(&self, e: Entity, i: usize, n: usize) -> Step {
+        Step::Load {
+            table: self.layout.entity_table(e).name,
+            batch: Some((i + 1, n)),
+        }
     }
 
     /// Prefetch, plan, write in batches, check; everything inside `tx`.
@@ -352,11 +340,11 @@ impl<L: Layout> Job<'_, L> {
         let fail = failed(self.stage);
         let bs = self.args.batch_size as usize;
 
-        self.stage.set("prefetch");
+        self.stage.set(Step::Prefetch);
         let scope = Scope::of_dataset(&ds, &self.prepared.migration.developer_variants);
         let existing = self.layout.read_scope(tx, &scope).await.map_err(&fail)?;
 
-        self.stage.set("plan");
+        self.stage.set(Step::Plan);
         let mut plan = plan::build(
             self.layout,
             ds,
@@ -455,10 +443,10 @@ impl<L: Layout> Job<'_, L> {
             })
             .await?;
 
-        self.stage.set(format!(
-            "load {}",
-            self.layout.entity_table(Entity::Links).name
-        ));
+        self.stage.set(Step::Load {
+            table: self.layout.entity_table(Entity::Links).name,
+            batch: None,
+        });
         self.faults.check_stage("links").map_err(&fail)?;
         let steps = plan
             .apps
@@ -471,10 +459,10 @@ impl<L: Layout> Job<'_, L> {
             })
             .await?;
 
-        self.stage.set(format!(
-            "load {}",
-            self.layout.entity_table(Entity::Screenshots).name
-        ));
+        self.stage.set(Step::Load {
+            table: self.layout.entity_table(Entity::Screenshots).name,
+            batch: None,
+        });
         self.faults.check_stage("screenshots").map_err(&fail)?;
         let steps = plan
             .apps
@@ -488,13 +476,18 @@ impl<L: Layout> Job<'_, L> {
             .await?;
         progress.finish();
 
-        self.stage.set("post-check");
+        self.stage.set(Step::PostCheck);
         #[cfg(debug_assertions)]
         if self.faults.tamper {
             let [first, last] = self.layout.tamper();
             for (sql, app) in [(first, plan.apps.first()), (last, plan.apps.last())] {
                 if let Some(app) = app {
-                    tx.execute(sql, &[&app.app.row.id])
+                    let id = self
+                        .layout
+                        .entity_table(Entity::Apps)
+                        .key_type
+                        .ids_param(&[app.app.row.id]);
+                    tx.execute(sql, &[&*id])
                         .await
                         .context("injected tamper")
                         .map_err(&fail)?;
@@ -510,7 +503,7 @@ impl<L: Layout> Job<'_, L> {
             .map_err(&fail)?;
 
         if !self.args.dry_run {
-            self.stage.set("record");
+            self.stage.set(Step::Record);
             runs::committed(
                 tx,
                 self.run_id(),

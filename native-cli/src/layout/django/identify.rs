@@ -16,10 +16,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use qad_core::RowId;
 use qad_core::{Dataset, DeveloperVariants};
-use uuid::Uuid;
 
-use crate::layout::{show_key, Identified, IdentifyError, Rows};
+use crate::layout::{Identified, IdentifyError, Rows};
 use qad_core::django::seed_slug;
 
 pub fn identify(
@@ -35,7 +35,7 @@ pub fn identify(
 }
 
 fn categories(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), IdentifyError> {
-    let by_slug: HashMap<&str, Uuid> = existing
+    let by_slug: HashMap<&str, RowId> = existing
         .categories
         .iter()
         .map(|c| (c.key.as_str(), c.id))
@@ -63,7 +63,7 @@ fn categories(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(),
                         c.key,
                         ours.cloned().unwrap_or_default(),
                         e.key,
-                        show_key(&e.id)
+                        e.id
                     )));
                 }
             }
@@ -78,7 +78,7 @@ fn developers(
     existing: &Rows,
     out: &mut Identified,
 ) -> Result<(), IdentifyError> {
-    let variants_of: HashMap<Uuid, &DeveloperVariants> =
+    let variants_of: HashMap<RowId, &DeveloperVariants> =
         variants.iter().map(|v| (v.developer_id, v)).collect();
     let mut by_name: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
     let mut by_website: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
@@ -88,7 +88,7 @@ fn developers(
             by_website.entry(w.as_str()).or_default().push(e);
         }
     }
-    let mut claimed: HashSet<Uuid> = HashSet::new();
+    let mut claimed: HashSet<RowId> = HashSet::new();
     for d in &ds.developers {
         let v = variants_of.get(&d.id);
         let mut names: Vec<&str> = vec![d.name_en.as_str()];
@@ -98,7 +98,7 @@ fn developers(
             websites.extend(v.websites.iter().map(String::as_str));
         }
         // Every database row this developer could be, in the rule's order.
-        let mut candidates: Vec<(Uuid, String)> = Vec::new();
+        let mut candidates: Vec<(RowId, String)> = Vec::new();
         let found = names
             .iter()
             .flat_map(|n| by_name.get(n).into_iter().flatten())
@@ -108,7 +108,7 @@ fn developers(
                     .flat_map(|w| by_website.get(w).into_iter().flatten()),
             );
         for e in found {
-            candidates.push((e.id, format!("{:?} (id {})", e.name_en, show_key(&e.id))));
+            candidates.push((e.id, format!("{:?} (id {})", e.name_en, e.id)));
         }
         let mut seen = HashSet::new();
         candidates.retain(|(id, _)| seen.insert(*id));
@@ -140,7 +140,7 @@ fn developers(
             holders.insert(("Arabic", ar.as_str()), e);
         }
     }
-    let taken_by_input: HashMap<Uuid, Uuid> = out
+    let taken_by_input: HashMap<RowId, RowId> = out
         .developers
         .iter()
         .map(|(input, row)| (*row, *input))
@@ -165,7 +165,7 @@ fn developers(
                  and the backend's developer names are unique; rename one of them",
                 d.name_en,
                 e.name_en,
-                show_key(&e.id)
+                e.id
             )));
         }
     }
@@ -179,7 +179,7 @@ fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), Ident
     for e in &existing.apps {
         by_name.entry(e.name_en.as_str()).or_default().push(e);
     }
-    let mut claimed: HashSet<Uuid> = HashSet::new();
+    let mut claimed: HashSet<RowId> = HashSet::new();
     // First every app found by its seed slug, so that a name match never takes a row another
     // app of the input is by slug.
     for a in &ds.apps {
@@ -187,9 +187,7 @@ fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), Ident
             if !claimed.insert(e.id) {
                 return Err(IdentifyError(format!(
                     "two apps of the input are the database's app {:?} (id {}); the second is {:?}",
-                    e.slug,
-                    show_key(&e.id),
-                    a.source_id
+                    e.slug, e.id, a.source_id
                 )));
             }
             out.apps.insert(a.id, e.id);
@@ -217,7 +215,7 @@ fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), Ident
             many => {
                 let rows: Vec<String> = many
                     .iter()
-                    .map(|e| format!("{:?} (id {})", e.slug, show_key(&e.id)))
+                    .map(|e| format!("{:?} (id {})", e.slug, e.id))
                     .collect();
                 return Err(IdentifyError(format!(
                     "app {:?} (English name {:?}) has no row with the slug {:?}, and several rows share its English name: {}; \
@@ -258,10 +256,10 @@ fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), Ident
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::bigint_uuid;
     use qad_core::{App, Developer};
+    use uuid::Uuid;
 
-    fn dev(id: Uuid, name: &str, ar: &str, site: Option<&str>) -> Developer {
+    fn dev(id: RowId, name: &str, ar: &str, site: Option<&str>) -> Developer {
         Developer {
             id,
             key: name.to_lowercase(),
@@ -272,7 +270,7 @@ mod tests {
         }
     }
 
-    fn app(id: Uuid, slug: &str, source: &str, name: &str, developer_id: Uuid) -> App {
+    fn app(id: RowId, slug: &str, source: &str, name: &str, developer_id: RowId) -> App {
         App {
             id,
             slug: slug.into(),
@@ -297,8 +295,8 @@ mod tests {
         }
     }
 
-    fn v5(s: &str) -> Uuid {
-        Uuid::new_v5(&Uuid::NAMESPACE_OID, s.as_bytes())
+    fn v5(s: &str) -> RowId {
+        RowId::Uuid(Uuid::new_v5(&Uuid::NAMESPACE_OID, s.as_bytes()))
     }
 
     #[test]
@@ -316,22 +314,28 @@ mod tests {
         let existing = Rows {
             developers: vec![
                 dev(
-                    bigint_uuid(23),
+                    RowId::BigInt(23),
                     "Arabia IT",
                     "أ",
                     Some("https://arabia-it.com"),
                 ),
                 dev(
-                    bigint_uuid(25),
+                    RowId::BigInt(25),
                     "Arabic IT",
                     "ب",
                     Some("https://arabia-it.com"),
                 ),
             ],
             apps: vec![
-                app(bigint_uuid(1), "1-wahy", "", "Wahy (old)", bigint_uuid(23)),
-                app(bigint_uuid(2), "ayah-app", "", "Ayah", bigint_uuid(23)),
-                app(bigint_uuid(3), "surah", "", "Surah", bigint_uuid(25)),
+                app(
+                    RowId::BigInt(1),
+                    "1-wahy",
+                    "",
+                    "Wahy (old)",
+                    RowId::BigInt(23),
+                ),
+                app(RowId::BigInt(2), "ayah-app", "", "Ayah", RowId::BigInt(23)),
+                app(RowId::BigInt(3), "surah", "", "Surah", RowId::BigInt(25)),
             ],
             ..Rows::default()
         };
@@ -346,12 +350,12 @@ mod tests {
         let out = identify(&ds, &variants, &existing).unwrap();
         assert_eq!(
             out.apps.get(&v5("a")),
-            Some(&bigint_uuid(1)),
+            Some(&RowId::BigInt(1)),
             "by seed slug"
         );
         assert_eq!(
             out.apps.get(&v5("b")),
-            Some(&bigint_uuid(2)),
+            Some(&RowId::BigInt(2)),
             "by English name"
         );
         assert_eq!(out.apps.get(&v5("c")), None);
@@ -363,7 +367,7 @@ mod tests {
         assert_eq!(out.app_slugs[&v5("c")], "surah-2", "a new slug is unique");
         assert_eq!(
             out.developers[&d],
-            bigint_uuid(23),
+            RowId::BigInt(23),
             "its own English name first"
         );
         assert_eq!(out.warnings.len(), 2, "{:?}", out.warnings);
@@ -380,8 +384,8 @@ mod tests {
         };
         let mut existing = Rows {
             apps: vec![
-                app(bigint_uuid(1), "t-1", "", "Twin", bigint_uuid(9)),
-                app(bigint_uuid(2), "t-2", "", "Twin", bigint_uuid(9)),
+                app(RowId::BigInt(1), "t-1", "", "Twin", RowId::BigInt(9)),
+                app(RowId::BigInt(2), "t-2", "", "Twin", RowId::BigInt(9)),
             ],
             ..Rows::default()
         };
@@ -391,7 +395,7 @@ mod tests {
         // A new developer whose Arabic name another row has: the UNIQUE column would refuse it.
         existing
             .developers
-            .push(dev(bigint_uuid(4), "Other", "أحد", None));
+            .push(dev(RowId::BigInt(4), "Other", "أحد", None));
         let e = identify(&ds, &[], &existing).unwrap_err();
         assert!(e.0.contains("Arabic name \"أحد\""), "{e}");
     }

@@ -21,39 +21,37 @@ pub mod schema;
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use qad_core::{App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Screenshot};
+use qad_core::{
+    App, AppCategory, Category, Dataset, Developer, DeveloperVariants, RowId, Screenshot,
+};
 use tokio_postgres::GenericClient;
-use uuid::Uuid;
 
 use crate::bookkeeping::{Migration, Status};
 use crate::layout::{
-    bigint_of, bigint_uuid, read_rows, CellValue, Entity, Identified, IdentifyError, Layout,
-    LayoutName, Param, Relation, Rows, Scope, Table, TableOf,
+    read_rows, CellValue, Entity, Identified, IdentifyError, Layout, LayoutName, Param, Relation,
+    Rows, Scope, Table, TableOf, Tables,
 };
-use rows::{
-    Convert, DjApp, DjCategory, DjDeveloper, DjLink, DjScreenshot, DjangoTables, ScreenshotLists,
-};
+use rows::{Convert, DjApp, DjCategory, DjDeveloper, DjLink, DjScreenshot, ScreenshotLists};
 
-/// The directory backend's Django tables, for one run.
-#[derive(Debug, Default)]
+pub use rows::DjangoTables;
+
+/// The directory backend's Django tables, for one run: their rows converted under the run's
+/// media base URL.
+#[derive(Debug)]
 pub struct Django {
     rows: Convert,
 }
 
 impl Django {
-    pub fn new(media_base: &str) -> Django {
-        Django {
+    /// The layout for a load of `ds`: it knows the screenshot lists the input's apps get.
+    pub fn for_dataset(media_base: &str, ds: &Dataset) -> Django {
+        let mut layout = Django {
             rows: Convert {
                 media_base: media_base.trim_end_matches('/').to_string(),
                 ..Convert::default()
             },
-        }
-    }
-
-    /// The layout for a load of `ds`: it knows the screenshot lists the input's apps get.
-    pub fn for_dataset(media_base: &str, ds: &Dataset) -> Django {
-        let mut layout = Django::new(media_base);
-        let source_of: HashMap<Uuid, &str> = ds
+        };
+        let source_of: HashMap<RowId, &str> = ds
             .apps
             .iter()
             .map(|a| (a.id, a.source_id.as_str()))
@@ -78,7 +76,7 @@ impl Django {
 macro_rules! through_rows {
     ($T:ty, $Dj:ty, $to:ident, $from:ident) => {
         impl TableOf<$T> for Django {
-            fn table(&self) -> &Table {
+            fn table(&self) -> &'static Table {
                 TableOf::<$Dj>::table(&DjangoTables)
             }
             fn values(&self, rows: &[&$T]) -> Vec<Param> {
@@ -160,9 +158,19 @@ const RELATIONS: &[Relation] = &[
     },
 ];
 
-impl Layout for Django {
+impl Tables for DjangoTables {
     fn name(&self) -> LayoutName {
         LayoutName::Django
+    }
+
+    fn entity_table(&self, e: Entity) -> &'static Table {
+        match e {
+            Entity::Developers => TableOf::<DjDeveloper>::table(self),
+            Entity::Categories => TableOf::<DjCategory>::table(self),
+            Entity::Apps => TableOf::<DjApp>::table(self),
+            Entity::Links => TableOf::<DjLink>::table(self),
+            Entity::Screenshots => TableOf::<DjScreenshot>::table(self),
+        }
     }
 
     fn other_tables(&self) -> &'static [&'static str] {
@@ -181,10 +189,58 @@ impl Layout for Django {
         true
     }
 
+    /// READ COMMITTED: the backend keeps serving during a load, and a page view that updates
+    /// an app's `view_count` after the load's snapshot must not fail it (the rows the load
+    /// writes are locked when they are read, so nothing else changes them meanwhile).
+    fn repeatable_read(&self) -> bool {
+        false
+    }
+
+    async fn check_target<C: GenericClient + Sync>(&self, c: &C, _status: &Status) -> Result<()> {
+        schema::check(self.tables(), c).await
+    }
+
+    fn status_note(&self) -> Option<&'static str> {
+        Some("layout django: the backend's own tables (checked before every write, never migrated by qa-load)")
+    }
+}
+
+/// The description is [`DjangoTables`]'s; the run's rows are converted by [`Convert`].
+impl Tables for Django {
+    fn name(&self) -> LayoutName {
+        DjangoTables.name()
+    }
+    fn entity_table(&self, e: Entity) -> &'static Table {
+        DjangoTables.entity_table(e)
+    }
+    fn other_tables(&self) -> &'static [&'static str] {
+        DjangoTables.other_tables()
+    }
+    fn relations(&self) -> &'static [Relation] {
+        DjangoTables.relations()
+    }
+    fn migrations(&self) -> &'static [Migration] {
+        DjangoTables.migrations()
+    }
+    fn keeps_other_rows(&self) -> bool {
+        DjangoTables.keeps_other_rows()
+    }
+    fn repeatable_read(&self) -> bool {
+        DjangoTables.repeatable_read()
+    }
+    fn status_note(&self) -> Option<&'static str> {
+        DjangoTables.status_note()
+    }
+    async fn check_target<C: GenericClient + Sync>(&self, c: &C, status: &Status) -> Result<()> {
+        DjangoTables.check_target(c, status).await
+    }
+}
+
+impl Layout for Django {
     async fn other_rows<C: GenericClient + Sync>(
         &self,
         c: &C,
-        ids: [&[Uuid]; 3],
+        ids: [&[RowId]; 3],
     ) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for ((table, label, what), ids) in [
@@ -195,7 +251,7 @@ impl Layout for Django {
         .into_iter()
         .zip(ids)
         {
-            let ids: Vec<i64> = ids.iter().map(|u| bigint_of(*u)).collect();
+            let ids: Vec<i64> = ids.iter().filter_map(|u| u.bigint()).collect();
             let rows = c
                 .query(
                     &format!("SELECT {label}::text FROM {table} WHERE id <> ALL($1) ORDER BY id"),
@@ -211,26 +267,13 @@ impl Layout for Django {
         Ok(out)
     }
 
-    /// READ COMMITTED: the backend keeps serving during a load, and a page view that updates
-    /// an app's `view_count` after the load's snapshot must not fail it (the rows the load
-    /// writes are locked when they are read, so nothing else changes them meanwhile).
-    fn repeatable_read(&self) -> bool {
-        false
-    }
-
     #[cfg(debug_assertions)]
     fn tamper(&self) -> [&'static str; 2] {
         [
-            "UPDATE apps SET slug = slug || '-tampered' WHERE id = ('x' || right(replace($1::uuid::text, '-', ''), 16))::bit(64)::bigint",
+            "UPDATE apps SET slug = slug || '-tampered' WHERE id = ANY($1)",
             "UPDATE app_screenshots SET image = image || '#tampered' \
-             WHERE id = (SELECT id FROM app_screenshots \
-                         WHERE app_id = ('x' || right(replace($1::uuid::text, '-', ''), 16))::bit(64)::bigint \
-                         ORDER BY id LIMIT 1)",
+             WHERE id = (SELECT id FROM app_screenshots WHERE app_id = ANY($1) ORDER BY id LIMIT 1)",
         ]
-    }
-
-    async fn check_target<C: GenericClient + Sync>(&self, c: &C, _status: &Status) -> Result<()> {
-        schema::check(self.tables(), c).await
     }
 
     async fn new_keys<C: GenericClient + Sync>(
@@ -238,7 +281,7 @@ impl Layout for Django {
         c: &C,
         e: Entity,
         n: usize,
-    ) -> Result<Option<Vec<Uuid>>> {
+    ) -> Result<Option<Vec<RowId>>> {
         let table = self.entity_table(e);
         if n == 0 || !table.key.contains(&"id") {
             return Ok(Some(Vec::new()));
@@ -263,7 +306,7 @@ impl Layout for Django {
             .with_context(what)?;
         Ok(Some(
             rows.iter()
-                .map(|r| bigint_uuid(r.get::<_, i64>(0)))
+                .map(|r| RowId::BigInt(r.get::<_, i64>(0)))
                 .collect(),
         ))
     }
@@ -278,9 +321,17 @@ impl Layout for Django {
     }
 
     async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows> {
-        let dev_ids: Vec<i64> = scope.developer_ids.iter().map(|u| bigint_of(*u)).collect();
-        let cat_ids: Vec<i64> = scope.category_ids.iter().map(|u| bigint_of(*u)).collect();
-        let app_ids: Vec<i64> = scope.app_ids.iter().map(|u| bigint_of(*u)).collect();
+        let dev_ids: Vec<i64> = scope
+            .developer_ids
+            .iter()
+            .filter_map(|u| u.bigint())
+            .collect();
+        let cat_ids: Vec<i64> = scope
+            .category_ids
+            .iter()
+            .filter_map(|u| u.bigint())
+            .collect();
+        let app_ids: Vec<i64> = scope.app_ids.iter().filter_map(|u| u.bigint()).collect();
         // Locked as read: the plan is made from these rows, and a concurrent writer waits for
         // the load (FOR NO KEY UPDATE lets the backend still add rows that refer to them).
         let developers = read_rows(
@@ -322,7 +373,7 @@ impl Layout for Django {
             &[&slugs, &scope.app_names_en, &app_ids],
         )
         .await?;
-        let ids: Vec<i64> = apps.iter().map(|a| bigint_of(a.id)).collect();
+        let ids: Vec<i64> = apps.iter().filter_map(|a| a.id.bigint()).collect();
         let app_categories = read_rows(
             self,
             c,

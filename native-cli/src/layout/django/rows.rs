@@ -4,16 +4,15 @@
 //! default, in the table's [`TableExt`].
 
 use anyhow::{anyhow, Result};
-use qad_core::{App, AppCategory, Category, Developer, Language, Rating, Screenshot};
+use qad_core::{App, AppCategory, Category, Developer, Language, Rating, RowId, Screenshot};
 use tokio_postgres::Row;
 
 use qad_core::django::{media_path, media_url};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::layout::{bigint_of, bigint_uuid, Cell, CellValue, Journal, Param, TableExt};
+use crate::layout::{Cell, CellValue, Journal, Param, TableExt};
 use crate::table_of;
-use uuid::Uuid;
 
 /// The `table_of!` implementations of the backend's row types.
 #[derive(Debug, Clone, Copy, Default)]
@@ -217,6 +216,13 @@ impl ScreenshotLists {
     }
 }
 
+/// The `bigint` id of a row of these tables. A row the plan has not given a database id yet (an
+/// input row before [`crate::plan::Plan::renumber`], compared but never written so) has none:
+/// 0, which names no row (the identities start at 1), so it differs from every stored id.
+fn bigint(id: RowId) -> i64 {
+    id.bigint().unwrap_or(0)
+}
+
 /// `''` and NULL alike are "none" (the seed stores `''` for missing links and logos).
 fn none_if_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
@@ -235,7 +241,7 @@ pub struct Convert {
     /// The screenshot lists (full URLs) each app of the input is to have, by source id.
     pub planned_lists: HashMap<String, ScreenshotLists>,
     /// The screenshot lists of the apps read from the database, by key.
-    pub read_lists: Mutex<HashMap<Uuid, ScreenshotLists>>,
+    pub read_lists: Mutex<HashMap<RowId, ScreenshotLists>>,
 }
 
 impl Convert {
@@ -253,7 +259,7 @@ impl Convert {
 
     fn remember_lists(&self, id: i64, lists: ScreenshotLists) {
         if let Ok(mut m) = self.read_lists.lock() {
-            m.insert(bigint_uuid(id), lists);
+            m.insert(RowId::BigInt(id), lists);
         }
     }
 
@@ -281,7 +287,7 @@ impl Convert {
 
     pub fn developer_row(&self, d: &Developer) -> DjDeveloper {
         DjDeveloper {
-            id: bigint_of(d.id),
+            id: bigint(d.id),
             name_en: d.name_en.clone(),
             name_ar: d.name_ar.clone().unwrap_or_default(),
             website: opt(&d.website),
@@ -292,7 +298,7 @@ impl Convert {
 
     pub fn developer_of(&self, r: DjDeveloper) -> Developer {
         Developer {
-            id: bigint_uuid(r.id),
+            id: RowId::BigInt(r.id),
             key: r.name_en.clone(),
             name_en: r.name_en,
             name_ar: none_if_empty(r.name_ar),
@@ -303,7 +309,7 @@ impl Convert {
 
     pub fn category_row(&self, c: &Category) -> DjCategory {
         DjCategory {
-            id: bigint_of(c.id),
+            id: bigint(c.id),
             slug: c.key.clone(),
             name_en: c.name_en.clone(),
             name_ar: c.name_ar.clone().unwrap_or_default(),
@@ -313,7 +319,7 @@ impl Convert {
 
     pub fn category_of(&self, r: DjCategory) -> Category {
         Category {
-            id: bigint_uuid(r.id),
+            id: RowId::BigInt(r.id),
             key: r.slug,
             name_en: r.name_en,
             name_ar: none_if_empty(r.name_ar),
@@ -325,7 +331,7 @@ impl Convert {
     pub fn app_row(&self, a: &App) -> DjApp {
         let lists = self.lists_of(a);
         DjApp {
-            id: bigint_of(a.id),
+            id: bigint(a.id),
             slug: a.slug.clone(),
             name_en: a.name_en.clone(),
             name_ar: a.name_ar.clone(),
@@ -344,7 +350,7 @@ impl Convert {
             // NOT NULL, model default 0.00.
             avg_rating: Some(a.avg_rating.unwrap_or(Rating(0))),
             sort_order: a.sort_order,
-            developer_id: bigint_of(a.developer_id),
+            developer_id: bigint(a.developer_id),
         }
     }
 
@@ -357,7 +363,7 @@ impl Convert {
             },
         );
         App {
-            id: bigint_uuid(r.id),
+            id: RowId::BigInt(r.id),
             slug: r.slug,
             // Not a column of this layout: the app is identified by slug and name.
             source_id: String::new(),
@@ -370,7 +376,7 @@ impl Convert {
             status: None,
             sort_order: r.sort_order,
             avg_rating: r.avg_rating.filter(|r| r.0 != 0),
-            developer_id: bigint_uuid(r.developer_id),
+            developer_id: RowId::BigInt(r.developer_id),
             application_icon_url: self.url(r.application_icon),
             main_image_en_url: self.url(r.main_image_en),
             main_image_ar_url: self.url(r.main_image_ar),
@@ -383,15 +389,15 @@ impl Convert {
 
     pub fn link_row(&self, l: &AppCategory) -> DjLink {
         DjLink {
-            app_id: bigint_of(l.app_id),
-            category_id: bigint_of(l.category_id),
+            app_id: bigint(l.app_id),
+            category_id: bigint(l.category_id),
         }
     }
 
     pub fn link_of(&self, r: DjLink) -> AppCategory {
         AppCategory {
-            app_id: bigint_uuid(r.app_id),
-            category_id: bigint_uuid(r.category_id),
+            app_id: RowId::BigInt(r.app_id),
+            category_id: RowId::BigInt(r.category_id),
             // No position column: the backend does not keep the order of an app's categories.
             sort_order: 0,
         }
@@ -399,8 +405,8 @@ impl Convert {
 
     pub fn screenshot_row(&self, s: &Screenshot) -> DjScreenshot {
         DjScreenshot {
-            id: bigint_of(s.id),
-            app_id: bigint_of(s.app_id),
+            id: bigint(s.id),
+            app_id: bigint(s.app_id),
             language: s.language,
             image: self.path(&Some(s.url.clone())),
             sort_order: s.sort_order,
@@ -409,8 +415,8 @@ impl Convert {
 
     pub fn screenshot_of(&self, r: DjScreenshot) -> Screenshot {
         Screenshot {
-            id: bigint_uuid(r.id),
-            app_id: bigint_uuid(r.app_id),
+            id: RowId::BigInt(r.id),
+            app_id: RowId::BigInt(r.app_id),
             language: r.language,
             url: media_url(&r.image, &self.media_base),
             sort_order: r.sort_order,

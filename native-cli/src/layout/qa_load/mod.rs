@@ -6,13 +6,16 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use qad_core::{App, AppCategory, Category, Dataset, Developer, DeveloperVariants, Screenshot};
+use qad_core::{
+    App, AppCategory, Category, Dataset, Developer, DeveloperVariants, RowId, Screenshot,
+};
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use crate::bookkeeping::Migration;
 use crate::layout::{
-    read_rows, Identified, IdentifyError, Layout, LayoutName, Relation, Rows, Scope, TableExt,
+    read_rows, Entity, Identified, IdentifyError, Layout, LayoutName, Relation, Rows, Scope, Table,
+    TableExt, TableOf, Tables,
 };
 use crate::table_of;
 
@@ -106,9 +109,19 @@ const MIGRATIONS: &[Migration] = &[Migration {
     sql: include_str!("../../../migrations/qa-load/0001_directory_tables.sql"),
 }];
 
-impl Layout for QaLoad {
+impl Tables for QaLoad {
     fn name(&self) -> LayoutName {
         LayoutName::QaLoad
+    }
+
+    fn entity_table(&self, e: Entity) -> &'static Table {
+        match e {
+            Entity::Developers => TableOf::<Developer>::table(self),
+            Entity::Categories => TableOf::<Category>::table(self),
+            Entity::Apps => TableOf::<App>::table(self),
+            Entity::Links => TableOf::<AppCategory>::table(self),
+            Entity::Screenshots => TableOf::<Screenshot>::table(self),
+        }
     }
 
     fn other_tables(&self) -> &'static [&'static str] {
@@ -122,15 +135,17 @@ impl Layout for QaLoad {
     fn migrations(&self) -> &'static [Migration] {
         MIGRATIONS
     }
+}
 
+impl Layout for QaLoad {
     #[cfg(debug_assertions)]
     fn tamper(&self) -> [&'static str; 2] {
         [
-            "UPDATE apps SET slug = slug || '-tampered' WHERE id = $1",
+            "UPDATE apps SET slug = slug || '-tampered' WHERE id = ANY($1)",
             // A screenshot of the last app: the check reads links and screenshots back a slice
             // of apps at a time, and the last slice must be checked as well as the first.
             "UPDATE screenshots SET url = url || '#tampered' \
-             WHERE id = (SELECT id FROM screenshots WHERE app_id = $1 ORDER BY id LIMIT 1)",
+             WHERE id = (SELECT id FROM screenshots WHERE app_id = ANY($1) ORDER BY id LIMIT 1)",
         ]
     }
 
@@ -189,24 +204,28 @@ impl Layout for QaLoad {
             self,
             c,
             "WHERE key = ANY($1) OR id = ANY($2) ORDER BY key",
-            &[&scope.developer_keys, &scope.developer_ids],
+            &[&scope.developer_keys, &uuids(&scope.developer_ids)],
         )
         .await?;
         let categories = read_rows(
             self,
             c,
             "WHERE key = ANY($1) OR id = ANY($2) ORDER BY sort_order, key",
-            &[&scope.category_keys, &scope.category_ids],
+            &[&scope.category_keys, &uuids(&scope.category_ids)],
         )
         .await?;
         let apps: Vec<App> = read_rows(
             self,
             c,
             "WHERE slug = ANY($1) OR source_id = ANY($2) OR id = ANY($3) ORDER BY sort_order, slug",
-            &[&scope.app_slugs, &scope.app_source_ids, &scope.app_ids],
+            &[
+                &scope.app_slugs,
+                &scope.app_source_ids,
+                &uuids(&scope.app_ids),
+            ],
         )
         .await?;
-        let mut ids: Vec<Uuid> = apps.iter().map(|a| a.id).collect();
+        let mut ids: Vec<Uuid> = apps.iter().filter_map(|a| a.id.uuid()).collect();
         ids.sort_unstable();
         ids.dedup();
         let app_categories = read_rows(
@@ -244,10 +263,14 @@ impl Layout for QaLoad {
     }
 }
 
+/// The UUIDs among `ids` (the only ids these tables have).
+fn uuids(ids: &[RowId]) -> Vec<Uuid> {
+    ids.iter().filter_map(|i| i.uuid()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::TableOf;
 
     #[test]
     fn the_first_migration_is_the_one_qa_load_0_1_applied() {
@@ -272,7 +295,7 @@ mod tests {
             assert_eq!(sql.matches(", ").count() + 1, checked, "{sql}");
         }
         let app = App {
-            id: Uuid::nil(),
+            id: RowId::default(),
             slug: "s".into(),
             source_id: "1_S".into(),
             name_en: "S".into(),
@@ -284,7 +307,7 @@ mod tests {
             status: None,
             sort_order: 3,
             avg_rating: Some(qad_core::Rating(450)),
-            developer_id: Uuid::nil(),
+            developer_id: RowId::default(),
             application_icon_url: None,
             main_image_en_url: None,
             main_image_ar_url: None,
