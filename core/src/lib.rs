@@ -11,7 +11,7 @@
 //! screenshots ordered, URLs normalised, deterministic [`ids`]), checking the field rules of
 //! [`validate`] → [`report`] renders the findings ([`diagnostic`]s of the [`rules`]). Shared by
 //! the stages: [`source`] (what comes with the records), [`limits`], [`django`] (the Django
-//! backend's schema, checked when `options.target` is Django), [`text`], [`json`]. Pure: no
+//! backend's schema, checked when `options.layout` is Django), [`text`], [`json`]. Pure: no
 //! I/O, no async, so it builds for wasm32 too.
 
 // Decode errors are rare and carry a whole diagnostic by value; boxing would only add noise.
@@ -42,7 +42,7 @@ pub use model::{
 };
 pub use report::Report;
 pub use rules::{Rule, Severity};
-pub use source::{I18n, Options, SourceInfo, Target};
+pub use source::{I18n, Layout, Options, SourceInfo};
 
 /// Decodes an input, its records kept as JSON values (as [`Envelope`]s are written). An input
 /// that is not JSON, or not of a shape the core reads, is an [`InputError`].

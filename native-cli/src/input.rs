@@ -56,12 +56,12 @@ pub fn read(path: &str) -> Result<Vec<u8>, Failure> {
 
 /// The validation target of a layout, given its media base URL ([`crate::context::Ctx::media_base_for`]):
 /// the django layout's adds the backend's limits; qa-load's own has none beyond the core's.
-pub fn target_of(media_base: Option<&str>) -> qad_core::Target {
+pub fn target_of(media_base: Option<&str>) -> qad_core::Layout {
     match media_base {
-        Some(base) => qad_core::Target::Django {
+        Some(base) => qad_core::Layout::Django {
             media_base_url: base.to_string(),
         },
-        None => qad_core::Target::Generic,
+        None => qad_core::Layout::QaLoad,
     }
 }
 
@@ -71,7 +71,7 @@ pub fn prepare(
     path: &str,
     aliases: &[String],
     ignore_fields: &[String],
-    target: qad_core::Target,
+    target: qad_core::Layout,
     report_file: Option<&std::path::Path>,
 ) -> Result<Prepared, Failure> {
     let bytes = read(path)?;
@@ -97,7 +97,7 @@ pub fn prepare_from(
     bytes: Vec<u8>,
     aliases: &[String],
     ignore_fields: &[String],
-    target: qad_core::Target,
+    target: qad_core::Layout,
     report_file: Option<&std::path::Path>,
 ) -> Result<Prepared, Failure> {
     let aliases = parse_aliases(aliases)?;
@@ -106,7 +106,7 @@ pub fn prepare_from(
 
     // The layout's target: the django layout adds the backend's limits to validation.
     let mut options = qad_core::Options {
-        target,
+        layout: target,
         ..qad_core::Options::default()
     };
     for (from, to) in aliases {

@@ -14,7 +14,7 @@
 // `InputError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
 #![allow(clippy::result_large_err)]
 
-use qad_core::{I18n, Input, InputError, Migration, Options, Report, Rule, Target};
+use qad_core::{I18n, Input, InputError, Layout, Migration, Options, Report, Rule};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -136,7 +136,7 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Resul
 // feature, `npm run gen:types`) into npm/lib/types.generated.d.ts, which the package ships
 // beside dist/wasm/: wasm-bindgen's qad_wasm.d.ts imports them from there.
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"import type { Envelope, ExitCode, I18nNames, Migration, MigrationTarget, Report, RuleDoc } from "../../lib/types.generated.js";"#;
+const TS_TYPES: &'static str = r#"import type { Envelope, ExitCode, I18nNames, Migration, MigrationLayout, Report, RuleDoc } from "../../lib/types.generated.js";"#;
 
 /// Transforms and validates: `{dataset, report, developer_variants}`. Never throws for a bad
 /// input: it gives a report with an E001/E002 error.
@@ -206,13 +206,21 @@ pub fn parse_alias(spec: &str) -> Result<Vec<String>, JsError> {
         .map_err(|e| JsError::new(&e))
 }
 
-/// Builds a target as the command lines take it (`--target generic|django`,
-/// `--media-base-url URL`): `{kind: "generic"}` or `{kind: "django", media_base_url}`. Throws
-/// with the core's message when the pair is not one.
-#[wasm_bindgen(js_name = parseTarget, unchecked_return_type = "MigrationTarget")]
+/// Builds a layout (the tables the data is destined for) as the command lines take it
+/// (`--layout qa-load|django`, `--media-base-url URL`): `{kind: "qa-load"}` or
+/// `{kind: "django", media_base_url}`; `generic`, the old name of `qa-load`, is taken too.
+/// Throws with the core's message when the pair is not one.
+#[wasm_bindgen(js_name = parseLayout, unchecked_return_type = "MigrationLayout")]
+pub fn parse_layout(kind: &str, media_base_url: Option<String>) -> Result<JsValue, JsError> {
+    let layout = Layout::parse(kind, media_base_url.as_deref()).map_err(|e| JsError::new(&e))?;
+    to_js(&layout)
+}
+
+/// @deprecated The old name of `parseLayout` (the layout was called the target), kept for
+/// callers of earlier versions; the same function.
+#[wasm_bindgen(js_name = parseTarget, unchecked_return_type = "MigrationLayout")]
 pub fn parse_target(kind: &str, media_base_url: Option<String>) -> Result<JsValue, JsError> {
-    let target = Target::parse(kind, media_base_url.as_deref()).map_err(|e| JsError::new(&e))?;
-    to_js(&target)
+    parse_layout(kind, media_base_url)
 }
 
 /// The validation rules: `[{code, name, severity, meaning, fix}]`.

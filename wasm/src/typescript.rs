@@ -9,7 +9,7 @@
 
 use qad_core::{
     App, AppCategory, Category, Counts, Dataset, Developer, DeveloperVariants, Diagnostic,
-    Envelope, I18n, Language, Migration, Options, Rating, Report, Severity, SourceInfo, Target,
+    Envelope, I18n, Language, Layout, Migration, Options, Rating, Report, Severity, SourceInfo,
 };
 use ts_rs::{Config, TS};
 
@@ -144,7 +144,7 @@ pub fn declarations() -> String {
     // The apps.json envelope
     push::<serde_json::Value>(&mut out, &cfg);
     push::<I18n>(&mut out, &cfg);
-    push::<Target>(&mut out, &cfg);
+    push::<Layout>(&mut out, &cfg);
     push::<Options>(&mut out, &cfg);
     push::<Envelope>(&mut out, &cfg);
     // Rules and exit codes
