@@ -221,10 +221,12 @@ export type I18nNames = {
 };
 
 /**
- * The database layout a migration is validated for (`options.target`, JSON
- * `{"kind": "generic"}` or `{"kind": "django", "media_base_url": "https://…"}`).
+ * The database layout a migration is validated for: the tables the data is destined for, as
+ * `qa-load --layout` names them (`options.layout`, JSON `{"kind": "qa-load"}` or
+ * `{"kind": "django", "media_base_url": "https://…"}`). Earlier versions called it the target
+ * (`options.target`, kind `generic` for qa-load's tables); both old names are still read.
  */
-export type MigrationTarget = { "kind": "generic" } | { "kind": "django", media_base_url: string, };
+export type MigrationLayout = { "kind": "qa-load" } | { "kind": "django", media_base_url: string, };
 
 /**
  * Options that change the transform; carried in the envelope so that `qa-load` re-validates
@@ -241,12 +243,13 @@ export type MigrationOptions = {
    */
   ignoreFields?: Array<string>,
   /**
-   * The database layout the rows are checked for: [`Target::Generic`] (qa-load's own
-   * tables, the default) or [`Target::Django`] (the directory's Django backend, whose
+   * The database layout the rows are checked for: [`Layout::QaLoad`] (qa-load's own
+   * tables, the default) or [`Layout::Django`] (the directory's Django backend, whose
    * narrower columns and UNIQUE names add the rules of [`crate::django`]). Written only
-   * when not generic.
+   * when not qa-load's. Read also under its old name, `target` (apps.json files written
+   * before the rename).
    */
-  target?: MigrationTarget,
+  layout?: MigrationLayout,
 };
 
 /**
