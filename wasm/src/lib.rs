@@ -5,16 +5,16 @@
 //! text (`JSON.stringify` on the JS side of the boundary) and go through the core's own entries,
 //! `qad_core::migrate` and `qad_core::decode`, which `qa-load` uses on the file `qad-migrate
 //! extract` writes: the same input gives the same report in Node, in the browser and in
-//! `qa-load`, an undecodable one included (`InputError::report`). Outputs are serialised from
+//! `qa-load`, an undecodable one included (`DecodeError::report`). Outputs are serialised from
 //! the core's types with `serde-wasm-bindgen` in JSON-compatible mode (maps are plain objects).
 //!
 //! The JS-independent parts (decoding, rendering) are plain Rust functions so that they are
 //! tested natively (`cargo test -p qad-wasm`).
 
-// `InputError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
+// `DecodeError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
 #![allow(clippy::result_large_err)]
 
-use qad_core::{I18n, Input, InputError, Layout, Migration, Options, Report, Rule};
+use qad_core::{DecodeError, I18n, Input, Layout, Migration, Options, Report, Rule};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -31,14 +31,14 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The migration of an input (the input's own options apply), or for an undecodable input an
 /// empty dataset with the core's one-error report.
-pub fn migration_of(input: Result<Input<'_>, InputError>) -> Migration {
+pub fn migration_of(input: Result<Input<'_>, DecodeError>) -> Migration {
     input
         .and_then(|input| qad_core::migrate(input, &Options::default()))
         .unwrap_or_else(Migration::from)
 }
 
 /// The report alone.
-pub fn report_of(input: Result<Input<'_>, InputError>) -> Report {
+pub fn report_of(input: Result<Input<'_>, DecodeError>) -> Report {
     migration_of(input).report
 }
 
@@ -75,7 +75,7 @@ impl JsonText {
     }
 }
 
-fn json_text(input: &JsValue) -> Result<JsonText, InputError> {
+fn json_text(input: &JsValue) -> Result<JsonText, DecodeError> {
     if let Some(text) = input.as_string() {
         return Ok(JsonText::Text(text));
     }
@@ -86,12 +86,12 @@ fn json_text(input: &JsValue) -> Result<JsonText, InputError> {
     match js_sys::JSON::stringify(input) {
         Ok(text) => match text.as_string() {
             Some(text) => Ok(JsonText::Text(text)),
-            None => Err(InputError::new(
+            None => Err(DecodeError::new(
                 Rule::InputShape,
                 "no input: the value is undefined or a function".to_string(),
             )),
         },
-        Err(e) => Err(InputError::new(
+        Err(e) => Err(DecodeError::new(
             Rule::InputJson,
             format!(
                 "the input cannot be converted to JSON: {}",
@@ -305,7 +305,7 @@ mod tests {
         let m = migration_of(Ok(Input::Bytes(b"\xff\xfe")));
         assert_eq!(m.report.diagnostics[0].code, "E001");
         // A value JS could not turn into JSON is reported the same way.
-        let m = migration_of(Err(InputError::new(Rule::InputShape, "no input".into())));
+        let m = migration_of(Err(DecodeError::new(Rule::InputShape, "no input".into())));
         assert_eq!(m.report.errors, 1);
         assert_eq!(m.report.diagnostics[0].message, "no input");
     }
