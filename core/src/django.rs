@@ -1,12 +1,12 @@
 //! The Django backend's schema, once: its column lengths ([`limits`]), how it derives an app's
 //! slug ([`seed_slug`]), how it stores and serves images ([`media_path`], [`media_url`]), and
-//! the rules a migration for it adds when `options.target` is [`Target::Django`]
+//! the rules a migration for it adds when `options.layout` is [`Layout::Django`]
 //! (E024–E027; see docs/django-tables.md and docs/rules.md).
 //!
 //! The checks run inside the transform, on the rows as they will be loaded, so their findings
 //! are in the same report as every other, naming the record and the source field.
 //!
-//! [`Target::Django`]: crate::source::Target::Django
+//! [`Layout::Django`]: crate::source::Layout::Django
 
 use std::collections::HashMap;
 use std::fmt::Display;

@@ -72,7 +72,7 @@ pub enum Input<'a> {
 
 impl Input<'_> {
     /// The input with its records as JSON values (what an envelope is written from).
-    pub(crate) fn decode(self) -> Result<SourceInput, InputError> {
+    pub(crate) fn decode(self) -> Result<SourceInput, DecodeError> {
         match self {
             Input::Bytes(bytes) => decode_str(utf8_text(bytes)?),
             Input::File(bytes) => decode_str(utf8_text(&bytes)?),
@@ -85,7 +85,7 @@ impl Input<'_> {
     /// The input with its records typed: from bytes and text, as they are parsed, without the
     /// JSON tree of the records (the largest part of a big input, and most of the decoding
     /// time). Accepts and refuses exactly what `Input::decode` does, with the same errors.
-    pub(crate) fn decode_typed(self) -> Result<TypedInput, InputError> {
+    pub(crate) fn decode_typed(self) -> Result<TypedInput, DecodeError> {
         match self {
             Input::Bytes(bytes) => decode_str_typed(utf8_text(bytes)?),
             Input::File(bytes) => decode_str_typed(utf8_text(&bytes)?),
@@ -154,11 +154,11 @@ impl From<SourceInput> for TypedInput {
 
 /// Why an input could not be decoded at all. Rendered as a one-diagnostic report.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
+pub struct DecodeError {
     pub diagnostic: Diagnostic,
 }
 
-impl std::fmt::Display for InputError {
+impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -168,12 +168,12 @@ impl std::fmt::Display for InputError {
     }
 }
 
-impl std::error::Error for InputError {}
+impl std::error::Error for DecodeError {}
 
-impl InputError {
-    /// An input error of a rule (E001 input-json, E002 input-shape) about the whole input.
-    pub fn new(rule: Rule, message: String) -> InputError {
-        InputError {
+impl DecodeError {
+    /// A decode error of a rule (E001 input-json, E002 input-shape) about the whole input.
+    pub fn new(rule: Rule, message: String) -> DecodeError {
+        DecodeError {
             diagnostic: Diagnostic::new(rule, None, None, message),
         }
     }
@@ -185,15 +185,15 @@ impl InputError {
     }
 }
 
-fn input_error(rule: Rule, message: String) -> InputError {
-    InputError::new(rule, message)
+fn decode_error(rule: Rule, message: String) -> DecodeError {
+    DecodeError::new(rule, message)
 }
 
 /// The text of an input file's bytes, without a leading UTF-8 BOM.
-fn utf8_text(bytes: &[u8]) -> Result<&str, InputError> {
+fn utf8_text(bytes: &[u8]) -> Result<&str, DecodeError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
-        input_error(
+        decode_error(
             Rule::InputJson,
             format!(
                 "the input is not valid UTF-8 (first bad byte at offset {})",
@@ -204,8 +204,8 @@ fn utf8_text(bytes: &[u8]) -> Result<&str, InputError> {
 }
 
 /// A JSON syntax error (or a repeated key), with its position.
-fn json_error(e: serde_json::Error) -> InputError {
-    input_error(
+fn json_error(e: serde_json::Error) -> DecodeError {
+    decode_error(
         Rule::InputJson,
         format!(
             "invalid JSON at line {}, column {}: {}",
@@ -217,14 +217,14 @@ fn json_error(e: serde_json::Error) -> InputError {
 }
 
 /// Decodes the text of an input file.
-fn decode_str(text: &str) -> Result<SourceInput, InputError> {
+fn decode_str(text: &str) -> Result<SourceInput, DecodeError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value = serde_json::from_str::<StrictValue>(text).map_err(json_error)?;
     decode_value(value.0)
 }
 
 /// [`decode_str`], with the records typed as they are parsed (see `TypedInput`).
-fn decode_str_typed(text: &str) -> Result<TypedInput, InputError> {
+fn decode_str_typed(text: &str) -> Result<TypedInput, DecodeError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let top = serde_json::from_str::<typed::Top>(text).map_err(json_error)?;
     // Everything but the records goes through the one shape check; `applicationsData` is there
@@ -240,7 +240,7 @@ fn decode_str_typed(text: &str) -> Result<TypedInput, InputError> {
 }
 
 /// Decodes an already parsed JSON value.
-fn decode_value(value: Value) -> Result<SourceInput, InputError> {
+fn decode_value(value: Value) -> Result<SourceInput, DecodeError> {
     match value {
         Value::Array(applications) => Ok(SourceInput {
             applications,
@@ -249,7 +249,7 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
         Value::Object(map) if map.contains_key("format") => {
             let format = map.get("format").and_then(Value::as_str).unwrap_or("");
             if format != FORMAT_NAME {
-                return Err(input_error(
+                return Err(decode_error(
                     Rule::InputShape,
                     format!(
                         "unknown format {:?}; expected {FORMAT_NAME:?}",
@@ -259,7 +259,7 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
             }
             let version = map.get("version").and_then(Value::as_u64);
             if version != Some(u64::from(FORMAT_VERSION)) {
-                return Err(input_error(
+                return Err(decode_error(
                     Rule::InputShape,
                     format!(
                         "unsupported {FORMAT_NAME} version {}; this build reads version {FORMAT_VERSION}",
@@ -273,7 +273,7 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
             let applications = match map.remove("applicationsData") {
                 Some(Value::Array(a)) => a,
                 Some(other) => {
-                    return Err(input_error(
+                    return Err(decode_error(
                         Rule::InputShape,
                         format!(
                             "malformed {FORMAT_NAME} envelope: `applicationsData` is {}, not an array",
@@ -282,7 +282,7 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
                     ))
                 }
                 None => {
-                    return Err(input_error(
+                    return Err(decode_error(
                         Rule::InputShape,
                         format!("malformed {FORMAT_NAME} envelope: missing field `applicationsData`"),
                     ))
@@ -290,7 +290,7 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
             };
             map.insert("applicationsData".into(), Value::Array(Vec::new()));
             let envelope: Envelope = serde_json::from_value(Value::Object(map)).map_err(|e| {
-                input_error(Rule::InputShape, format!("malformed {FORMAT_NAME} envelope: {e}"))
+                decode_error(Rule::InputShape, format!("malformed {FORMAT_NAME} envelope: {e}"))
             })?;
             Ok(SourceInput {
                 source: envelope.source,
@@ -304,7 +304,7 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
             let applications = match map.remove("applicationsData") {
                 Some(Value::Array(a)) => a,
                 _ => {
-                    return Err(input_error(
+                    return Err(decode_error(
                         Rule::InputShape,
                         "`applicationsData` is not an array".to_string(),
                     ))
@@ -314,7 +314,7 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
                 None | Some(Value::Null) => None,
                 Some(Value::Array(c)) => Some(c),
                 Some(_) => {
-                    return Err(input_error(
+                    return Err(decode_error(
                         Rule::InputShape,
                         "`categories` is not an array".to_string(),
                     ))
@@ -323,19 +323,19 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
             let i18n = match map.remove("i18n") {
                 None | Some(Value::Null) => None,
                 Some(v) => Some(serde_json::from_value(v).map_err(|e| {
-                    input_error(Rule::InputShape, format!("malformed `i18n`: {e}"))
+                    decode_error(Rule::InputShape, format!("malformed `i18n`: {e}"))
                 })?),
             };
             let options = match map.remove("options") {
                 None | Some(Value::Null) => Options::default(),
                 Some(v) => serde_json::from_value(v).map_err(|e| {
-                    input_error(Rule::InputShape, format!("malformed `options`: {e}"))
+                    decode_error(Rule::InputShape, format!("malformed `options`: {e}"))
                 })?,
             };
             let source = match map.remove("source") {
                 None | Some(Value::Null) => None,
                 Some(v) => Some(serde_json::from_value(v).map_err(|e| {
-                    input_error(Rule::InputShape, format!("malformed `source`: {e}"))
+                    decode_error(Rule::InputShape, format!("malformed `source`: {e}"))
                 })?),
             };
             Ok(SourceInput {
@@ -346,7 +346,7 @@ fn decode_value(value: Value) -> Result<SourceInput, InputError> {
                 i18n,
             })
         }
-        other => Err(input_error(
+        other => Err(decode_error(
             Rule::InputShape,
             format!(
                 "expected an {FORMAT_NAME} envelope, an object with `applicationsData`, or an array of app records; got {}",

@@ -3,7 +3,7 @@
 //! Two entries: [`decode()`] reads an input ([`Input`]: the bytes or text of a file, a JSON value)
 //! into a [`SourceInput`] (e.g. to write it as an apps.json [`Envelope`]), and [`migrate`] turns
 //! an input into a [`Migration`]: the rows and the report. An input that cannot be decoded at all
-//! is an [`InputError`], whose report is [`InputError::report`] (`Migration::from(error)` for a
+//! is a [`DecodeError`], whose report is [`DecodeError::report`] (`Migration::from(error)` for a
 //! migration with no rows).
 //!
 //! The pipeline: [`envelope`] decodes the input → [`decode`](mod@decode) types each record field
@@ -11,7 +11,7 @@
 //! screenshots ordered, URLs normalised, deterministic [`ids`]), checking the field rules of
 //! [`validate`] → [`report`] renders the findings ([`diagnostic`]s of the [`rules`]). Shared by
 //! the stages: [`source`] (what comes with the records), [`limits`], [`django`] (the Django
-//! backend's schema, checked when `options.target` is Django), [`text`], [`json`]. Pure: no
+//! backend's schema, checked when `options.layout` is Django), [`text`], [`json`]. Pure: no
 //! I/O, no async, so it builds for wasm32 too.
 
 // Decode errors are rare and carry a whole diagnostic by value; boxing would only add noise.
@@ -35,30 +35,30 @@ pub mod transform;
 pub mod validate;
 
 pub use diagnostic::Diagnostic;
-pub use envelope::{Envelope, Input, InputError, SourceInput};
+pub use envelope::{DecodeError, Envelope, Input, SourceInput};
 pub use migration::{DeveloperVariants, Migration};
 pub use model::{
     App, AppCategory, Category, Counts, Dataset, Developer, Language, Rating, RowId, Screenshot,
 };
 pub use report::Report;
 pub use rules::{Rule, Severity};
-pub use source::{I18n, Options, SourceInfo, Target};
+pub use source::{I18n, Layout, Options, SourceInfo};
 
 /// Decodes an input, its records kept as JSON values (as [`Envelope`]s are written). An input
-/// that is not JSON, or not of a shape the core reads, is an [`InputError`].
-pub fn decode(input: Input<'_>) -> Result<SourceInput, InputError> {
+/// that is not JSON, or not of a shape the core reads, is a [`DecodeError`].
+pub fn decode(input: Input<'_>) -> Result<SourceInput, DecodeError> {
     input.decode()
 }
 
 /// Decodes, transforms and validates an input, with `options` added to the input's own (see
 /// [`Options::merge`]). Every problem of the data is a finding of the report; only an input
-/// that cannot be decoded at all is an [`InputError`] (`Migration::from` it for a migration
+/// that cannot be decoded at all is a [`DecodeError`] (`Migration::from` it for a migration
 /// with its one-error report).
 ///
 /// From bytes or text the records are typed as they are parsed, without a JSON tree: the
 /// fastest path from a file. A [`Input::Decoded`] input is consumed: its text moves into the
 /// rows instead of being copied.
-pub fn migrate(input: Input<'_>, options: &Options) -> Result<Migration, InputError> {
+pub fn migrate(input: Input<'_>, options: &Options) -> Result<Migration, DecodeError> {
     let mut input = input.decode_typed()?;
     input.options.merge(options);
     Ok(transform::run(input))

@@ -4,7 +4,7 @@
 use crate::model::RowId;
 use serde::Serialize;
 
-use crate::envelope::InputError;
+use crate::envelope::DecodeError;
 use crate::model::Dataset;
 use crate::report::Report;
 use crate::source::Options;
@@ -37,9 +37,9 @@ impl Migration {
 }
 
 /// The migration of an input that could not be decoded: no rows, and the input error's report
-/// ([`InputError::report`]).
-impl From<InputError> for Migration {
-    fn from(error: InputError) -> Migration {
+/// ([`DecodeError::report`]).
+impl From<DecodeError> for Migration {
+    fn from(error: DecodeError) -> Migration {
         Migration {
             dataset: Dataset::default(),
             report: error.report(),

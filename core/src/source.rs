@@ -61,52 +61,58 @@ pub struct Options {
     /// error E023. Names as the records spell them (case-sensitive). Written only when not empty.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub ignore_fields: BTreeSet<String>,
-    /// The database layout the rows are checked for: [`Target::Generic`] (qa-load's own
-    /// tables, the default) or [`Target::Django`] (the directory's Django backend, whose
+    /// The database layout the rows are checked for: [`Layout::QaLoad`] (qa-load's own
+    /// tables, the default) or [`Layout::Django`] (the directory's Django backend, whose
     /// narrower columns and UNIQUE names add the rules of [`crate::django`]). Written only
-    /// when not generic.
-    #[serde(default, skip_serializing_if = "Target::is_generic")]
-    pub target: Target,
+    /// when not qa-load's. Read also under its old name, `target` (apps.json files written
+    /// before the rename).
+    #[serde(default, alias = "target", skip_serializing_if = "Layout::is_qa_load")]
+    pub layout: Layout,
 }
 
-/// The database layout a migration is validated for (`options.target`, JSON
-/// `{"kind": "generic"}` or `{"kind": "django", "media_base_url": "https://…"}`).
+/// The database layout a migration is validated for: the tables the data is destined for, as
+/// `qa-load --layout` names them (`options.layout`, JSON `{"kind": "qa-load"}` or
+/// `{"kind": "django", "media_base_url": "https://…"}`). Earlier versions called it the target
+/// (`options.target`, kind `generic` for qa-load's tables); both old names are still read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "MigrationTarget"))]
-pub enum Target {
-    /// qa-load's own tables: the generic rules only.
+#[serde(rename_all = "kebab-case", tag = "kind")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "MigrationLayout"))]
+pub enum Layout {
+    /// qa-load's own tables: the core's rules only. Read also as the old kind `generic`.
     #[default]
-    Generic,
-    /// The Django backend's tables: the generic rules plus the backend's column lengths, its
+    #[serde(alias = "generic")]
+    QaLoad,
+    /// The Django backend's tables: the core's rules plus the backend's column lengths, its
     /// required Arabic names, its UNIQUE names, and image URLs under `media_base_url` (the
     /// backend's `R2_PUBLIC_URL`; the image columns store the path relative to it).
     Django { media_base_url: String },
 }
 
-impl Target {
-    pub fn is_generic(&self) -> bool {
-        *self == Target::Generic
+impl Layout {
+    /// Whether this is qa-load's own tables (the default, not written into apps.json).
+    pub fn is_qa_load(&self) -> bool {
+        *self == Layout::QaLoad
     }
 
-    /// The media base URL of a Django target; None for the generic one.
+    /// The media base URL of the Django layout; None for qa-load's.
     pub fn media_base_url(&self) -> Option<&str> {
         match self {
-            Target::Generic => None,
-            Target::Django { media_base_url } => Some(media_base_url),
+            Layout::QaLoad => None,
+            Layout::Django { media_base_url } => Some(media_base_url),
         }
     }
 
-    /// Builds a target as the command lines take it: `--target generic|django` and
-    /// `--media-base-url URL` (required with, and only with, `django`; an absolute http(s) URL).
-    pub fn parse(kind: &str, media_base_url: Option<&str>) -> Result<Target, String> {
+    /// Builds a layout as the command lines take it: `--layout qa-load|django` (`generic`, the
+    /// old name of `qa-load`, is still accepted) and `--media-base-url URL` (required with, and
+    /// only with, `django`; an absolute http(s) URL).
+    pub fn parse(kind: &str, media_base_url: Option<&str>) -> Result<Layout, String> {
         match (kind, media_base_url) {
-            ("generic", None) => Ok(Target::Generic),
-            ("generic", Some(_)) => {
-                Err("--media-base-url applies only to --target django".to_string())
+            ("qa-load" | "generic", None) => Ok(Layout::QaLoad),
+            ("qa-load" | "generic", Some(_)) => {
+                Err("--media-base-url applies only to --layout django".to_string())
             }
             ("django", None) => Err(
-                "--target django needs --media-base-url URL (the backend's R2_PUBLIC_URL)"
+                "--layout django needs --media-base-url URL (the backend's R2_PUBLIC_URL)"
                     .to_string(),
             ),
             ("django", Some(base)) => {
@@ -120,12 +126,12 @@ impl Target {
                         "--media-base-url {base:?} is not an absolute http(s) URL (e.g. https://pub-….r2.dev)"
                     ));
                 }
-                Ok(Target::Django {
+                Ok(Layout::Django {
                     media_base_url: base.trim().to_string(),
                 })
             }
             (other, _) => Err(format!(
-                "--target {other:?} is not a target; expected generic or django"
+                "--layout {other:?} is not a layout; expected qa-load or django"
             )),
         }
     }
@@ -146,10 +152,10 @@ impl Options {
 
     /// Adds a caller's options (e.g. a command line's) to the input's own: an alias of the
     /// caller's replaces the input's for the same key; the ignored fields are both lists; a
-    /// caller's target (when not generic) replaces the input's.
+    /// caller's layout (when not qa-load's) replaces the input's.
     pub fn merge(&mut self, more: &Options) {
-        if !more.target.is_generic() {
-            self.target = more.target.clone();
+        if !more.layout.is_qa_load() {
+            self.layout = more.layout.clone();
         }
         for (from, to) in &more.category_aliases {
             self.category_aliases.insert(from.clone(), to.clone());

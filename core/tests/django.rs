@@ -1,23 +1,23 @@
-//! The Django target's rules (E024-E027), each failing and passing, and how the target travels
-//! in the options (JSON, the envelope, a caller's options).
+//! The Django layout's rules (E024-E027), each failing and passing, and how the layout travels
+//! in the options (JSON, the envelope, a caller's options, apps.json files of earlier versions).
 
 mod common;
 
-use qad_core::{Diagnostic, Input, Migration, Options, Target};
+use qad_core::{Diagnostic, Input, Layout, Migration, Options};
 use serde_json::{json, Value};
 
 const BASE: &str = "https://pub-e11717db663c469fb51c65995892b449.r2.dev";
 
 fn django() -> Options {
     Options {
-        target: Target::Django {
+        layout: Layout::Django {
             media_base_url: BASE.into(),
         },
         ..Options::default()
     }
 }
 
-/// One record valid for the Django target: its images under the media base URL.
+/// One record valid for the Django layout: its images under the media base URL.
 fn app(id: &str, name: &str) -> Value {
     json!({
         "id": id,
@@ -65,16 +65,16 @@ fn run_with(value: Value, options: &Options) -> Migration {
     qad_core::migrate(Input::Decoded(decoded), options).expect("migrates")
 }
 
-/// Generic and Django: the generic migration must not have any Django finding.
+/// qa-load's layout and Django: the qa-load one must not have any Django finding.
 fn both(value: Value) -> (Migration, Migration) {
-    let generic = run_with(value.clone(), &Options::default());
-    for d in &generic.report.diagnostics {
+    let qa_load = run_with(value.clone(), &Options::default());
+    for d in &qa_load.report.diagnostics {
         assert!(
             !["E024", "E025", "E026", "E027"].contains(&d.code.as_str()),
-            "generic target gave {d:?}"
+            "qa-load layout gave {d:?}"
         );
     }
-    (generic, run_with(value, &django()))
+    (qa_load, run_with(value, &django()))
 }
 
 fn all<'a>(m: &'a Migration, code: &str) -> Vec<&'a Diagnostic> {
@@ -93,11 +93,11 @@ fn fields(m: &Migration, code: &str) -> Vec<String> {
 }
 
 #[test]
-fn a_clean_record_has_no_finding_for_either_target() {
-    let (generic, django) = both(input(vec![app("1_A", "Alpha")]));
-    assert_eq!(generic.report.diagnostics, vec![]);
+fn a_clean_record_has_no_finding_for_either_layout() {
+    let (qa_load, django) = both(input(vec![app("1_A", "Alpha")]));
+    assert_eq!(qa_load.report.diagnostics, vec![]);
     assert_eq!(django.report.diagnostics, vec![]);
-    assert_eq!(generic.dataset, django.dataset);
+    assert_eq!(qa_load.dataset, django.dataset);
 }
 
 #[test]
@@ -112,8 +112,8 @@ fn e024_images_outside_the_media_base() {
     ]);
     // Not an image column: a logo anywhere is fine.
     a["Developer_Logo"] = json!("https://cdn.example.org/a/developer_logo.png");
-    let (generic, m) = both(input(vec![a]));
-    assert!(generic.is_loadable());
+    let (qa_load, m) = both(input(vec![a]));
+    assert!(qa_load.is_loadable());
     assert_eq!(
         fields(&m, "E024"),
         [
@@ -132,7 +132,7 @@ fn e024_images_outside_the_media_base() {
 
     // A base given with a trailing slash is the same base.
     let with_slash = Options {
-        target: Target::Django {
+        layout: Layout::Django {
             media_base_url: format!("{BASE}/"),
         },
         ..Options::default()
@@ -151,8 +151,8 @@ fn e025_image_paths_are_measured_after_the_base() {
     let (_, m) = both(input(vec![a.clone()]));
     assert_eq!(m.report.diagnostics, vec![]);
     a["applicationIcon"] = json!(format!("{BASE}/{}", path(101)));
-    let (generic, m) = both(input(vec![a]));
-    assert!(generic.is_loadable());
+    let (qa_load, m) = both(input(vec![a]));
+    assert!(qa_load.is_loadable());
     let d = all(&m, "E025");
     assert_eq!(d.len(), 1, "{:?}", m.report.diagnostics);
     assert_eq!(d[0].field.as_deref(), Some("applicationIcon"));
@@ -172,7 +172,7 @@ fn e025_image_paths_are_measured_after_the_base() {
     assert_eq!(fields(&m, "E025"), ["applicationIcon"]);
     assert!(all(&m, "E025")[0].message.contains("101 characters"));
 
-    // Screenshots and covers: 500 for the path, so a URL the generic 500 (E018) lets through
+    // Screenshots and covers: 500 for the path, so a URL the core's 500 (E018) lets through
     // always fits.
     let mut a = app("1_A", "Alpha");
     a["screenshots_en"] = json!([format!("{BASE}/{}", "s".repeat(440))]);
@@ -194,8 +194,8 @@ fn e025_links_names_and_the_slug() {
     a["Google_Play_Link"] = json!(long_link(201));
     a["Developer_Website"] = json!(format!("https://example.org/{}", "w".repeat(200)));
     a["Developer_Logo"] = json!(format!("{BASE}/{}", "l".repeat(200)));
-    let (generic, m) = both(input(vec![a]));
-    assert!(generic.is_loadable());
+    let (qa_load, m) = both(input(vec![a]));
+    assert!(qa_load.is_loadable());
     assert_eq!(
         fields(&m, "E025"),
         ["Developer_Website", "Developer_Logo", "Google_Play_Link"]
@@ -238,8 +238,8 @@ fn e025_category_keys_and_names() {
                     ("k".repeat(120)): "ق".repeat(100) }
         }
     });
-    let (generic, m) = both(value);
-    assert!(generic.is_loadable(), "{:?}", generic.report.diagnostics);
+    let (qa_load, m) = both(value);
+    assert!(qa_load.is_loadable(), "{:?}", qa_load.report.diagnostics);
     let found: Vec<(String, String)> = all(&m, "E025")
         .iter()
         .map(|d| (d.record.clone().unwrap(), d.field.clone().unwrap()))
@@ -264,9 +264,9 @@ fn e026_arabic_names_required() {
     let mut b = app("2_B", "Beta");
     b["Developer_Name_En"] = json!("Alpha Labs");
     b["Developer_Name_Ar"] = Value::Null;
-    let (generic, m) = both(input(vec![a.clone(), b.clone()]));
-    assert!(generic.is_loadable());
-    assert_eq!(generic.dataset.developers[0].name_ar, None);
+    let (qa_load, m) = both(input(vec![a.clone(), b.clone()]));
+    assert!(qa_load.is_loadable());
+    assert_eq!(qa_load.dataset.developers[0].name_ar, None);
     let d = all(&m, "E026");
     assert_eq!(d.len(), 1, "{:?}", m.report.diagnostics);
     assert_eq!(d[0].record.as_deref(), Some("developer:alpha labs"));
@@ -282,9 +282,9 @@ fn e026_arabic_names_required() {
     let mut value = input(vec![app("1_A", "Alpha")]);
     value["i18n"]["ar"] = json!({ "mushaf": "مصحف" });
     value["i18n"]["en"] = json!({ "mushaf": "Mushaf" });
-    let (generic, m) = both(value);
+    let (qa_load, m) = both(value);
     let w109 = |m: &Migration| fields(m, "W109");
-    assert_eq!(w109(&generic), ["i18n.en.tools", "i18n.ar.tools"]);
+    assert_eq!(w109(&qa_load), ["i18n.en.tools", "i18n.ar.tools"]);
     assert_eq!(w109(&m), ["i18n.en.tools"]);
     assert_eq!(fields(&m, "E026"), ["i18n.ar.tools"]);
     assert_eq!(all(&m, "E026")[0].record.as_deref(), Some("categories[1]"));
@@ -296,9 +296,9 @@ fn e027_names_unique_among_developers_and_among_categories() {
     let a = app("1_A", "Alpha");
     let mut b = app("2_B", "Beta");
     b["Developer_Name_Ar"] = a["Developer_Name_Ar"].clone();
-    let (generic, m) = both(input(vec![a.clone(), b]));
-    assert!(generic.is_loadable());
-    assert_eq!(generic.dataset.developers.len(), 2);
+    let (qa_load, m) = both(input(vec![a.clone(), b]));
+    assert!(qa_load.is_loadable());
+    assert_eq!(qa_load.dataset.developers.len(), 2);
     let d = all(&m, "E027");
     assert_eq!(d.len(), 1, "{:?}", m.report.diagnostics);
     assert_eq!(d[0].record.as_deref(), Some("developer:beta labs"));
@@ -321,8 +321,8 @@ fn e027_names_unique_among_developers_and_among_categories() {
     let mut value = input(vec![app("1_A", "Alpha")]);
     value["i18n"]["en"]["tools"] = json!("Mushaf");
     value["i18n"]["ar"]["tools"] = json!("مصحف");
-    let (generic, m) = both(value);
-    assert!(generic.is_loadable());
+    let (qa_load, m) = both(value);
+    assert!(qa_load.is_loadable());
     let found: Vec<(String, String)> = all(&m, "E027")
         .iter()
         .map(|d| (d.record.clone().unwrap(), d.field.clone().unwrap()))
@@ -338,20 +338,32 @@ fn e027_names_unique_among_developers_and_among_categories() {
 }
 
 #[test]
-fn the_target_in_json_in_the_envelope_and_from_the_caller() {
-    // JSON: generic is not written; django is tagged by kind.
+fn the_layout_in_json_in_the_envelope_and_from_the_caller() {
+    // JSON: qa-load's layout is not written; django is tagged by kind, under `layout`.
     let text = serde_json::to_value(Options::default()).unwrap();
     assert_eq!(text, json!({ "categoryAliases": {} }));
     let text = serde_json::to_value(django()).unwrap();
     assert_eq!(
-        text["target"],
-        json!({ "kind": "django", "media_base_url": BASE })
+        text,
+        json!({ "categoryAliases": {}, "layout": { "kind": "django", "media_base_url": BASE } })
     );
     let back: Options = serde_json::from_value(text).unwrap();
     assert_eq!(back, django());
-    let generic: Options =
-        serde_json::from_value(json!({ "target": { "kind": "generic" } })).unwrap();
-    assert_eq!(generic.target, Target::Generic);
+    let qa_load: Options =
+        serde_json::from_value(json!({ "layout": { "kind": "qa-load" } })).unwrap();
+    assert_eq!(qa_load.layout, Layout::QaLoad);
+    assert_eq!(
+        serde_json::to_value(Layout::QaLoad).unwrap(),
+        json!({ "kind": "qa-load" })
+    );
+    // The names of earlier versions are read too: the field `target`, the kind `generic`.
+    let old: Options = serde_json::from_value(json!({ "target": { "kind": "generic" } })).unwrap();
+    assert_eq!(old.layout, Layout::QaLoad);
+    let old: Options =
+        serde_json::from_value(json!({ "target": { "kind": "django", "media_base_url": BASE } }))
+            .unwrap();
+    assert_eq!(old, django());
+    assert!(serde_json::from_value::<Options>(json!({ "layout": { "kind": "mysql" } })).is_err());
 
     // An envelope carries it: qa-load re-validates the same way with no options of its own.
     let mut a = app("1_A", "Alpha");
@@ -359,20 +371,23 @@ fn the_target_in_json_in_the_envelope_and_from_the_caller() {
     let mut decoded = common::decode_value(input(vec![a])).unwrap();
     decoded.options = django();
     let envelope = serde_json::to_string(&decoded.to_envelope(None)).unwrap();
-    assert!(envelope.contains("\"kind\":\"django\""), "{envelope}");
+    assert!(
+        envelope.contains(r#""layout":{"kind":"django""#),
+        "{envelope}"
+    );
     let m = common::migrate_bytes(envelope.as_bytes());
     assert_eq!(fields(&m, "E024"), ["applicationIcon"]);
-    assert_eq!(m.options.target, django().target);
+    assert_eq!(m.options.layout, django().layout);
 
-    // A caller's target replaces the input's; a caller's generic leaves it.
+    // A caller's layout replaces the input's; a caller's qa-load layout (the default) leaves it.
     let other = Options {
-        target: Target::Django {
+        layout: Layout::Django {
             media_base_url: "https://cdn.example.org".into(),
         },
         ..Options::default()
     };
     let m = qad_core::migrate(Input::Bytes(envelope.as_bytes()), &other).unwrap();
-    assert_eq!(m.options.target, other.target);
+    assert_eq!(m.options.layout, other.layout);
     assert!(!fields(&m, "E024").contains(&"applicationIcon".to_string()));
     assert!(fields(&m, "E024").contains(&"mainImage_en".to_string()));
     let mut merged = django();
@@ -380,15 +395,70 @@ fn the_target_in_json_in_the_envelope_and_from_the_caller() {
     assert_eq!(merged, django());
 }
 
+/// An apps.json written before the rename (`options.target`, kind `generic` or `django`), by
+/// hand as those versions wrote it, reads as before: the same dataset and the same report as
+/// the same file written today (`options.layout`).
 #[test]
-fn target_parse_as_the_command_lines_take_it() {
-    assert_eq!(Target::parse("generic", None), Ok(Target::Generic));
-    assert_eq!(Target::parse("django", Some(BASE)), Ok(django().target));
-    assert!(Target::parse("django", None).is_err());
-    assert!(Target::parse("generic", Some(BASE)).is_err());
-    assert!(Target::parse("django", Some("pub.r2.dev")).is_err());
-    assert!(Target::parse("django", Some("https://")).is_err());
-    assert!(Target::parse("mysql", None).is_err());
-    assert_eq!(Target::Generic.media_base_url(), None);
-    assert_eq!(django().target.media_base_url(), Some(BASE));
+fn an_apps_json_of_earlier_versions_still_reads() {
+    const OLD_DJANGO: &str = include_str!("fixtures/apps-target-django.v0.json");
+    const OLD_GENERIC: &str = include_str!("fixtures/apps-target-generic.v0.json");
+    let old_django: Value = serde_json::from_str(OLD_DJANGO).unwrap();
+    assert_eq!(
+        old_django["options"]["target"],
+        json!({ "kind": "django", "media_base_url": BASE })
+    );
+
+    // Today's file of the same data and options, as `extract` writes it.
+    let decoded = common::decode_text(OLD_DJANGO).expect("an old envelope decodes");
+    assert_eq!(decoded.options.layout, django().layout);
+    let new_django =
+        serde_json::to_value(decoded.to_envelope(Some("qad-migrate 0.1.0".into()))).unwrap();
+    assert_eq!(
+        new_django["options"],
+        json!({ "categoryAliases": { "other": "tools" }, "layout": { "kind": "django", "media_base_url": BASE } })
+    );
+    assert!(new_django["options"].get("target").is_none());
+
+    let old = common::migrate_bytes(OLD_DJANGO.as_bytes());
+    let new = common::migrate_bytes(new_django.to_string().as_bytes());
+    assert_eq!(old.options, new.options);
+    assert_eq!(old.dataset, new.dataset);
+    assert_eq!(old.report, new.report);
+    assert_eq!(old.report.to_text(), new.report.to_text());
+    // The old file's layout did apply: the icon outside the media base URL is E024.
+    assert_eq!(fields(&old, "E024"), ["applicationIcon"]);
+    // Through the JSON-value path too (the wasm bindings' and `decode()`'s).
+    let via_values = common::migrate_bytes_via_values(OLD_DJANGO.as_bytes());
+    assert_eq!(via_values.dataset, old.dataset);
+    assert_eq!(via_values.report, old.report);
+
+    // `generic` was qa-load's own tables: the same as no layout at all.
+    let old = common::migrate_bytes(OLD_GENERIC.as_bytes());
+    assert_eq!(old.options.layout, Layout::QaLoad);
+    let mut none: Value = serde_json::from_str(OLD_GENERIC).unwrap();
+    none["options"].as_object_mut().unwrap().remove("target");
+    let new = common::migrate_bytes(none.to_string().as_bytes());
+    assert_eq!(old.dataset, new.dataset);
+    assert_eq!(old.report, new.report);
+    assert!(fields(&old, "E024").is_empty());
+}
+
+#[test]
+fn layout_parse_as_the_command_lines_take_it() {
+    assert_eq!(Layout::parse("qa-load", None), Ok(Layout::QaLoad));
+    // `generic`, the old name of qa-load's layout, is still taken.
+    assert_eq!(Layout::parse("generic", None), Ok(Layout::QaLoad));
+    assert_eq!(Layout::parse("django", Some(BASE)), Ok(django().layout));
+    assert!(Layout::parse("django", None).is_err());
+    assert!(Layout::parse("qa-load", Some(BASE)).is_err());
+    assert!(Layout::parse("generic", Some(BASE)).is_err());
+    assert!(Layout::parse("django", Some("pub.r2.dev")).is_err());
+    assert!(Layout::parse("django", Some("https://")).is_err());
+    let e = Layout::parse("mysql", None).unwrap_err();
+    assert!(
+        e.contains("--layout") && e.contains("qa-load or django"),
+        "{e}"
+    );
+    assert_eq!(Layout::QaLoad.media_base_url(), None);
+    assert_eq!(django().layout.media_base_url(), Some(BASE));
 }

@@ -280,19 +280,19 @@ fn the_same_input_gives_the_same_rows_and_checksum() {
     );
 }
 
-/// The Django target on the real data: the backend's media base URL (its `R2_PUBLIC_URL`
+/// The Django layout on the real data: the backend's media base URL (its `R2_PUBLIC_URL`
 /// default, the production bucket) holds every image, and every value fits the backend's
-/// columns. Found: 0 findings of E024-E027, the same warnings as the generic target; the
+/// columns. Found: 0 findings of E024-E027, the same warnings as qa-load's layout; the
 /// longest stored icon path is 46 characters (`60_School Mushaf - Sign Language/app_icon.png`, spaces stored as spaces,
 /// column 100), cover image 52, screenshot 56 (500), store link 178 (200), developer logo URL
 /// 110 (200); every developer and category has an Arabic name.
 #[test]
-fn django_target_on_real_data_finds_nothing_new() {
+fn django_layout_on_real_data_finds_nothing_new() {
     const BASE: &str = "https://pub-e11717db663c469fb51c65995892b449.r2.dev";
     let input = real_input();
     let generic = migrate_real();
     let options = qad_core::Options {
-        target: qad_core::Target::Django {
+        layout: qad_core::Layout::Django {
             media_base_url: BASE.into(),
         },
         ..Default::default()

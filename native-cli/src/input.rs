@@ -60,11 +60,11 @@ pub fn prepare(
     path: &str,
     aliases: &[String],
     ignore_fields: &[String],
-    target: qad_core::Target,
+    rules: qad_core::Layout,
     report_file: Option<&std::path::Path>,
 ) -> Result<Prepared, Failure> {
     let bytes = read(path)?;
-    let prepared = prepare_from(path, bytes, aliases, ignore_fields, target, report_file)?;
+    let prepared = prepare_from(path, bytes, aliases, ignore_fields, rules, report_file)?;
     announce(&prepared);
     Ok(prepared)
 }
@@ -86,16 +86,17 @@ pub fn prepare_from(
     bytes: Vec<u8>,
     aliases: &[String],
     ignore_fields: &[String],
-    target: qad_core::Target,
+    rules: qad_core::Layout,
     report_file: Option<&std::path::Path>,
 ) -> Result<Prepared, Failure> {
     let aliases = parse_aliases(aliases)?;
     let file_sha256 = crate::bookkeeping::hex(&Sha256::digest(&bytes));
     tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
 
-    // The layout's target: the django layout adds the backend's limits to validation.
+    // The layout's rules (layout::Choice::validation): the django layout adds the backend's
+    // limits to validation.
     let mut options = qad_core::Options {
-        target,
+        layout: rules,
         ..qad_core::Options::default()
     };
     for (from, to) in aliases {

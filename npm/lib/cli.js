@@ -18,8 +18,10 @@ const LOAD_OPTIONS = {
   "no-i18n": { type: "boolean" },
   alias: { type: "string", multiple: true },
   "ignore-field": { type: "string", multiple: true },
-  target: { type: "string" },
+  layout: { type: "string" },
   "media-base-url": { type: "string" },
+  // The old name of --layout, deprecated and not in the help: still taken, with a note on stderr.
+  target: { type: "string" },
 };
 
 const COMMANDS = {
@@ -53,13 +55,13 @@ const LOAD_HELP = `Frontend options:
   --ignore-field NAME load without the unknown field NAME on purpose (repeatable): a value
                       in it is then warning W105 instead of error E023, e.g. --ignore-field
                       mainImage for the older format's cover image
-  --target generic|django
-                      the database layout to validate for (default generic: qa-load's own
-                      tables); django adds the Django backend's limits (errors E024-E027:
-                      images under the media base URL, its column lengths, Arabic names
-                      required, names unique) and is written into apps.json
+  --layout qa-load|django
+                      the database layout to validate for, as qa-load names it (default
+                      qa-load: qa-load's own tables); django adds the Django backend's limits
+                      (errors E024-E027: images under the media base URL, its column lengths,
+                      Arabic names required, names unique) and is written into apps.json
   --media-base-url URL
-                      with --target django: the backend's R2_PUBLIC_URL, under which every
+                      with --layout django: the backend's R2_PUBLIC_URL, under which every
                       app icon, cover image and screenshot must be (the backend stores the
                       path relative to it)`;
 
@@ -101,7 +103,7 @@ ${EXIT_CODES.ioError} the report file cannot be written.
   extract: `Usage: qad-migrate extract --out FILE [options]
 
 Validates like \`validate\`, then writes the interchange file (format qad-migrate/apps, version 1):
-the exported data, the i18n category names, the alias, ignore-field and target options, and the module's path relative
+the exported data, the i18n category names, the alias, ignore-field and layout options, and the module's path relative
 to the root with the SHA-256 of its bytes. \`qa-load --input FILE\` reads it. When the data has
 validation errors nothing is written (an existing FILE is left as it was) and the exit code is 1.
 
@@ -163,7 +165,7 @@ function checkFormat(format, allowed) {
   return f;
 }
 
-function loadOptions(values) {
+function loadOptions(io, values) {
   let aliases;
   try {
     aliases = api.parseAliases(values.alias ?? []);
@@ -176,10 +178,15 @@ function loadOptions(values) {
   } catch (e) {
     throw usage(e.message);
   }
-  let target;
-  if (values.target !== undefined || values["media-base-url"] !== undefined) {
+  if (values.target !== undefined) {
+    if (values.layout !== undefined) throw usage("--target is the old name of --layout; give --layout only");
+    io.err("qad-migrate: --target is deprecated, use --layout qa-load|django (--target generic is --layout qa-load)\n");
+  }
+  const kind = values.layout ?? values.target;
+  let layout;
+  if (kind !== undefined || values["media-base-url"] !== undefined) {
     try {
-      target = api.parseTarget({ kind: values.target ?? "generic", media_base_url: values["media-base-url"] });
+      layout = api.parseLayout({ kind: kind ?? "qa-load", media_base_url: values["media-base-url"] });
     } catch (e) {
       throw usage(e.message);
     }
@@ -194,7 +201,7 @@ function loadOptions(values) {
     i18nDir: values["no-i18n"] ? false : values.i18n,
     aliases,
     ignoreFields,
-    target,
+    layout,
   };
 }
 
@@ -224,7 +231,7 @@ function printReport(io, report, format, stream = "out") {
 
 function cmdValidate(io, values) {
   const format = checkFormat(values.format, ["text", "json", "markdown"]);
-  const opts = loadOptions(values);
+  const opts = loadOptions(io, values);
   const loaded = api.loadFrontend(opts);
   describeLoad(io, loaded);
   const report = api.validate(loaded.input);
@@ -236,7 +243,7 @@ function cmdValidate(io, values) {
 function cmdExtract(io, values) {
   if (!values.out) throw usage("extract needs --out FILE (e.g. --out apps.json, or --out - for stdout)");
   const format = checkFormat(values.format, ["text", "json", "markdown"]);
-  const opts = loadOptions(values);
+  const opts = loadOptions(io, values);
   const toStdout = values.out === "-";
   const loaded = api.loadFrontend(opts);
   describeLoad(io, loaded);
@@ -273,7 +280,7 @@ function cmdRules(io, values) {
 }
 
 async function cmdPreview(io, values, signals) {
-  const opts = loadOptions(values);
+  const opts = loadOptions(io, values);
   let port;
   if (values.port !== undefined) {
     if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) throw usage(`--port must be a number from 0 to 65535; got "${values.port}"`);
@@ -295,7 +302,7 @@ async function cmdPreview(io, values, signals) {
       i18nDir: opts.i18nDir,
       aliases: opts.aliases,
       ignoreFields: opts.ignoreFields,
-      target: opts.target,
+      layout: opts.layout,
     });
   } catch (e) {
     if (e instanceof api.LoadError || (e && e.exitCode === EXIT_CODES.loadError)) throw e;

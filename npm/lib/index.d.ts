@@ -7,8 +7,8 @@ import type {
   ExitCodes,
   I18nNames,
   Migration,
+  MigrationLayout,
   MigrationOptions,
-  MigrationTarget,
   Report,
   RuleDoc,
   SourceRef,
@@ -33,6 +33,12 @@ export type Source = FrontendInput | Envelope | unknown[] | string | Uint8Array 
 
 export type ReportFormat = "text" | "markdown" | "json";
 
+/** The old name of qa-load's own layout (`{kind: "qa-load"}`), still taken as input. */
+export type LegacyQaLoadLayout = { kind: "generic" };
+
+/** @deprecated The old name of `MigrationLayout`. */
+export type MigrationTarget = MigrationLayout;
+
 export interface LoadFrontendOptions {
   /** The frontend's root folder (default: process.cwd()). */
   root?: string;
@@ -45,10 +51,13 @@ export interface LoadFrontendOptions {
   /** Unknown fields to drop on purpose, e.g. ["mainImage"]: a value in one is then warning W105 instead of error E023. */
   ignoreFields?: string[];
   /**
-   * The database layout to validate for (default generic): `{kind: "django", media_base_url}`
-   * adds the Django backend's rules (E024-E027) and is written into apps.json's options.
+   * The database layout to validate for, the tables the data is destined for (default
+   * `{kind: "qa-load"}`, qa-load's own tables): `{kind: "django", media_base_url}` adds the
+   * Django backend's rules (E024-E027) and is written into apps.json's `options.layout`.
    */
-  target?: MigrationTarget;
+  layout?: MigrationLayout | LegacyQaLoadLayout;
+  /** @deprecated The old name of `layout` (taken when `layout` is not given; not both). */
+  target?: MigrationLayout | LegacyQaLoadLayout;
   /** Longest time the module may take to evaluate, in ms (default 10000). */
   timeoutMs?: number;
 }
@@ -73,7 +82,7 @@ export interface SourceInfo {
 }
 
 export interface LoadedFrontend {
-  input: FrontendInput & { source: SourceRef; options: { categoryAliases: Record<string, string>; ignoreFields?: string[]; target?: MigrationTarget } };
+  input: FrontendInput & { source: SourceRef; options: { categoryAliases: Record<string, string>; ignoreFields?: string[]; layout?: MigrationLayout } };
   sourceInfo: SourceInfo;
 }
 
@@ -146,8 +155,10 @@ export declare function writeFileAtomic(file: string, text: string): void;
 export declare function parseAliases(aliases: string[] | Record<string, string> | undefined): Record<string, string>;
 /** Checks ignore-field names (not blank; throws TypeError) and returns them sorted, without repeats. */
 export declare function parseIgnoreFields(names: string[] | undefined): string[];
-/** Checks a target (undefined: generic) with the core's parser and returns it; throws TypeError. */
-export declare function parseTarget(target: MigrationTarget | undefined): MigrationTarget;
+/** Checks a layout (undefined: qa-load's own tables) with the core's parser and returns it; throws TypeError. */
+export declare function parseLayout(layout: MigrationLayout | LegacyQaLoadLayout | undefined): MigrationLayout;
+/** @deprecated The old name of `parseLayout` (the same function). */
+export declare function parseTarget(target: MigrationLayout | LegacyQaLoadLayout | undefined): MigrationLayout;
 /** Category names out of the frontend's whole en.json / ar.json objects. */
 export declare function i18nFromFrontendFiles(en: unknown, ar: unknown): I18nNames;
 export declare function rules(): RuleDoc[];

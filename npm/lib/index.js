@@ -8,7 +8,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const core = require("./core.js");
-const { DEFAULT_MODULE, DEFAULT_I18N_DIR, LoadError, loadFrontend, normaliseAliases, normaliseIgnoreFields, normaliseTarget } = require("./load.js");
+const { DEFAULT_MODULE, DEFAULT_I18N_DIR, LoadError, loadFrontend, normaliseAliases, normaliseIgnoreFields, normaliseLayout } = require("./load.js");
 const pkg = require("../package.json");
 
 const { EXIT_CODES } = core;
@@ -91,7 +91,7 @@ function envelopeText(envelope) {
  * Loads the frontend, validates it and builds the apps.json envelope; with `out`, writes it —
  * only when the report has no errors (otherwise nothing is written and `written` is false).
  *
- * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, ignoreFields?: string[], target?: {kind: string, media_base_url?: string}, out?: string, generatedBy?: string}} [options]
+ * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, ignoreFields?: string[], layout?: {kind: string, media_base_url?: string}, target?: {kind: string, media_base_url?: string}, out?: string, generatedBy?: string}} [options]
  */
 function extract(options = {}) {
   const { input, sourceInfo } = loadFrontend(options);
@@ -129,7 +129,9 @@ module.exports = {
   writeFileAtomic,
   parseAliases: normaliseAliases,
   parseIgnoreFields: normaliseIgnoreFields,
-  parseTarget: normaliseTarget,
+  parseLayout: normaliseLayout,
+  /** @deprecated the old name of parseLayout (the same function). */
+  parseTarget: normaliseLayout,
   i18nFromFrontendFiles: core.i18nFromFrontendFiles,
   rules: core.rules,
   rulesMarkdown: core.rulesMarkdown,

@@ -18,6 +18,7 @@ export const {
   writeFileAtomic,
   parseAliases,
   parseIgnoreFields,
+  parseLayout,
   parseTarget,
   i18nFromFrontendFiles,
   rules,

@@ -46,7 +46,10 @@ function exportNames(exports) {
  * Loads the frontend: the module's `applicationsData` and `categories` exports, the i18n category
  * names, and where they came from. Throws LoadError (exit code 8) when it cannot.
  *
- * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, ignoreFields?: string[], target?: {kind: string, media_base_url?: string}, timeoutMs?: number}} [options]
+ * `layout` is the database layout to validate for; `target` is its old name (deprecated), taken
+ * when `layout` is not given.
+ *
+ * @param {{root?: string, modulePath?: string, i18nDir?: string|false, aliases?: string[]|Record<string,string>, ignoreFields?: string[], layout?: {kind: string, media_base_url?: string}, target?: {kind: string, media_base_url?: string}, timeoutMs?: number}} [options]
  */
 function loadFrontend(options = {}) {
   const root = frontendRoot(options.root ?? process.cwd());
@@ -100,8 +103,11 @@ function loadFrontend(options = {}) {
   input.options = { categoryAliases: normaliseAliases(options.aliases) };
   const ignoreFields = normaliseIgnoreFields(options.ignoreFields);
   if (ignoreFields.length > 0) input.options.ignoreFields = ignoreFields;
-  const target = normaliseTarget(options.target);
-  if (target.kind !== "generic") input.options.target = target;
+  if (options.layout != null && options.target != null) {
+    throw new TypeError("give layout or target (the old name of layout), not both");
+  }
+  const layout = normaliseLayout(options.layout ?? options.target);
+  if (layout.kind !== "qa-load") input.options.layout = layout;
 
   const sourceInfo = {
     root,
@@ -154,17 +160,19 @@ function normaliseIgnoreFields(names) {
 }
 
 /**
- * The database layout to validate for (`--target`, `--media-base-url`): undefined or
- * `{kind: "generic"}` (the default), or `{kind: "django", media_base_url: URL}`, checked by the
- * core's parser. A malformed one throws a TypeError.
+ * The database layout to validate for, the tables the data is destined for (`--layout`,
+ * `--media-base-url`): undefined or `{kind: "qa-load"}` (qa-load's own tables, the default), or
+ * `{kind: "django", media_base_url: URL}`, checked by the core's parser. `{kind: "generic"}`,
+ * the old name of qa-load's layout, is taken and returned as `{kind: "qa-load"}`. A malformed
+ * one throws a TypeError.
  */
-function normaliseTarget(target) {
-  if (target == null) return { kind: "generic" };
-  if (typeof target !== "object" || typeof target.kind !== "string") {
-    throw new TypeError('target must be {kind: "generic"} or {kind: "django", media_base_url: URL}');
+function normaliseLayout(layout) {
+  if (layout == null) return { kind: "qa-load" };
+  if (typeof layout !== "object" || typeof layout.kind !== "string") {
+    throw new TypeError('layout must be {kind: "qa-load"} or {kind: "django", media_base_url: URL}');
   }
   try {
-    return core.parseTarget(target.kind, target.media_base_url ?? undefined);
+    return core.parseLayout(layout.kind, layout.media_base_url ?? undefined);
   } catch (e) {
     throw new TypeError(e.message);
   }
@@ -177,5 +185,5 @@ module.exports = {
   loadFrontend,
   normaliseAliases,
   normaliseIgnoreFields,
-  normaliseTarget,
+  normaliseLayout,
 };

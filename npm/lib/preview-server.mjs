@@ -186,7 +186,7 @@ function jsonBody(value) {
  * @param {Function} [opts.loadFrontend] ({root, modulePath}) -> {input, sourceInfo}; default: the package's loadFrontend
  * @param {string[]|Record<string,string>} [opts.aliases] category aliases (`other=tools`), passed to loadFrontend
  * @param {string[]} [opts.ignoreFields] unknown fields to drop on purpose (`--ignore-field`), passed to loadFrontend
- * @param {{kind: string, media_base_url?: string}} [opts.target] the layout to validate for (`--target`), passed to loadFrontend
+ * @param {{kind: string, media_base_url?: string}} [opts.layout] the layout to validate for (`--layout`), passed to loadFrontend
  * @param {string|false} [opts.i18nDir] the i18n folder relative to root (default src/assets/i18n), passed to loadFrontend
  * @param {string} [opts.wasmDir] where qad_wasm.js / qad_wasm_bg.wasm are (default npm/dist/wasm)
  * @param {boolean} [opts.live=true] serve the frontend's data; false serves the page alone (static mode)
@@ -259,7 +259,7 @@ export async function startPreview(opts = {}) {
     const promise = (async () => {
       let entry;
       try {
-        const { input, sourceInfo } = await loadFrontend({ root, modulePath, aliases: opts.aliases, ignoreFields: opts.ignoreFields, target: opts.target, i18nDir: opts.i18nDir });
+        const { input, sourceInfo } = await loadFrontend({ root, modulePath, aliases: opts.aliases, ignoreFields: opts.ignoreFields, layout: opts.layout, i18nDir: opts.i18nDir });
         entry = {
           revision,
           status: 200,

@@ -71,10 +71,17 @@ export type Report = {
 export type Rating = string;
 
 /**
+ * A row's id as its table has it: a UUID (every row the transform makes, see [`crate::ids`],
+ * and qa-load's own tables), or a `bigint` the database handed out (the directory backend's
+ * tables). Serialised as the UUID's text or as the number; shown the same way.
+ */
+export type RowId = string | number;
+
+/**
  * `developers`: one row per real developer, after deduplication.
  */
 export type DeveloperRow = {
-  id: string,
+  id: RowId,
   /**
    * Natural key: the normalised English name of the first variant seen.
    */
@@ -89,7 +96,7 @@ export type DeveloperRow = {
  * `categories`: the export's categories in display order.
  */
 export type CategoryRow = {
-  id: string,
+  id: RowId,
   /**
    * Natural key: the key app records use (`mushaf`, `tools`, ...).
    */
@@ -107,7 +114,7 @@ export type CategoryRow = {
  * `apps`: one row per source record.
  */
 export type AppRow = {
-  id: string,
+  id: RowId,
   /**
    * Natural key, unique, derived from the English name.
    */
@@ -125,7 +132,7 @@ export type AppRow = {
   status: string | null,
   sort_order: number,
   avg_rating: Rating | null,
-  developer_id: string,
+  developer_id: RowId,
   application_icon_url: string | null,
   main_image_en_url: string | null,
   main_image_ar_url: string | null,
@@ -142,8 +149,8 @@ export type AppRow = {
  * `app_categories`: primary key `(app_id, category_id)`.
  */
 export type AppCategoryRow = {
-  app_id: string,
-  category_id: string,
+  app_id: RowId,
+  category_id: RowId,
   /**
    * Position of the category in the app's own list (the frontend shows them in that order).
    */
@@ -156,8 +163,8 @@ export type Language = "ar" | "en";
  * `screenshots`: one row per URL per language; natural key `(app_id, language, sort_order)`.
  */
 export type ScreenshotRow = {
-  id: string,
-  app_id: string,
+  id: RowId,
+  app_id: RowId,
   language: Language,
   url: string,
   sort_order: number,
@@ -178,7 +185,7 @@ export type Dataset = {
  * Every spelling a developer row was merged from, for reports and the preview.
  */
 export type DeveloperVariants = {
-  developer_id: string,
+  developer_id: RowId,
   key: string,
   /**
    * Source ids of the apps by this developer, in source order.
@@ -221,10 +228,12 @@ export type I18nNames = {
 };
 
 /**
- * The database layout a migration is validated for (`options.target`, JSON
- * `{"kind": "generic"}` or `{"kind": "django", "media_base_url": "https://…"}`).
+ * The database layout a migration is validated for: the tables the data is destined for, as
+ * `qa-load --layout` names them (`options.layout`, JSON `{"kind": "qa-load"}` or
+ * `{"kind": "django", "media_base_url": "https://…"}`). Earlier versions called it the target
+ * (`options.target`, kind `generic` for qa-load's tables); both old names are still read.
  */
-export type MigrationTarget = { "kind": "generic" } | { "kind": "django", media_base_url: string, };
+export type MigrationLayout = { "kind": "qa-load" } | { "kind": "django", media_base_url: string, };
 
 /**
  * Options that change the transform; carried in the envelope so that `qa-load` re-validates
@@ -241,12 +250,13 @@ export type MigrationOptions = {
    */
   ignoreFields?: Array<string>,
   /**
-   * The database layout the rows are checked for: [`Target::Generic`] (qa-load's own
-   * tables, the default) or [`Target::Django`] (the directory's Django backend, whose
+   * The database layout the rows are checked for: [`Layout::QaLoad`] (qa-load's own
+   * tables, the default) or [`Layout::Django`] (the directory's Django backend, whose
    * narrower columns and UNIQUE names add the rules of [`crate::django`]). Written only
-   * when not generic.
+   * when not qa-load's. Read also under its old name, `target` (apps.json files written
+   * before the rename).
    */
-  target?: MigrationTarget,
+  layout?: MigrationLayout,
 };
 
 /**

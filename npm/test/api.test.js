@@ -153,23 +153,45 @@ test("transform gives the rows with deterministic ids and the developer variants
   assert.ok(noor, JSON.stringify(a.developer_variants));
 });
 
-test("target reaches the core through input.options, and the envelope keeps it", () => {
-  const target = { kind: "django", media_base_url: "https://cdn.example.org/apps/" };
-  const loaded = api.validateFrontend({ root: fe("valid"), target });
-  assert.deepEqual(loaded.input.options, { categoryAliases: {}, target });
+test("layout reaches the core through input.options, and the envelope keeps it", () => {
+  const layout = { kind: "django", media_base_url: "https://cdn.example.org/apps/" };
+  const loaded = api.validateFrontend({ root: fe("valid"), layout });
+  assert.deepEqual(loaded.input.options, { categoryAliases: {}, layout });
   assert.equal(loaded.report.errors, 0);
-  const elsewhere = api.validateFrontend({ root: fe("valid"), target: { kind: "django", media_base_url: "https://media.example.org" } });
+  const elsewhere = api.validateFrontend({ root: fe("valid"), layout: { kind: "django", media_base_url: "https://media.example.org" } });
   assert.ok(elsewhere.report.diagnostics.some((d) => d.code === "E024" && d.field === "mainImage_en"));
-  const x = api.extract({ root: fe("valid"), target });
+  const x = api.extract({ root: fe("valid"), layout });
   assert.ok(x.ok);
-  assert.deepEqual(x.envelope.options.target, target);
-  // Generic is the default and is not written.
+  assert.deepEqual(x.envelope.options, { categoryAliases: {}, layout });
+  // qa-load's own tables are the default and are not written.
+  assert.deepEqual(api.validateFrontend({ root: fe("valid"), layout: { kind: "qa-load" } }).input.options, { categoryAliases: {} });
+  assert.deepEqual(api.parseLayout(undefined), { kind: "qa-load" });
+  assert.deepEqual(api.parseLayout({ kind: "qa-load" }), { kind: "qa-load" });
+  assert.deepEqual(api.parseLayout(layout), layout);
+  assert.throws(() => api.parseLayout({ kind: "django" }), TypeError);
+  assert.throws(() => api.parseLayout("django"), TypeError);
+  assert.throws(() => api.parseLayout({ kind: "mysql" }), /"mysql" is not a layout; expected qa-load or django/);
+  assert.throws(() => api.loadFrontend({ root: fe("valid"), layout: { kind: "mysql" } }), TypeError);
+});
+
+test("target, the old name of layout, still works: the option, parseTarget, kind generic", () => {
+  const layout = { kind: "django", media_base_url: "https://cdn.example.org/apps/" };
+  const loaded = api.validateFrontend({ root: fe("valid"), target: layout });
+  assert.deepEqual(loaded.input.options, { categoryAliases: {}, layout });
   assert.deepEqual(api.validateFrontend({ root: fe("valid"), target: { kind: "generic" } }).input.options, { categoryAliases: {} });
-  assert.deepEqual(api.parseTarget(undefined), { kind: "generic" });
-  assert.deepEqual(api.parseTarget(target), target);
+  assert.throws(() => api.loadFrontend({ root: fe("valid"), layout, target: layout }), /not both/);
+  assert.equal(api.parseTarget, api.parseLayout);
+  assert.deepEqual(api.parseLayout({ kind: "generic" }), { kind: "qa-load" });
   assert.throws(() => api.parseTarget({ kind: "django" }), TypeError);
-  assert.throws(() => api.parseTarget("django"), TypeError);
-  assert.throws(() => api.loadFrontend({ root: fe("valid"), target: { kind: "mysql" } }), TypeError);
+  // An apps.json written by earlier versions (options.target) validates as it did.
+  const envelope = api.makeEnvelope(loaded.input);
+  const old = JSON.parse(JSON.stringify(envelope));
+  old.options = { categoryAliases: {}, target: { kind: "django", media_base_url: "https://media.example.org" } };
+  const now = JSON.parse(JSON.stringify(envelope));
+  now.options = { categoryAliases: {}, layout: { kind: "django", media_base_url: "https://media.example.org" } };
+  assert.deepEqual(api.validate(old), api.validate(now));
+  assert.ok(api.validate(old).diagnostics.some((d) => d.code === "E024"));
+  assert.deepEqual(api.makeEnvelope(old).options, now.options);
 });
 
 test("ignoreFields reach the core through input.options, and the envelope keeps them", () => {

@@ -164,22 +164,22 @@ test("--ignore-field drops those fields on purpose: validate exits 0 with warnin
   assert.deepEqual(JSON.parse(plain.stdout).options, { categoryAliases: {} });
 });
 
-test("--target django --media-base-url checks the Django backend's limits; extract writes the target into apps.json and re-validation uses it", () => {
+test("--layout django --media-base-url checks the Django backend's limits; extract writes the layout into apps.json and re-validation uses it", () => {
   const base = "https://cdn.example.org/apps";
-  const django = ["--target", "django", "--media-base-url", base];
+  const django = ["--layout", "django", "--media-base-url", base];
   const r = runCli(["validate", "--root", fe("valid"), ...django]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /E02[4-7]/);
 
   // Images under another base: E024 for each, named by record and field; extract refuses.
   const bucket = "https://pub-e11717db663c469fb51c65995892b449.r2.dev";
-  const outside = runCli(["validate", "--root", fe("valid"), "--target", "django", "--media-base-url", bucket]);
+  const outside = runCli(["validate", "--root", fe("valid"), "--layout", "django", "--media-base-url", bucket]);
   assert.equal(outside.status, 1, outside.stdout + outside.stderr);
   assert.match(outside.stdout, /^  error E024 \[django-media-base\] applicationIcon: "https:\/\/cdn\.example\.org\/apps\/1_Noor%20Reader\/app_icon\.png" is not under the media base URL https:\/\/pub-e11717db663c469fb51c65995892b449\.r2\.dev\//m);
   assert.match(outside.stdout, /error E024 \[django-media-base\] screenshots_ar\[1\]:/);
-  const dir = tmpDir("django-target");
+  const dir = tmpDir("django-layout");
   const refusedOut = path.join(dir, "refused.json");
-  const refused = runCli(["extract", "--root", fe("valid"), "--out", refusedOut, "--target", "django", "--media-base-url", bucket]);
+  const refused = runCli(["extract", "--root", fe("valid"), "--out", refusedOut, "--layout", "django", "--media-base-url", bucket]);
   assert.equal(refused.status, 1);
   assert.ok(!fs.existsSync(refusedOut), "nothing written");
 
@@ -187,26 +187,48 @@ test("--target django --media-base-url checks the Django backend's limits; extra
   const x = runCli(["extract", "--root", fe("valid"), "--out", out, ...django]);
   assert.equal(x.status, 0, x.stderr);
   const env = JSON.parse(fs.readFileSync(out, "utf8"));
-  assert.deepEqual(env.options, { categoryAliases: {}, target: { kind: "django", media_base_url: base } });
-  // Validating apps.json again (as qa-load does) applies the file's own target.
+  assert.deepEqual(env.options, { categoryAliases: {}, layout: { kind: "django", media_base_url: base } });
+  // Validating apps.json again (as qa-load does) applies the file's own layout.
   const api = require("../lib/index.js");
   assert.equal(api.validate(fs.readFileSync(out)).errors, 0);
-  env.options.target.media_base_url = bucket;
+  env.options.layout.media_base_url = bucket;
   const moved = api.validate(JSON.stringify(env));
   assert.ok(moved.errors > 0);
   assert.ok(moved.diagnostics.every((d) => d.severity !== "error" || d.code === "E024"));
-  // --target generic is the default: nothing written.
+  // --layout qa-load is the default: nothing written.
+  const qaLoad = runCli(["extract", "--root", fe("valid"), "--out", "-", "--layout", "qa-load"]);
+  assert.equal(qaLoad.status, 0, qaLoad.stderr);
+  assert.deepEqual(JSON.parse(qaLoad.stdout).options, { categoryAliases: {} });
+  assert.doesNotMatch(qaLoad.stderr, /deprecated/);
+});
+
+test("--target, the old name of --layout, still works with a one-line deprecation note on stderr", () => {
+  const base = "https://cdn.example.org/apps";
+  const note = "qad-migrate: --target is deprecated, use --layout qa-load|django (--target generic is --layout qa-load)\n";
+  const x = runCli(["extract", "--root", fe("valid"), "--out", "-", "--target", "django", "--media-base-url", base]);
+  assert.equal(x.status, 0, x.stderr);
+  assert.deepEqual(JSON.parse(x.stdout).options, { categoryAliases: {}, layout: { kind: "django", media_base_url: base } });
+  assert.ok(x.stderr.startsWith(note), x.stderr);
+  assert.equal(x.stderr.split(note).length, 2, "the note once");
   const generic = runCli(["extract", "--root", fe("valid"), "--out", "-", "--target", "generic"]);
   assert.equal(generic.status, 0, generic.stderr);
   assert.deepEqual(JSON.parse(generic.stdout).options, { categoryAliases: {} });
+  assert.ok(generic.stderr.startsWith(note), generic.stderr);
+  // Not in the help.
+  const help = runCli(["validate", "--help"]);
+  assert.match(help.stdout, /--layout qa-load\|django/);
+  assert.doesNotMatch(help.stdout, /--target/);
 });
 
-test("--target and --media-base-url usage errors exit 2", () => {
+test("--layout and --media-base-url usage errors exit 2", () => {
   for (const [args, message] of [
-    [["--target", "django"], /--target django needs --media-base-url URL/],
-    [["--media-base-url", "https://cdn.example.org"], /--media-base-url applies only to --target django/],
-    [["--target", "mysql"], /"mysql" is not a target; expected generic or django/],
-    [["--target", "django", "--media-base-url", "cdn.example.org"], /is not an absolute http\(s\) URL/],
+    [["--layout", "django"], /--layout django needs --media-base-url URL/],
+    [["--media-base-url", "https://cdn.example.org"], /--media-base-url applies only to --layout django/],
+    [["--layout", "qa-load", "--media-base-url", "https://cdn.example.org"], /--media-base-url applies only to --layout django/],
+    [["--layout", "mysql"], /"mysql" is not a layout; expected qa-load or django/],
+    [["--layout", "django", "--media-base-url", "cdn.example.org"], /is not an absolute http\(s\) URL/],
+    [["--target", "mysql"], /"mysql" is not a layout; expected qa-load or django/],
+    [["--target", "django", "--layout", "django", "--media-base-url", "https://cdn.example.org"], /--target is the old name of --layout; give --layout only/],
   ]) {
     const r = runCli(["validate", "--root", fe("valid"), ...args]);
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);

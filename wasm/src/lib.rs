@@ -5,16 +5,16 @@
 //! text (`JSON.stringify` on the JS side of the boundary) and go through the core's own entries,
 //! `qad_core::migrate` and `qad_core::decode`, which `qa-load` uses on the file `qad-migrate
 //! extract` writes: the same input gives the same report in Node, in the browser and in
-//! `qa-load`, an undecodable one included (`InputError::report`). Outputs are serialised from
+//! `qa-load`, an undecodable one included (`DecodeError::report`). Outputs are serialised from
 //! the core's types with `serde-wasm-bindgen` in JSON-compatible mode (maps are plain objects).
 //!
 //! The JS-independent parts (decoding, rendering) are plain Rust functions so that they are
 //! tested natively (`cargo test -p qad-wasm`).
 
-// `InputError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
+// `DecodeError` is qad-core's error type (a whole Diagnostic); it is returned as the core does.
 #![allow(clippy::result_large_err)]
 
-use qad_core::{I18n, Input, InputError, Migration, Options, Report, Rule, Target};
+use qad_core::{DecodeError, I18n, Input, Layout, Migration, Options, Report, Rule};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -31,14 +31,14 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The migration of an input (the input's own options apply), or for an undecodable input an
 /// empty dataset with the core's one-error report.
-pub fn migration_of(input: Result<Input<'_>, InputError>) -> Migration {
+pub fn migration_of(input: Result<Input<'_>, DecodeError>) -> Migration {
     input
         .and_then(|input| qad_core::migrate(input, &Options::default()))
         .unwrap_or_else(Migration::from)
 }
 
 /// The report alone.
-pub fn report_of(input: Result<Input<'_>, InputError>) -> Report {
+pub fn report_of(input: Result<Input<'_>, DecodeError>) -> Report {
     migration_of(input).report
 }
 
@@ -75,7 +75,7 @@ impl JsonText {
     }
 }
 
-fn json_text(input: &JsValue) -> Result<JsonText, InputError> {
+fn json_text(input: &JsValue) -> Result<JsonText, DecodeError> {
     if let Some(text) = input.as_string() {
         return Ok(JsonText::Text(text));
     }
@@ -86,12 +86,12 @@ fn json_text(input: &JsValue) -> Result<JsonText, InputError> {
     match js_sys::JSON::stringify(input) {
         Ok(text) => match text.as_string() {
             Some(text) => Ok(JsonText::Text(text)),
-            None => Err(InputError::new(
+            None => Err(DecodeError::new(
                 Rule::InputShape,
                 "no input: the value is undefined or a function".to_string(),
             )),
         },
-        Err(e) => Err(InputError::new(
+        Err(e) => Err(DecodeError::new(
             Rule::InputJson,
             format!(
                 "the input cannot be converted to JSON: {}",
@@ -136,7 +136,7 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Resul
 // feature, `npm run gen:types`) into npm/lib/types.generated.d.ts, which the package ships
 // beside dist/wasm/: wasm-bindgen's qad_wasm.d.ts imports them from there.
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"import type { Envelope, ExitCode, I18nNames, Migration, MigrationTarget, Report, RuleDoc } from "../../lib/types.generated.js";"#;
+const TS_TYPES: &'static str = r#"import type { Envelope, ExitCode, I18nNames, Migration, MigrationLayout, Report, RuleDoc } from "../../lib/types.generated.js";"#;
 
 /// Transforms and validates: `{dataset, report, developer_variants}`. Never throws for a bad
 /// input: it gives a report with an E001/E002 error.
@@ -206,13 +206,21 @@ pub fn parse_alias(spec: &str) -> Result<Vec<String>, JsError> {
         .map_err(|e| JsError::new(&e))
 }
 
-/// Builds a target as the command lines take it (`--target generic|django`,
-/// `--media-base-url URL`): `{kind: "generic"}` or `{kind: "django", media_base_url}`. Throws
-/// with the core's message when the pair is not one.
-#[wasm_bindgen(js_name = parseTarget, unchecked_return_type = "MigrationTarget")]
+/// Builds a layout (the tables the data is destined for) as the command lines take it
+/// (`--layout qa-load|django`, `--media-base-url URL`): `{kind: "qa-load"}` or
+/// `{kind: "django", media_base_url}`; `generic`, the old name of `qa-load`, is taken too.
+/// Throws with the core's message when the pair is not one.
+#[wasm_bindgen(js_name = parseLayout, unchecked_return_type = "MigrationLayout")]
+pub fn parse_layout(kind: &str, media_base_url: Option<String>) -> Result<JsValue, JsError> {
+    let layout = Layout::parse(kind, media_base_url.as_deref()).map_err(|e| JsError::new(&e))?;
+    to_js(&layout)
+}
+
+/// @deprecated The old name of `parseLayout` (the layout was called the target), kept for
+/// callers of earlier versions; the same function.
+#[wasm_bindgen(js_name = parseTarget, unchecked_return_type = "MigrationLayout")]
 pub fn parse_target(kind: &str, media_base_url: Option<String>) -> Result<JsValue, JsError> {
-    let target = Target::parse(kind, media_base_url.as_deref()).map_err(|e| JsError::new(&e))?;
-    to_js(&target)
+    parse_layout(kind, media_base_url)
 }
 
 /// The validation rules: `[{code, name, severity, meaning, fix}]`.
@@ -297,7 +305,7 @@ mod tests {
         let m = migration_of(Ok(Input::Bytes(b"\xff\xfe")));
         assert_eq!(m.report.diagnostics[0].code, "E001");
         // A value JS could not turn into JSON is reported the same way.
-        let m = migration_of(Err(InputError::new(Rule::InputShape, "no input".into())));
+        let m = migration_of(Err(DecodeError::new(Rule::InputShape, "no input".into())));
         assert_eq!(m.report.errors, 1);
         assert_eq!(m.report.diagnostics[0].message, "no input");
     }

@@ -9,7 +9,8 @@
 
 use qad_core::{
     App, AppCategory, Category, Counts, Dataset, Developer, DeveloperVariants, Diagnostic,
-    Envelope, I18n, Language, Migration, Options, Rating, Report, Severity, SourceInfo, Target,
+    Envelope, I18n, Language, Layout, Migration, Options, Rating, Report, RowId, Severity,
+    SourceInfo,
 };
 use ts_rs::{Config, TS};
 
@@ -132,6 +133,7 @@ pub fn declarations() -> String {
     push::<Report>(&mut out, &cfg);
     // The rows
     push::<Rating>(&mut out, &cfg);
+    push::<RowId>(&mut out, &cfg);
     push::<Developer>(&mut out, &cfg);
     push::<Category>(&mut out, &cfg);
     push::<App>(&mut out, &cfg);
@@ -144,7 +146,7 @@ pub fn declarations() -> String {
     // The apps.json envelope
     push::<serde_json::Value>(&mut out, &cfg);
     push::<I18n>(&mut out, &cfg);
-    push::<Target>(&mut out, &cfg);
+    push::<Layout>(&mut out, &cfg);
     push::<Options>(&mut out, &cfg);
     push::<Envelope>(&mut out, &cfg);
     // Rules and exit codes

@@ -49,8 +49,8 @@ pub(super) fn decode_records(
 pub(super) struct Slugs(HashMap<String, String>);
 
 /// An app's row, its fields checked; the source's text moves into it. `pos` is the source's
-/// position (for the default sort order and the shared-id findings). With a `media_base` (a
-/// Django target) the row is also checked against the Django columns.
+/// position (for the default sort order and the shared-id findings). With a `media_base` (the
+/// Django layout) the row is also checked against the Django columns.
 pub(super) fn app_row(
     pos: usize,
     src: &mut SourceApp,

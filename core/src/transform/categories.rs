@@ -121,8 +121,8 @@ impl CategoryCatalogue {
         // Keys that differ only in Unicode normalisation or case look the same to every reader:
         // NFKC- and case-folded key -> the key first seen.
         let mut folded_keys: HashMap<String, String> = HashMap::new();
-        let django = !input.options.target.is_generic();
-        // The record of each row, for the Django target's unique-name findings.
+        let django = !input.options.layout.is_qa_load();
+        // The record of each row, for the Django layout's unique-name findings.
         let mut records: Vec<String> = Vec::new();
         for (record, key, export_name, icon) in entries {
             listing.settle(diags);

@@ -25,7 +25,7 @@ pub(super) struct DeveloperGroups {
 
 /// Deduplicates developers: one developer per normalised English name, and records that share
 /// a (non-shared) website host are the same developer too. The first variant seen is kept.
-/// For a Django target (`django`) the rows are also checked against the Django columns.
+/// For the Django layout (`django`) the rows are also checked against the Django columns.
 pub(super) fn group_developers(
     apps: &[SourceApp],
     django: bool,

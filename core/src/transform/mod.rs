@@ -56,7 +56,7 @@ pub(crate) fn run(mut input: TypedInput) -> Migration {
     );
     let catalogue =
         categories::CategoryCatalogue::build(&input, &sources, &mut diags, &mut listing);
-    let media_base = input.options.target.media_base_url();
+    let media_base = input.options.layout.media_base_url();
     let developers =
         developers::group_developers(&sources, media_base.is_some(), &mut diags, &mut listing);
 

@@ -12,7 +12,7 @@ use crate::text::points_at_arabic_file;
 use crate::validate::{Checks, Item};
 
 /// Adds an app's screenshots (both languages, order kept) to `screenshots`; with a `media_base`
-/// (a Django target) each is checked against `app_screenshots.image`.
+/// (the Django layout) each is checked against `app_screenshots.image`.
 pub(super) fn add(
     slug: &str,
     app_id: RowId,

@@ -4,11 +4,11 @@
 // core returns them.
 #![allow(dead_code, clippy::result_large_err)]
 
-use qad_core::{Input, InputError, Migration, Options, SourceInput};
+use qad_core::{DecodeError, Input, Migration, Options, SourceInput};
 use serde_json::Value;
 
 /// The migration of a file's bytes, with no options of the caller's; an undecodable file gives
-/// its one-error migration (`Migration::from(InputError)`), as the wasm bindings show it.
+/// its one-error migration (`Migration::from(DecodeError)`), as the wasm bindings show it.
 pub fn migrate_bytes(bytes: &[u8]) -> Migration {
     qad_core::migrate(Input::Bytes(bytes), &Options::default()).unwrap_or_else(Migration::from)
 }
@@ -28,14 +28,14 @@ pub fn migrate_bytes_via_values(bytes: &[u8]) -> Migration {
     }
 }
 
-pub fn decode_bytes(bytes: &[u8]) -> Result<SourceInput, InputError> {
+pub fn decode_bytes(bytes: &[u8]) -> Result<SourceInput, DecodeError> {
     qad_core::decode(Input::Bytes(bytes))
 }
 
-pub fn decode_text(text: &str) -> Result<SourceInput, InputError> {
+pub fn decode_text(text: &str) -> Result<SourceInput, DecodeError> {
     qad_core::decode(Input::Text(text))
 }
 
-pub fn decode_value(value: Value) -> Result<SourceInput, InputError> {
+pub fn decode_value(value: Value) -> Result<SourceInput, DecodeError> {
     qad_core::decode(Input::Value(value))
 }

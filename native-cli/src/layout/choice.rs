@@ -60,10 +60,10 @@ impl Choice {
 
     /// The core's validation rules for the layout: the django layout's add the backend's
     /// limits (and need the media base URL).
-    pub fn validation(&self) -> Result<qad_core::Target, LayoutError> {
+    pub fn validation(&self) -> Result<qad_core::Layout, LayoutError> {
         Ok(match self {
-            Choice::QaLoad => qad_core::Target::Generic,
-            Choice::Django { media_base } => qad_core::Target::Django {
+            Choice::QaLoad => qad_core::Layout::QaLoad,
+            Choice::Django { media_base } => qad_core::Layout::Django {
                 media_base_url: media_base.clone().ok_or(LayoutError::NeedsMediaBase)?,
             },
         })
@@ -150,12 +150,12 @@ mod tests {
         let with = Choice::new(LayoutName::Django, Some("https://media.example/"));
         assert_eq!(
             with.validation(),
-            Ok(qad_core::Target::Django {
+            Ok(qad_core::Layout::Django {
                 media_base_url: "https://media.example".into()
             })
         );
         let own = Choice::new(LayoutName::QaLoad, Some("https://ignored.example"));
-        assert_eq!(own.validation(), Ok(qad_core::Target::Generic));
+        assert_eq!(own.validation(), Ok(qad_core::Layout::QaLoad));
         assert_eq!(with_tables!(own.tables(), t => t.version()), 1);
     }
 }
