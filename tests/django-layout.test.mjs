@@ -222,7 +222,7 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
     assert.match(status, /layout django: the backend's own tables/);
     assert.match(status, /^bookkeeping schema version 2 of 2 \(up to date\)/m);
     assert.doesNotMatch(status, /qa-load schema version/);
-    expectExit(qaLoad(dj, ["schema", "apply", "--target", "1"]), 2);
+    expectExit(qaLoad(dj, ["schema", "apply", "--to-version", "1"]), 2);
     const ok = expectExit(qaLoad(dj, ["verify", "--input", real]), 0);
     assert.match(ok.stdout, /^PASS/m);
     psql(dj.databaseUrl, "UPDATE apps SET name_en = 'Tampered', application_icon = '1_Wahy/other.png' WHERE slug = '1-wahy'");
@@ -323,5 +323,37 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
     assert.equal(psql(dj.databaseUrl, "SELECT count(*) FROM apps WHERE status <> 'published' OR slug !~ '^[a-z0-9-]+$'"), "0", "published, URL-safe slugs");
     expectExit(qaLoad(dj, ["verify", "--input", real]), 0);
     fullCleanWritten(dj);
+  });
+
+  test("ids are shown as the database has them: no UUID-encoded bigint in any console line, log, summary or report", () => {
+    const dir = fs.mkdtempSync(path.join(dj.dir, "ids-"));
+    const run = (args) => {
+      const r = spawnSync(QA_LOAD, ["--database", dj.databaseUrl, "--media-base-url", DEFAULT_R2_PUBLIC_URL, ...args],
+        { encoding: "utf8", maxBuffer: 64 << 20, cwd: dir });
+      if (r.error) throw r.error;
+      return r;
+    };
+    // An edit, so that the plan, the log and the journal name an updated row.
+    const file = path.join(dir, "edited.json");
+    const edited = JSON.parse(fs.readFileSync(real, "utf8"));
+    edited.applicationsData.find((a) => a.id === "15_Ayah").Name_En = "Ayah (ids)";
+    fs.writeFileSync(file, JSON.stringify(edited));
+    const outputs = [];
+    const keep = (r) => { outputs.push(r.stdout, r.stderr); return r; };
+    const plan = keep(expectExit(run(["--input", file, "--dry-run", "-v", "--log-file", path.join(dir, "dry.log")]), 0));
+    assert.match(plan.stdout, /^ +unchanged +developer .* id \d+$/m, "the plan names developers by their bigint id");
+    assert.match(plan.stdout, /^ +update +app .* id \d+: name_en$/m, "and the edited app");
+    keep(expectExit(run(["--input", file, "--json", "-v", "--log-file", path.join(dir, "load.log")]), 0));
+    keep(expectExit(run(["verify", "--input", file, "--report-md", path.join(dir, "v.md"), "--report-json", path.join(dir, "v.json")]), 0));
+    keep(expectExit(run(["history", "--json"]), 0));
+    keep(expectExit(run(["history"]), 0));
+    keep(expectExit(run(["rollback", "--last", "--dry-run", "--json", "--log-file", path.join(dir, "rollback.log")]), 0));
+    for (const f of fs.readdirSync(dir)) outputs.push(fs.readFileSync(path.join(dir, f), "utf8"));
+    const logs = ["dry.log", "load.log"].map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("\n");
+    assert.match(logs, /developer.*id=\d+\b/, "the log names developers by their bigint id");
+    const all = outputs.join("\n");
+    assert.ok(all.length > 10000, `the outputs were read (${all.length} characters)`);
+    const leaked = all.match(/00000000-0000-0000-0000-[0-9a-f]{12}/);
+    assert.equal(leaked, null, `a UUID-encoded bigint: ${leaked && all.slice(Math.max(0, leaked.index - 200), leaked.index + 60)}`);
   });
 });

@@ -64,8 +64,8 @@ pub fn main() -> i32 {
     let result = runtime.block_on(async {
         match &cli.command {
             None => crate::commands::load::run(&ctx, &cli.load).await,
-            Some(Command::Schema(SchemaCommand::Apply { target, wait })) => {
-                crate::commands::schema::apply(&ctx, *target, *wait).await
+            Some(Command::Schema(SchemaCommand::Apply { to_version, wait })) => {
+                crate::commands::schema::apply(&ctx, *to_version, *wait).await
             }
             Some(Command::Schema(SchemaCommand::Status { json })) => {
                 crate::commands::schema::status(&ctx, *json).await

@@ -187,9 +187,9 @@ Writes a Markdown and a JSON report."
 pub enum SchemaCommand {
     /// Apply the pending schema versions (loads do this on their own when needed)
     Apply {
-        /// Apply up to this version only
-        #[arg(long, value_name = "VERSION")]
-        target: Option<i32>,
+        /// Apply the layout's own versions up to this one only (`--target`, its old name, still works)
+        #[arg(long = "to-version", alias = "target", value_name = "VERSION")]
+        to_version: Option<i32>,
         /// Wait for the migration lock instead of failing
         #[arg(long)]
         wait: bool,

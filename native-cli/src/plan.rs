@@ -2,10 +2,11 @@
 //! row, insert, update (with the fields that differ), unchanged, skip, or delete (links and
 //! screenshots of the input's apps that the input no longer has). Pure, no I/O.
 //!
-//! Existing rows are found by natural key: developers and categories by `key` (then by id),
-//! apps by `slug`, then `source_id`, then id; a found row keeps its id, and references to it
-//! are rewritten to that id. Links are matched by `(app, category)`, screenshots by
-//! `(app, language, sort_order)`.
+//! Which existing row each input developer, category and app is, is the layout's to say
+//! ([`Layout::identify`]: each layout has its own natural keys); a found row keeps its id
+//! (as the database has it, [`RowId`]), and references to it are rewritten to that id. Then one
+//! [`reconcile`] per table decides each row's action, and one [`reconcile_children`] per app its
+//! links (matched by category) and screenshots (by language and position).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

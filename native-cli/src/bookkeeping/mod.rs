@@ -26,13 +26,13 @@ pub const JOURNAL_ROWS: &str = "qa_load.journal_rows";
 
 /// One numbered SQL file.
 #[derive(Debug)]
-pub struct Migration {
+pub struct SchemaMigration {
     pub version: i32,
     pub name: &'static str,
     pub sql: &'static str,
 }
 
-impl Migration {
+impl SchemaMigration {
     pub fn checksum(&self) -> String {
         hex(&Sha256::digest(self.sql.as_bytes()))
     }
@@ -46,7 +46,7 @@ pub fn hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Component {
     pub name: &'static str,
-    pub migrations: &'static [Migration],
+    pub migrations: &'static [SchemaMigration],
 }
 
 impl Component {
@@ -59,12 +59,12 @@ impl Component {
 pub const BOOKKEEPING: Component = Component {
     name: "bookkeeping",
     migrations: &[
-        Migration {
+        SchemaMigration {
             version: 1,
             name: "run_history",
             sql: include_str!("../../migrations/bookkeeping/0001_run_history.sql"),
         },
-        Migration {
+        SchemaMigration {
             version: 2,
             name: "layout_and_interrupted",
             sql: include_str!("../../migrations/bookkeeping/0002_layout_and_interrupted.sql"),

@@ -10,24 +10,24 @@ use crate::error::{Exit, Failure};
 use crate::layout::Tables;
 use crate::with_tables;
 
-pub async fn apply(ctx: &Ctx<'_>, target: Option<i32>, wait: bool) -> Result<Exit, Failure> {
+pub async fn apply(ctx: &Ctx<'_>, to_version: Option<i32>, wait: bool) -> Result<Exit, Failure> {
     let layout = ctx.layout().await?;
-    with_tables!(layout.tables(), t => apply_with(ctx, t, target, wait).await)
+    with_tables!(layout.tables(), t => apply_with(ctx, t, to_version, wait).await)
 }
 
 async fn apply_with<L: Tables>(
     ctx: &Ctx<'_>,
     layout: &L,
-    target: Option<i32>,
+    to_version: Option<i32>,
     wait: bool,
 ) -> Result<Exit, Failure> {
     let latest = layout.version();
-    if let Some(t) = target {
+    if let Some(t) = to_version {
         if latest == 0 {
             return Err(Failure::usage(
                 "usage",
                 format!(
-                    "--target {t}: the {} layout's tables are not qa-load's, and have no qa-load schema versions",
+                    "--to-version {t}: the {} layout's tables are not qa-load's, and have no qa-load schema versions",
                     layout.name().as_str()
                 ),
             ));
@@ -36,7 +36,7 @@ async fn apply_with<L: Tables>(
             return Err(Failure::usage(
                 "usage",
                 format!(
-                    "--target {t}: this qa-load knows {} schema versions 1 to {latest}",
+                    "--to-version {t}: this qa-load knows {} schema versions 1 to {latest}",
                     layout.name().as_str()
                 ),
             ));
@@ -50,7 +50,7 @@ async fn apply_with<L: Tables>(
             layout,
             async |client, before| {
                 let applied = session
-                    .bring_up_to_date(client, &components, &before, target)
+                    .bring_up_to_date(client, &components, &before, to_version)
                     .await?;
                 let after = bookkeeping::status(&*client, &components)
                     .await

@@ -37,7 +37,7 @@ use qad_core::{
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
-use crate::bookkeeping::{Component, Migration, Status, BOOKKEEPING};
+use crate::bookkeeping::{Component, SchemaMigration, Status, BOOKKEEPING};
 pub use cell::{Cell, CellValue, Param};
 pub use choice::{Choice, LayoutError};
 
@@ -337,7 +337,7 @@ pub trait Tables {
     fn relations(&self) -> &'static [Relation];
 
     /// The layout's schema migrations; empty for a layout qa-load does not own.
-    fn migrations(&self) -> &'static [Migration];
+    fn migrations(&self) -> &'static [SchemaMigration];
 
     /// The version of the layout's tables this build writes (0 for a layout it does not own):
     /// what a run records, and what a journal replays onto.

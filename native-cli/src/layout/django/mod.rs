@@ -26,7 +26,7 @@ use qad_core::{
 };
 use tokio_postgres::GenericClient;
 
-use crate::bookkeeping::{Migration, Status};
+use crate::bookkeeping::{SchemaMigration, Status};
 use crate::layout::{
     read_rows, CellValue, Entity, Identified, IdentifyError, Layout, LayoutName, Param, Relation,
     Rows, Scope, Table, TableOf, Tables,
@@ -181,7 +181,7 @@ impl Tables for DjangoTables {
         RELATIONS
     }
 
-    fn migrations(&self) -> &'static [Migration] {
+    fn migrations(&self) -> &'static [SchemaMigration] {
         &[]
     }
 
@@ -219,7 +219,7 @@ impl Tables for Django {
     fn relations(&self) -> &'static [Relation] {
         DjangoTables.relations()
     }
-    fn migrations(&self) -> &'static [Migration] {
+    fn migrations(&self) -> &'static [SchemaMigration] {
         DjangoTables.migrations()
     }
     fn keeps_other_rows(&self) -> bool {

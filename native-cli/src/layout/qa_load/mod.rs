@@ -12,7 +12,7 @@ use qad_core::{
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
-use crate::bookkeeping::Migration;
+use crate::bookkeeping::SchemaMigration;
 use crate::layout::{
     read_rows, Entity, Identified, IdentifyError, Layout, LayoutName, Relation, Rows, Scope, Table,
     TableExt, TableOf, Tables,
@@ -103,7 +103,7 @@ const RELATIONS: &[Relation] = &[
     },
 ];
 
-const MIGRATIONS: &[Migration] = &[Migration {
+const MIGRATIONS: &[SchemaMigration] = &[SchemaMigration {
     version: 1,
     name: "directory_tables",
     sql: include_str!("../../../migrations/qa-load/0001_directory_tables.sql"),
@@ -132,7 +132,7 @@ impl Tables for QaLoad {
         RELATIONS
     }
 
-    fn migrations(&self) -> &'static [Migration] {
+    fn migrations(&self) -> &'static [SchemaMigration] {
         MIGRATIONS
     }
 }
