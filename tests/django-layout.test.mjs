@@ -333,16 +333,17 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
       if (r.error) throw r.error;
       return r;
     };
-    // An edit, so that the plan, the log and the journal name an updated row.
+    // An edit, so that the plan, the log and the journal name an updated row (the Arabic name:
+    // the English one is how this database, whose slugs are not the seed's, finds the app).
     const file = path.join(dir, "edited.json");
     const edited = JSON.parse(fs.readFileSync(real, "utf8"));
-    edited.applicationsData.find((a) => a.id === "15_Ayah").Name_En = "Ayah (ids)";
+    edited.applicationsData.find((a) => a.id === "15_Ayah").Name_Ar = "آية (معدل)";
     fs.writeFileSync(file, JSON.stringify(edited));
     const outputs = [];
     const keep = (r) => { outputs.push(r.stdout, r.stderr); return r; };
     const plan = keep(expectExit(run(["--input", file, "--dry-run", "-v", "--log-file", path.join(dir, "dry.log")]), 0));
     assert.match(plan.stdout, /^ +unchanged +developer .* id \d+$/m, "the plan names developers by their bigint id");
-    assert.match(plan.stdout, /^ +update +app .* id \d+: name_en$/m, "and the edited app");
+    assert.match(plan.stdout, /^ +update +app .* id \d+: name_ar$/m, "and the edited app");
     keep(expectExit(run(["--input", file, "--json", "-v", "--log-file", path.join(dir, "load.log")]), 0));
     keep(expectExit(run(["verify", "--input", file, "--report-md", path.join(dir, "v.md"), "--report-json", path.join(dir, "v.json")]), 0));
     keep(expectExit(run(["history", "--json"]), 0));

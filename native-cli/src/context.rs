@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::db::conn::Target;
+use crate::db::conn::Database;
 use crate::db::runid;
 use crate::db::session::{self, Session};
 use crate::error::Failure;
@@ -19,8 +19,8 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn target(&self) -> Result<Target, Failure> {
-        Target::resolve(
+    pub fn database(&self) -> Result<Database, Failure> {
+        Database::resolve(
             self.global.database.as_deref(),
             self.global.root_cert.as_deref(),
             &crate::db::conn::process_env,
@@ -67,15 +67,15 @@ impl Ctx<'_> {
 
     /// A session for a command that only reads (no lock, no run record), connected before
     /// `--timeout`; with its target and deadline.
-    pub async fn read_session(&self) -> Result<(Target, Session, tokio::time::Instant), Failure> {
-        let target = self.target()?;
+    pub async fn read_session(&self) -> Result<(Database, Session, tokio::time::Instant), Failure> {
+        let database = self.database()?;
         let deadline = tokio::time::Instant::now() + self.global.timeout;
         let s = session::connect(
-            &target,
+            &database,
             &runid::application_name(&runid::new_run_id()),
             deadline,
         )
         .await?;
-        Ok((target, s, deadline))
+        Ok((database, s, deadline))
     }
 }

@@ -8,7 +8,7 @@
 //! - A progress bar on a terminal, plain lines otherwise; log lines printed while the bar is
 //!   drawn suspend it so they do not tear.
 //!
-//! No connection string is ever logged; targets are described by [`crate::db::conn::Target::describe`].
+//! No connection string is ever logged; databases are described by [`crate::db::conn::Database::describe`].
 
 use std::fs::File;
 use std::io::{IsTerminal, Write};

@@ -101,13 +101,13 @@ pub struct GlobalArgs {
         global = true,
         value_enum,
         value_name = "LAYOUT",
-        help_heading = "Target"
+        help_heading = "Layout"
     )]
     pub layout: Option<LayoutName>,
 
     /// The django layout: the backend's `R2_PUBLIC_URL`. Image paths are stored relative to
     /// it (as the backend stores them), and an image URL outside it is an error.
-    #[arg(long, global = true, value_name = "URL", help_heading = "Target")]
+    #[arg(long, global = true, value_name = "URL", help_heading = "Layout")]
     pub media_base_url: Option<String>,
 }
 

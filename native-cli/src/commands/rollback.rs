@@ -41,7 +41,7 @@ pub struct RollbackSummary {
     pub duration_ms: u128,
 }
 
-struct TargetRun {
+struct RunToUndo {
     id: String,
     kind: String,
     status: String,
@@ -79,7 +79,7 @@ async fn run_with<L: Tables>(
     let session = WriteSession::new(ctx, runid::new_run_id())?;
     let stage = &session.stage;
     let undo_started = std::cell::Cell::new(false);
-    let target_id = std::cell::RefCell::new(None::<String>);
+    let undone_id = std::cell::RefCell::new(None::<String>);
     let result = session
         .run(
             args.wait,
@@ -106,9 +106,9 @@ async fn run_with<L: Tables>(
                 runs::mark_interrupted(&*tx)
                     .await
                     .map_err(|e| Failure::write("rollback (checks)", e))?;
-                let run = find_target(&tx, args).await?;
-                *target_id.borrow_mut() = Some(run.id.clone());
-                check_target(&run, layout)?;
+                let run = find_run_to_undo(&tx, args).await?;
+                *undone_id.borrow_mut() = Some(run.id.clone());
+                check_replayable(&run, layout)?;
                 check_later_runs(&tx, layout, &run.id).await?;
                 let drift = drift(&tx, layout, &run.id)
                     .await
@@ -164,7 +164,7 @@ async fn run_with<L: Tables>(
                 if !record {
                     return;
                 }
-                let target_run = target_id.borrow().clone();
+                let target_run = undone_id.borrow().clone();
                 let r = runs::insert_failed(
                     client,
                     &new_run(&session, layout, args, target_run.as_deref()),
@@ -184,7 +184,7 @@ async fn run_with<L: Tables>(
     let summary = RollbackSummary {
         rollback_run_id: session.run_id.clone(),
         rolled_back_run: rolled_back,
-        database: session.target.describe(),
+        database: session.database.describe(),
         tables,
         forced: args.force,
         dry_run: args.dry_run,
@@ -211,12 +211,12 @@ fn new_run<'a, L: Tables>(
         source_module: None,
         source_sha256: None,
         dataset_checksum: None,
-        options: serde_json::json!({"force": args.force, "database": session.target.describe()}),
+        options: serde_json::json!({"force": args.force, "database": session.database.describe()}),
         target_run,
     }
 }
 
-async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<TargetRun, Failure> {
+async fn find_run_to_undo(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<RunToUndo, Failure> {
     let read = |e: tokio_postgres::Error| Failure::write("rollback (checks)", e);
     let row = if args.last {
         tx.query_opt(
@@ -243,7 +243,7 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
         .map_err(read)?
         .ok_or_else(|| refused(Refusal::NoSuchRun(id.clone())).with_hint("see `qa-load history`"))?
     };
-    Ok(TargetRun {
+    Ok(RunToUndo {
         id: row.get(0),
         kind: row.get(1),
         status: row.get(2),
@@ -253,7 +253,7 @@ async fn find_target(tx: &Transaction<'_>, args: &RollbackArgs) -> Result<Target
     })
 }
 
-fn check_target<L: Tables>(run: &TargetRun, layout: &L) -> Result<(), Failure> {
+fn check_replayable<L: Tables>(run: &RunToUndo, layout: &L) -> Result<(), Failure> {
     if run.layout != layout.name().as_str() {
         return Err(refused(Refusal::OtherLayout {
             run: run.id.clone(),

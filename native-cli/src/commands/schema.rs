@@ -60,7 +60,7 @@ async fn apply_with<L: Tables>(
             async |_, _| {},
         )
         .await?;
-    let database = session.target.describe();
+    let database = session.database.describe();
     if applied.is_empty() {
         println!("Schema already up to date in {database}: nothing to apply.");
     } else {

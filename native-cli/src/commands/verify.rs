@@ -52,10 +52,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &VerifyArgs) -> Result<Exit, Failure> {
     let layout = layout
         .for_dataset(&ds)
         .map_err(|e| Failure::usage("usage", e))?;
-    let (target, s, deadline) = ctx.read_session().await?;
+    let (database, s, deadline) = ctx.read_session().await?;
     let read = |e: anyhow::Error| Failure::unavailable("verify", e);
     let compared = async {
-        with_layout!(layout, l => compare_with_database(&s.client, l, &prepared, ds, &target.describe()).await)
+        with_layout!(layout, l => compare_with_database(&s.client, l, &prepared, ds, &database.describe()).await)
     };
     let report = tokio::time::timeout_at(deadline, compared)
         .await

@@ -17,7 +17,7 @@ use tokio_postgres::{Client, Transaction};
 
 use crate::bookkeeping::{self, runs, Component, Status};
 use crate::context::Ctx;
-use crate::db::conn::Target;
+use crate::db::conn::Database;
 use crate::db::session::{self, OpenTransaction, Session, Stage, Step};
 use crate::db::{lock, runid};
 use crate::error::{Failure, Refusal};
@@ -30,7 +30,7 @@ const OUTCOME_WAIT: Duration = Duration::from_secs(10);
 /// One command that writes: where, as which run, and the stage it is in.
 pub struct WriteSession<'a> {
     pub ctx: &'a Ctx<'a>,
-    pub target: Target,
+    pub database: Database,
     pub run_id: String,
     pub stage: Stage,
 }
@@ -49,7 +49,7 @@ impl<'a> WriteSession<'a> {
     pub fn new(ctx: &'a Ctx<'a>, run_id: String) -> Result<Self, Failure> {
         Ok(WriteSession {
             ctx,
-            target: ctx.target()?,
+            database: ctx.database()?,
             run_id,
             stage: Stage::default(),
         })
@@ -73,7 +73,7 @@ impl<'a> WriteSession<'a> {
         let timeout = self.ctx.global.timeout;
         let deadline = tokio::time::Instant::now() + timeout;
         let mut session =
-            session::connect(&self.target, &self.application_name(), deadline).await?;
+            session::connect(&self.database, &self.application_name(), deadline).await?;
         let Session {
             client,
             tls,
@@ -88,12 +88,13 @@ impl<'a> WriteSession<'a> {
             if let Some(reason) = status.refusal() {
                 return Err(Failure::refused("schema", Refusal::Schema(reason)));
             }
-            layout.check_target(&*client, &status).await.map_err(|e| {
-                match e.downcast::<Refusal>() {
+            layout
+                .check_database(&*client, &status)
+                .await
+                .map_err(|e| match e.downcast::<Refusal>() {
                     Ok(refusal) => Failure::refused("schema", refusal),
                     Err(e) => Failure::unavailable("schema", e),
-                }
-            })?;
+                })?;
             body(client, status).await
         })
         .await;
@@ -110,7 +111,7 @@ impl<'a> WriteSession<'a> {
                 if settled {
                     record(client, &failure).await;
                 } else if let Some(fresh) =
-                    session::reconnect(&self.target, &self.application_name()).await
+                    session::reconnect(&self.database, &self.application_name()).await
                 {
                     record(&fresh, &failure).await;
                 }
@@ -209,7 +210,7 @@ impl<'a> WriteSession<'a> {
                 ))
         };
         let checker = format!("{}/check", self.application_name());
-        let Some(client) = session::reconnect(&self.target, &checker).await else {
+        let Some(client) = session::reconnect(&self.database, &checker).await else {
             return Err(unknown(
                 "could not reconnect to find out whether the commit happened".into(),
             ));

@@ -9,7 +9,7 @@
 //! verification they ask for is done by our rustls connector (see [`crate::tls`]).
 //!
 //! Passwords never leave this module except inside `tokio_postgres::Config` (whose Debug
-//! redacts them) and the `PGPASSWORD` of a `pg_dump` child; [`Target::describe`] prints
+//! redacts them) and the `PGPASSWORD` of a `pg_dump` child; [`Database::describe`] prints
 //! user, host, port, database and sslmode only.
 
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ const LIBPQ_ONLY: &[&str] = &[
 
 /// A resolved connection target.
 #[derive(Clone)]
-pub struct Target {
+pub struct Database {
     pub config: tokio_postgres::Config,
     pub sslmode: SslMode,
     pub root_cert: Option<RootCert>,
@@ -116,10 +116,14 @@ pub fn is_configured(database: Option<&str>, env: EnvFn) -> bool {
         .any(|v| env(v).is_some())
 }
 
-impl Target {
-    /// Resolves `--database`, `DATABASE_URL` and the `PG*` variables into a target.
-    /// `root_cert` is `--root-cert`, which wins over `sslrootcert`.
-    pub fn resolve(database: Option<&str>, root_cert: Option<&Path>, env: EnvFn) -> Result<Target> {
+impl Database {
+    /// Resolves `--database`, `DATABASE_URL` and the `PG*` variables into the database to
+    /// connect to, as libpq would. `root_cert` is `--root-cert`, which wins over `sslrootcert`.
+    pub fn resolve(
+        database: Option<&str>,
+        root_cert: Option<&Path>,
+        env: EnvFn,
+    ) -> Result<Database> {
         let (text, source) = match database {
             Some(d) => (Some(d.to_string()), "--database"),
             None => match env("DATABASE_URL") {
@@ -133,150 +137,12 @@ impl Target {
             })?,
             None => (tokio_postgres::Config::new(), BTreeMap::new()),
         };
-
-        // libpq: every parameter the string leaves unset falls back to its environment variable.
-        if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
-            if let Some(h) = env("PGHOST") {
-                for host in h.split(',') {
-                    config.host(host.trim());
-                }
-            }
-            if let Some(a) = env("PGHOSTADDR") {
-                for addr in a.split(',') {
-                    config.hostaddr(
-                        addr.trim()
-                            .parse()
-                            .map_err(|_| anyhow!("PGHOSTADDR {addr:?} is not an IP address"))?,
-                    );
-                }
-            }
-            if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
-                // libpq's compiled-in default on Debian: the unix socket directory.
-                if Path::new("/var/run/postgresql").is_dir() {
-                    config.host("/var/run/postgresql");
-                } else {
-                    config.host("localhost");
-                }
-            }
-        }
-        if config.get_ports().is_empty() {
-            if let Some(p) = env("PGPORT") {
-                for port in p.split(',') {
-                    config.port(
-                        port.trim()
-                            .parse()
-                            .map_err(|_| anyhow!("PGPORT {port:?} is not a port number"))?,
-                    );
-                }
-            }
-        }
-        if config.get_user().is_none() {
-            let user = env("PGUSER")
-                .or_else(|| env("USER"))
-                .or_else(|| env("LOGNAME"))
-                .unwrap_or_else(|| "postgres".to_string());
-            config.user(user);
-        }
-        if config.get_dbname().is_none() {
-            if let Some(db) = env("PGDATABASE") {
-                config.dbname(db);
-            }
-        }
-        if config.get_options().is_none() {
-            if let Some(o) = env("PGOPTIONS") {
-                config.options(o);
-            }
-        }
-        if config.get_connect_timeout().is_none() {
-            let secs = env("PGCONNECT_TIMEOUT")
-                .and_then(|s| s.parse::<u64>().ok())
-                .filter(|s| *s > 0)
-                .unwrap_or(30);
-            config.connect_timeout(Duration::from_secs(secs.max(2)));
-        }
-        for (param, var) in [
-            ("sslmode", "PGSSLMODE"),
-            ("sslrootcert", "PGSSLROOTCERT"),
-            ("sslcert", "PGSSLCERT"),
-            ("sslkey", "PGSSLKEY"),
-            ("passfile", "PGPASSFILE"),
-        ] {
-            if !params.contains_key(param) {
-                if let Some(v) = env(var) {
-                    params.insert(param.to_string(), v);
-                }
-            }
-        }
-        if params.get("requiressl").map(String::as_str) == Some("1")
-            && !params.contains_key("sslmode")
-        {
-            params.insert("sslmode".into(), "require".into());
-        }
-
-        if config.get_password().is_none() {
-            if let Some(pw) = env("PGPASSWORD") {
-                config.password(pw);
-            } else if let Some(pw) =
-                passfile_password(&config, params.get("passfile").map(String::as_str), env)
-            {
-                config.password(pw);
-            }
-        }
-
-        // TLS, with libpq's meaning.
-        let explicit_mode = match params.get("sslmode") {
-            Some(m) => Some(SslMode::parse(m)?),
-            None => None,
-        };
-        let mut root = match root_cert {
-            Some(p) => Some(RootCert::File(p.to_path_buf())),
-            None => params.get("sslrootcert").map(|r| {
-                if r == "system" {
-                    RootCert::System
-                } else {
-                    RootCert::File(expand_home(r, env))
-                }
-            }),
-        };
-        if root.is_none() {
-            // libpq's default location; used only when the file exists.
-            if let Some(home) = env("HOME") {
-                let default = Path::new(&home).join(".postgresql/root.crt");
-                if default.is_file() {
-                    root = Some(RootCert::File(default));
-                }
-            }
-        }
-        let sslmode = match (explicit_mode, &root) {
-            (Some(m), Some(RootCert::System)) if m < SslMode::VerifyFull => bail!(
-                "weak sslmode \"{}\" may not be used with sslrootcert=system (use \"verify-full\")",
-                m.as_str()
-            ),
-            (Some(m), _) => m,
-            (None, Some(RootCert::System)) => SslMode::VerifyFull,
-            (None, _) => SslMode::Prefer,
-        };
-        let client_cert = match (params.get("sslcert"), params.get("sslkey")) {
-            (Some(c), Some(k)) => Some((expand_home(c, env), expand_home(k, env))),
-            (None, None) => None,
-            _ => bail!("sslcert and sslkey must be given together"),
-        };
-
-        let all_unix = !config.get_hosts().is_empty()
-            && config.get_hostaddrs().is_empty()
-            && config
-                .get_hosts()
-                .iter()
-                .all(|h| matches!(h, Host::Unix(_)));
-        config.ssl_mode(match sslmode {
-            // libpq ignores sslmode on unix sockets: they carry no TLS.
-            _ if all_unix => PgSslMode::Disable,
-            SslMode::Disable => PgSslMode::Disable,
-            SslMode::Allow | SslMode::Prefer => PgSslMode::Prefer,
-            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => PgSslMode::Require,
-        });
-
-        Ok(Target {
+        config_from_env(&mut config, env)?;
+        libpq_params_from_env(&mut params, env);
+        password(&mut config, &params, env);
+        let (sslmode, root, client_cert) = tls_settings(&params, root_cert, env)?;
+        config.ssl_mode(pg_ssl_mode(&config, sslmode));
+        Ok(Database {
             config,
             sslmode,
             root_cert: root,
@@ -454,6 +320,173 @@ fn expand_home(path: &str, env: EnvFn) -> PathBuf {
     match (path.strip_prefix("~/"), env("HOME")) {
         (Some(rest), Some(home)) => Path::new(&home).join(rest),
         _ => PathBuf::from(path),
+    }
+}
+
+/// libpq's fallbacks: every connection parameter the string leaves unset comes from its
+/// environment variable, else libpq's default.
+fn config_from_env(config: &mut tokio_postgres::Config, env: EnvFn) -> Result<()> {
+    // libpq: every parameter the string leaves unset falls back to its environment variable.
+    if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+        if let Some(h) = env("PGHOST") {
+            for host in h.split(',') {
+                config.host(host.trim());
+            }
+        }
+        if let Some(a) = env("PGHOSTADDR") {
+            for addr in a.split(',') {
+                config.hostaddr(
+                    addr.trim()
+                        .parse()
+                        .map_err(|_| anyhow!("PGHOSTADDR {addr:?} is not an IP address"))?,
+                );
+            }
+        }
+        if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+            // libpq's compiled-in default on Debian: the unix socket directory.
+            if Path::new("/var/run/postgresql").is_dir() {
+                config.host("/var/run/postgresql");
+            } else {
+                config.host("localhost");
+            }
+        }
+    }
+    if config.get_ports().is_empty() {
+        if let Some(p) = env("PGPORT") {
+            for port in p.split(',') {
+                config.port(
+                    port.trim()
+                        .parse()
+                        .map_err(|_| anyhow!("PGPORT {port:?} is not a port number"))?,
+                );
+            }
+        }
+    }
+    if config.get_user().is_none() {
+        let user = env("PGUSER")
+            .or_else(|| env("USER"))
+            .or_else(|| env("LOGNAME"))
+            .unwrap_or_else(|| "postgres".to_string());
+        config.user(user);
+    }
+    if config.get_dbname().is_none() {
+        if let Some(db) = env("PGDATABASE") {
+            config.dbname(db);
+        }
+    }
+    if config.get_options().is_none() {
+        if let Some(o) = env("PGOPTIONS") {
+            config.options(o);
+        }
+    }
+    if config.get_connect_timeout().is_none() {
+        let secs = env("PGCONNECT_TIMEOUT")
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(30);
+        config.connect_timeout(Duration::from_secs(secs.max(2)));
+    }
+    Ok(())
+}
+
+/// The libpq-only parameters (TLS files, the password file) the string leaves unset, from
+/// their environment variables; `requiressl=1` is `sslmode=require`.
+fn libpq_params_from_env(params: &mut BTreeMap<String, String>, env: EnvFn) {
+    for (param, var) in [
+        ("sslmode", "PGSSLMODE"),
+        ("sslrootcert", "PGSSLROOTCERT"),
+        ("sslcert", "PGSSLCERT"),
+        ("sslkey", "PGSSLKEY"),
+        ("passfile", "PGPASSFILE"),
+    ] {
+        if !params.contains_key(param) {
+            if let Some(v) = env(var) {
+                params.insert(param.to_string(), v);
+            }
+        }
+    }
+    if params.get("requiressl").map(String::as_str) == Some("1") && !params.contains_key("sslmode")
+    {
+        params.insert("sslmode".into(), "require".into());
+    }
+}
+
+/// The password: the string's, else `PGPASSWORD`, else the password file's entry.
+fn password(config: &mut tokio_postgres::Config, params: &BTreeMap<String, String>, env: EnvFn) {
+    if config.get_password().is_none() {
+        if let Some(pw) = env("PGPASSWORD") {
+            config.password(pw);
+        } else if let Some(pw) =
+            passfile_password(config, params.get("passfile").map(String::as_str), env)
+        {
+            config.password(pw);
+        }
+    }
+}
+
+/// A client certificate and its key.
+type ClientCert = (PathBuf, PathBuf);
+
+/// TLS, with libpq's meaning: the mode, the root certificate(s) and the client certificate.
+fn tls_settings(
+    params: &BTreeMap<String, String>,
+    root_cert: Option<&Path>,
+    env: EnvFn,
+) -> Result<(SslMode, Option<RootCert>, Option<ClientCert>)> {
+    let explicit_mode = match params.get("sslmode") {
+        Some(m) => Some(SslMode::parse(m)?),
+        None => None,
+    };
+    let mut root = match root_cert {
+        Some(p) => Some(RootCert::File(p.to_path_buf())),
+        None => params.get("sslrootcert").map(|r| {
+            if r == "system" {
+                RootCert::System
+            } else {
+                RootCert::File(expand_home(r, env))
+            }
+        }),
+    };
+    if root.is_none() {
+        // libpq's default location; used only when the file exists.
+        if let Some(home) = env("HOME") {
+            let default = Path::new(&home).join(".postgresql/root.crt");
+            if default.is_file() {
+                root = Some(RootCert::File(default));
+            }
+        }
+    }
+    let sslmode = match (explicit_mode, &root) {
+        (Some(m), Some(RootCert::System)) if m < SslMode::VerifyFull => bail!(
+            "weak sslmode \"{}\" may not be used with sslrootcert=system (use \"verify-full\")",
+            m.as_str()
+        ),
+        (Some(m), _) => m,
+        (None, Some(RootCert::System)) => SslMode::VerifyFull,
+        (None, _) => SslMode::Prefer,
+    };
+    let client_cert = match (params.get("sslcert"), params.get("sslkey")) {
+        (Some(c), Some(k)) => Some((expand_home(c, env), expand_home(k, env))),
+        (None, None) => None,
+        _ => bail!("sslcert and sslkey must be given together"),
+    };
+    Ok((sslmode, root, client_cert))
+}
+
+/// What tokio-postgres is told of TLS for `sslmode`.
+fn pg_ssl_mode(config: &tokio_postgres::Config, sslmode: SslMode) -> PgSslMode {
+    let all_unix = !config.get_hosts().is_empty()
+        && config.get_hostaddrs().is_empty()
+        && config
+            .get_hosts()
+            .iter()
+            .all(|h| matches!(h, Host::Unix(_)));
+    match sslmode {
+        // libpq ignores sslmode on unix sockets: they carry no TLS.
+        _ if all_unix => PgSslMode::Disable,
+        SslMode::Disable => PgSslMode::Disable,
+        SslMode::Allow | SslMode::Prefer => PgSslMode::Prefer,
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => PgSslMode::Require,
     }
 }
 
@@ -677,7 +710,7 @@ mod tests {
     #[test]
     fn url_with_libpq_ssl_modes_resolves_and_never_shows_the_password() {
         let env = env_of(&[]);
-        let t = Target::resolve(
+        let t = Database::resolve(
             Some("postgres://app:s3cr%40t@db.example.com:6543/qad?sslmode=verify-full&sslrootcert=/tmp/ca.pem&connect_timeout=5"),
             None,
             &env,
@@ -696,9 +729,10 @@ mod tests {
     #[test]
     fn require_encrypts_without_verifying_unless_a_root_cert_is_given() {
         let env = env_of(&[("HOME", "/nonexistent")]);
-        let t = Target::resolve(Some("postgresql://u:p@h/db?sslmode=require"), None, &env).unwrap();
+        let t =
+            Database::resolve(Some("postgresql://u:p@h/db?sslmode=require"), None, &env).unwrap();
         assert_eq!(t.verify().unwrap(), Verify::None);
-        let t = Target::resolve(
+        let t = Database::resolve(
             Some("postgresql://u:p@h/db?sslmode=require"),
             Some(Path::new("/x/ca.crt")),
             &env,
@@ -709,7 +743,7 @@ mod tests {
             Verify::Chain(RootCert::File("/x/ca.crt".into()))
         );
         let t =
-            Target::resolve(Some("postgresql://u:p@h/db?sslmode=verify-ca"), None, &env).unwrap();
+            Database::resolve(Some("postgresql://u:p@h/db?sslmode=verify-ca"), None, &env).unwrap();
         let err = t.verify().unwrap_err().to_string();
         assert!(err.contains("--root-cert"), "{err}");
     }
@@ -724,7 +758,7 @@ mod tests {
             ("PGSSLMODE", "verify-ca"),
             ("PGSSLROOTCERT", "/etc/ca.crt"),
         ]);
-        let t = Target::resolve(Some("dbname='qa d' application_name=x"), None, &env).unwrap();
+        let t = Database::resolve(Some("dbname='qa d' application_name=x"), None, &env).unwrap();
         assert_eq!(
             t.describe(),
             "loader@pg.internal:5433/qa d (sslmode=verify-ca)"
@@ -735,7 +769,7 @@ mod tests {
             Verify::Chain(RootCert::File("/etc/ca.crt".into()))
         );
         // Nothing given at all: the environment alone.
-        let t = Target::resolve(None, None, &env).unwrap();
+        let t = Database::resolve(None, None, &env).unwrap();
         assert_eq!(t.source, "PG* environment");
         assert_eq!(
             t.describe(),
@@ -746,10 +780,13 @@ mod tests {
     #[test]
     fn unix_sockets_carry_no_tls_and_bad_modes_are_refused() {
         let env = env_of(&[]);
-        let t = Target::resolve(Some("host=/tmp/sock user=u sslmode=require"), None, &env).unwrap();
+        let t =
+            Database::resolve(Some("host=/tmp/sock user=u sslmode=require"), None, &env).unwrap();
         assert_eq!(t.config.get_ssl_mode(), PgSslMode::Disable);
-        assert!(Target::resolve(Some("postgres://u@h/db?sslmode=sometimes"), None, &env).is_err());
-        let e = Target::resolve(
+        assert!(
+            Database::resolve(Some("postgres://u@h/db?sslmode=sometimes"), None, &env).is_err()
+        );
+        let e = Database::resolve(
             Some("postgres://u@h/db?sslmode=require&sslrootcert=system"),
             None,
             &env,
@@ -758,7 +795,7 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(e.contains("verify-full"), "{e}");
-        let bad = Target::resolve(Some("postgres://u:topsecret@h:notaport/db"), None, &env)
+        let bad = Database::resolve(Some("postgres://u:topsecret@h:notaport/db"), None, &env)
             .err()
             .unwrap();
         assert!(!format!("{bad:#}").contains("topsecret"), "{bad:#}");

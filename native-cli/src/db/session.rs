@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_postgres::{CancelToken, Client};
 
-use crate::db::conn::Target;
+use crate::db::conn::Database;
 use crate::db::lock;
 use crate::db::tls::Tls;
 use crate::duration::humanize;
@@ -128,23 +128,24 @@ pub struct Session {
 
 /// Connects before the deadline; failures are exit 5 and never show the password.
 pub async fn connect(
-    target: &Target,
+    database: &Database,
     application_name: &str,
     deadline: Instant,
 ) -> Result<Session, Failure> {
-    let tls_and_client = tokio::time::timeout_at(deadline, target.connect(application_name)).await;
+    let tls_and_client =
+        tokio::time::timeout_at(deadline, database.connect(application_name)).await;
     match tls_and_client {
         Err(_) => Err(Failure::unavailable(
             "connect",
-            anyhow::anyhow!("timed out connecting to {}", target.describe()),
+            anyhow::anyhow!("timed out connecting to {}", database.describe()),
         )),
         Ok(Err(e)) => {
-            let hint = connect_hint(target, &e);
+            let hint = connect_hint(database, &e);
             Err(Failure::unavailable("connect", e).with_hint(hint))
         }
         Ok(Ok((client, tls))) => {
             let cancel = client.cancel_token();
-            tracing::info!(target: "qa_load::session", database = %target.describe(), application_name, "connected");
+            tracing::info!(target: "qa_load::session", database = %database.describe(), application_name, "connected");
             Ok(Session {
                 client,
                 tls,
@@ -155,7 +156,7 @@ pub async fn connect(
 }
 
 /// What to do about a failed connection; a rejected server certificate gets its own advice.
-fn connect_hint(target: &Target, e: &anyhow::Error) -> String {
+fn connect_hint(database: &Database, e: &anyhow::Error) -> String {
     use rustls::CertificateError as C;
     let cert = e.chain().find_map(|c| {
         c.downcast_ref::<rustls::Error>().or_else(|| {
@@ -164,7 +165,7 @@ fn connect_hint(target: &Target, e: &anyhow::Error) -> String {
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         })
     });
-    let roots = match &target.root_cert {
+    let roots = match &database.root_cert {
         Some(crate::db::tls::RootCert::File(p)) => p.display().to_string(),
         Some(crate::db::tls::RootCert::System) => "the system trust store".to_string(),
         None => "(none)".to_string(),
@@ -173,7 +174,7 @@ fn connect_hint(target: &Target, e: &anyhow::Error) -> String {
         Some(rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature)) => format!(
             "the server's certificate is not signed by the root certificate(s) in {roots} \
              (sslmode={}): give the CA that issued it with --root-cert or sslrootcert",
-            target.sslmode.as_str()
+            database.sslmode.as_str()
         ),
         Some(rustls::Error::InvalidCertificate(
             C::NotValidForName | C::NotValidForNameContext { .. },
@@ -186,7 +187,7 @@ fn connect_hint(target: &Target, e: &anyhow::Error) -> String {
         )) => "the server's certificate is expired or not yet valid (check the clocks)".to_string(),
         Some(_) => format!(
             "the TLS handshake failed (sslmode={}, root certificates {roots})",
-            target.sslmode.as_str()
+            database.sslmode.as_str()
         ),
         None => {
             "check --database / DATABASE_URL / PG* variables, that the server is up, and sslmode \
@@ -256,9 +257,9 @@ pub async fn settle(client: &Client) -> bool {
 
 /// A new connection to record a failure on when the session's own was lost (terminated by
 /// `pg_terminate_backend`, a server restart or the network): at most 10 seconds, else `None`.
-pub async fn reconnect(target: &Target, application_name: &str) -> Option<Client> {
+pub async fn reconnect(database: &Database, application_name: &str) -> Option<Client> {
     tracing::warn!(target: "qa_load::session", "the connection was lost; reconnecting to record the outcome");
-    match tokio::time::timeout(Duration::from_secs(10), target.connect(application_name)).await {
+    match tokio::time::timeout(Duration::from_secs(10), database.connect(application_name)).await {
         Ok(Ok((client, _))) => Some(client),
         Ok(Err(e)) => {
             tracing::warn!(target: "qa_load::session", error = %format!("{e:#}"), "could not reconnect to record the outcome");

@@ -379,7 +379,7 @@ pub trait Tables {
     /// one where this layout's tables are to be created (qa-load's history has none of its
     /// versions) but tables of those names exist already: another program's, such as the
     /// directory backend's Django tables, which qa-load must never write over.
-    async fn check_target<C: GenericClient + Sync>(&self, c: &C, status: &Status) -> Result<()> {
+    async fn check_database<C: GenericClient + Sync>(&self, c: &C, status: &Status) -> Result<()> {
         if self.migrations().is_empty() || status.current(self.name().as_str()) > 0 {
             return Ok(());
         }

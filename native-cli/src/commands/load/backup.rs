@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use crate::db::conn::Target;
+use crate::db::conn::Database;
 use crate::db::runid;
 use crate::error::Failure;
 use crate::logging;
 
-pub async fn backup(target: &Target, file: &Path, run_id: &str) -> Result<(), Failure> {
+pub async fn backup(database: &Database, file: &Path, run_id: &str) -> Result<(), Failure> {
     let plain = file.extension().is_some_and(|e| e == "sql");
     let mut cmd = tokio::process::Command::new("pg_dump");
     cmd.arg(if plain {
@@ -22,7 +22,7 @@ pub async fn backup(target: &Target, file: &Path, run_id: &str) -> Result<(), Fa
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::piped())
     .kill_on_drop(true);
-    for (k, v) in target.libpq_env(&format!("{}/pg_dump", runid::application_name(run_id))) {
+    for (k, v) in database.libpq_env(&format!("{}/pg_dump", runid::application_name(run_id))) {
         cmd.env(k, v);
     }
     let out = cmd.output().await.map_err(|e| {

@@ -100,7 +100,7 @@ async fn load_with<L: Layout>(
 ) -> Result<Exit, Failure> {
     let session = WriteSession::new(ctx, crate::db::runid::new_run_id())?;
     tracing::info!(
-        target: "qa_load::load", run_id = %session.run_id, database = %session.target.describe(), source = session.target.source,
+        target: "qa_load::load", run_id = %session.run_id, database = %session.database.describe(), source = session.database.source,
         layout = layout.name().as_str(), dry_run = args.dry_run, batch_size = args.batch_size, on_existing = ?args.on_existing,
         dataset_checksum = %prepared.checksum, "load starting"
     );
@@ -191,7 +191,7 @@ impl<L: Layout> Job<'_, L> {
         let backup = match &args.backup {
             Some(file) if !args.dry_run => {
                 self.stage.set(Step::Backup);
-                backup::backup(&self.session.target, file, self.run_id()).await?;
+                backup::backup(&self.session.database, file, self.run_id()).await?;
                 Some(file.display().to_string())
             }
             _ => None,
@@ -269,7 +269,7 @@ impl<L: Layout> Job<'_, L> {
                 "committed"
             },
             dry_run: args.dry_run,
-            database: self.session.target.describe(),
+            database: self.session.database.describe(),
             layout: self.layout.name().as_str(),
             input: self.prepared.path.clone(),
             dataset_checksum: self.prepared.checksum.clone(),
@@ -305,7 +305,7 @@ impl<L: Layout> Job<'_, L> {
                 "dry_run": self.args.dry_run,
                 "category_aliases": self.prepared.aliases,
                 "ignored_fields": self.prepared.ignored_fields,
-                "database": self.session.target.describe(),
+                "database": self.session.database.describe(),
             }),
             target_run: None,
         }

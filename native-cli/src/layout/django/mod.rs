@@ -196,7 +196,7 @@ impl Tables for DjangoTables {
         false
     }
 
-    async fn check_target<C: GenericClient + Sync>(&self, c: &C, _status: &Status) -> Result<()> {
+    async fn check_database<C: GenericClient + Sync>(&self, c: &C, _status: &Status) -> Result<()> {
         schema::check(self.tables(), c).await
     }
 
@@ -231,8 +231,8 @@ impl Tables for Django {
     fn status_note(&self) -> Option<&'static str> {
         DjangoTables.status_note()
     }
-    async fn check_target<C: GenericClient + Sync>(&self, c: &C, status: &Status) -> Result<()> {
-        DjangoTables.check_target(c, status).await
+    async fn check_database<C: GenericClient + Sync>(&self, c: &C, status: &Status) -> Result<()> {
+        DjangoTables.check_database(c, status).await
     }
 }
 
