@@ -331,15 +331,22 @@ impl<L: Layout> Job<'_, L> {
         }
     }
 
-    /// Prefetch, plan, write in batches, check; everything inside `tx`.
+    /// Everything inside `tx`: the plan, its writes in batches, the check, the run record.
     async fn load_in(
         &self,
         tx: &Transaction<'_>,
         ds: Dataset,
     ) -> Result<(Plan, usize, usize), Failure> {
-        let fail = failed(self.stage);
-        let bs = self.args.batch_size as usize;
+        let plan = self.plan_in(tx, ds).await?;
+        let (batches, statements) = self.write_plan(tx, &plan).await?;
+        self.check_and_record(tx, &plan).await?;
+        Ok((plan, batches, statements))
+    }
 
+    /// Prefetch the rows the input may match, plan, give new rows their keys, and list the rows
+    /// only in the database.
+    async fn plan_in(&self, tx: &Transaction<'_>, ds: Dataset) -> Result<Plan, Failure> {
+        let fail = failed(self.stage);
         self.stage.set(Step::Prefetch);
         let scope = Scope::of_dataset(&ds, &self.prepared.migration.developer_variants);
         let existing = self.layout.read_scope(tx, &scope).await.map_err(&fail)?;
@@ -380,14 +387,26 @@ impl<L: Layout> Job<'_, L> {
             ));
         }
         plan.left_as_they_are = others;
-        let counts = plan.counts();
-        for (table, c) in counts.tables() {
+        for (table, c) in plan.counts().tables() {
             tracing::info!(
                 target: "qa_load::load", table, insert = c.inserted, update = c.updated,
                 delete = c.deleted, unchanged = c.unchanged, skip = c.skipped, "plan"
             );
         }
 
+        Ok(plan)
+    }
+
+    /// The plan's writes, table by table in load order, in batches: developers and categories
+    /// by `--batch-size` rows; apps, their links and their screenshots by the rows of that many
+    /// apps. Returns the number of batches and of statements.
+    async fn write_plan(
+        &self,
+        tx: &Transaction<'_>,
+        plan: &Plan,
+    ) -> Result<(usize, usize), Failure> {
+        let fail = failed(self.stage);
+        let bs = self.args.batch_size as usize;
         let dev_batches = plan.developers.len().div_ceil(bs);
         let cat_batches = plan.categories.len().div_ceil(bs);
         let app_batches = plan.apps.len().div_ceil(bs);
@@ -402,8 +421,6 @@ impl<L: Layout> Job<'_, L> {
         // Rows (or apps) done after chunk `i` of a list of `n`.
         let per_chunk = |n: usize, i: usize| ((i + 1) * bs).min(n);
 
-        // Developers and categories by `bs` rows; apps, their links and their screenshots by the
-        // rows of `bs` apps.
         const UPSERT: &[Op] = &[Op::Update, Op::Insert];
         const ALL: &[Op] = &[Op::Delete, Op::Update, Op::Insert];
         let steps = plan
@@ -476,6 +493,12 @@ impl<L: Layout> Job<'_, L> {
             .await?;
         progress.finish();
 
+        Ok((total, statements))
+    }
+
+    /// The post-load check, inside the transaction, and the run's `committed` record.
+    async fn check_and_record(&self, tx: &Transaction<'_>, plan: &Plan) -> Result<(), Failure> {
+        let fail = failed(self.stage);
         self.stage.set(Step::PostCheck);
         #[cfg(debug_assertions)]
         if self.faults.tamper {
@@ -498,7 +521,7 @@ impl<L: Layout> Job<'_, L> {
         if self.faults.stalls_at("post-check") {
             self.stall(tx).await?;
         }
-        check::post_check(tx, self.layout, &plan, self.run_id())
+        check::post_check(tx, self.layout, plan, self.run_id())
             .await
             .map_err(&fail)?;
 
@@ -507,12 +530,12 @@ impl<L: Layout> Job<'_, L> {
             runs::committed(
                 tx,
                 self.run_id(),
-                &serde_json::to_value(&counts).unwrap_or_default(),
+                &serde_json::to_value(plan.counts()).unwrap_or_default(),
             )
             .await
             .map_err(&fail)?;
         }
-        Ok((plan, total, statements))
+        Ok(())
     }
 
     /// Gives the plan's new rows the keys the database hands out, when the layout's keys are
