@@ -916,6 +916,43 @@ mod tests {
     }
 
     #[test]
+    fn a_developer_renamed_in_the_source_is_found_by_its_website_not_duplicated() {
+        let mut ds = dataset();
+        ds.developers[0].website = Some("https://acme.example".into());
+        let db = as_rows(&ds);
+        let mut renamed = ds.clone();
+        let new = dev("acme labs");
+        renamed.developers[0] = Developer {
+            website: ds.developers[0].website.clone(),
+            ..new.clone()
+        };
+        renamed.apps[0].developer_id = new.id;
+        let plan = build(&QaLoad, renamed, &[], &db, OnExisting::Update).unwrap();
+        let c = plan.counts();
+        assert_eq!((c.developers.inserted, c.developers.updated), (0, 1));
+        assert_eq!(plan.developers[0].row.id, db.developers[0].id);
+        assert_eq!(plan.developers[0].fields, vec!["key", "name_en"]);
+        assert_eq!(plan.apps[0].app.row.developer_id, db.developers[0].id);
+        assert_eq!(c.apps.unchanged, 1, "its app still points to the same row");
+
+        // A website two existing rows share names neither.
+        let mut db2 = db.clone();
+        let twin = Developer {
+            website: ds.developers[0].website.clone(),
+            ..dev("acme twin")
+        };
+        db2.developers.push(twin);
+        let mut renamed = ds.clone();
+        renamed.developers[0] = Developer {
+            website: ds.developers[0].website.clone(),
+            ..new.clone()
+        };
+        renamed.apps[0].developer_id = new.id;
+        let plan = build(&QaLoad, renamed, &[], &db2, OnExisting::Update).unwrap();
+        assert_eq!(plan.counts().developers.inserted, 1);
+    }
+
+    #[test]
     fn a_renamed_app_is_found_by_source_id_and_clashes_are_refused() {
         let ds = dataset();
         let mut db = as_rows(&ds);

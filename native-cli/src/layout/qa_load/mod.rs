@@ -1,7 +1,8 @@
 //! qa-load's own tables: the first [`Layout`]. Keys are UUIDs (v5 of each row's natural key
 //! when qa-load creates the row); qa-load creates and migrates the tables itself
-//! (`migrations/qa-load/`). Rows are found by natural key: developers and categories by `key`
-//! (then id), apps by `slug`, then `source_id`, then id.
+//! (`migrations/qa-load/`). Rows are found by natural key: developers by `key`, then id, then
+//! a website only one unclaimed row has; categories by `key`, then id; apps by `slug`, then
+//! `source_id`, then id.
 
 use std::collections::HashMap;
 
@@ -149,7 +150,8 @@ impl Layout for QaLoad {
         ]
     }
 
-    /// Developers and categories by `key`, then id; apps by `slug`, then `source_id`, then id.
+    /// Developers by `key`, then id, then website; categories by `key`, then id; apps by `slug`,
+    /// then `source_id`, then id.
     fn identify(
         &self,
         ds: &Dataset,
@@ -165,9 +167,37 @@ impl Layout for QaLoad {
         let mut out = Identified::default();
         let dev_key = by(&existing.developers, |d| d.key.as_str());
         let dev_id = by(&existing.developers, |d| d.id);
+        let mut claimed = std::collections::HashSet::new();
         for d in &ds.developers {
             if let Some(e) = dev_key.get(d.key.as_str()).or_else(|| dev_id.get(&d.id)) {
                 out.developers.insert(d.id, e.id);
+                claimed.insert(e.id);
+            }
+        }
+        // A developer renamed in the source keeps its website: the one existing row that no
+        // other input developer is, with that website, is it (not a second row).
+        let mut by_website: HashMap<&str, Vec<&Developer>> = HashMap::new();
+        for e in &existing.developers {
+            if let Some(w) = e.website.as_deref().filter(|w| !w.is_empty()) {
+                by_website.entry(w).or_default().push(e);
+            }
+        }
+        for d in &ds.developers {
+            if out.developers.contains_key(&d.id) {
+                continue;
+            }
+            let Some(site) = d.website.as_deref() else {
+                continue;
+            };
+            let free: Vec<&&Developer> = by_website
+                .get(site)
+                .into_iter()
+                .flatten()
+                .filter(|e| !claimed.contains(&e.id))
+                .collect();
+            if let [e] = free.as_slice() {
+                out.developers.insert(d.id, e.id);
+                claimed.insert(e.id);
             }
         }
         let cat_key = by(&existing.categories, |c| c.key.as_str());
@@ -203,8 +233,12 @@ impl Layout for QaLoad {
         let developers = read_rows(
             self,
             c,
-            "WHERE key = ANY($1) OR id = ANY($2) ORDER BY key",
-            &[&scope.developer_keys, &uuids(&scope.developer_ids)],
+            "WHERE key = ANY($1) OR id = ANY($2) OR website = ANY($3) ORDER BY key",
+            &[
+                &scope.developer_keys,
+                &uuids(&scope.developer_ids),
+                &scope.developer_websites,
+            ],
         )
         .await?;
         let categories = read_rows(
