@@ -1,7 +1,7 @@
 //! The categories: the export's entries (or, without an export, the keys apps use) with their
 //! display names, and every way an app may name one (key, display name, alias).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -52,6 +52,8 @@ struct DisplayNames<'a> {
 }
 
 impl CategoryCatalogue {
+    /// The catalogue, step by step in the order its findings are reported: the candidates, their
+    /// rows, the Django layout's unique names, the hints, the aliases.
     pub(super) fn build(
         input: &TypedInput,
         apps: &[SourceApp],
@@ -59,8 +61,9 @@ impl CategoryCatalogue {
         listing: &mut Listing,
     ) -> Self {
         let names = DisplayNames::of(input);
+        let ignore = &input.options.ignore_fields;
         let candidates = match &input.categories {
-            Some(export) => exported_candidates(export, input, names.en, diags, listing),
+            Some(export) => exported_candidates(export, ignore, names.en, diags, listing),
             None => derived_candidates(apps, diags, listing),
         };
         let django = !input.options.layout.is_qa_load();
@@ -306,7 +309,7 @@ fn lookup_form(text: &str) -> String {
 /// The export's entries, decoded, each with a name and the key that name stands for.
 fn exported_candidates(
     export: &[Value],
-    input: &TypedInput,
+    ignore: &BTreeSet<String>,
     names_en: &BTreeMap<String, String>,
     diags: &mut Vec<Diagnostic>,
     listing: &mut Listing,
@@ -315,7 +318,6 @@ fn exported_candidates(
     let mut candidates = Vec::new();
     for (i, value) in export.iter().enumerate() {
         listing.settle(diags);
-        let ignore = &input.options.ignore_fields;
         let Some(src) = decode_category(i, value, ignore, diags) else {
             continue;
         };

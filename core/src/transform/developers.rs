@@ -43,11 +43,7 @@ pub(super) fn group_developers(
         listing.settle(diags);
         let (row, variants) = merge_group(apps, &group, &websites, diags);
         if django {
-            let mut c = Checks {
-                diags,
-                record: &record_of(&row.key),
-            };
-            django::developer(&mut c, &row, &variants.apps);
+            check_django_row(&row, &variants.apps, diags);
         }
         for &pos in &group {
             out.by_app[pos] = Some(row.id);
@@ -291,6 +287,15 @@ fn report_merged(v: &DeveloperVariants, diags: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// The Django layout's checks of one developer row against its columns, named by its record.
+fn check_django_row(row: &Developer, apps: &[String], diags: &mut Vec<Diagnostic>) {
+    let mut c = Checks {
+        diags,
+        record: &record_of(&row.key),
+    };
+    django::developer(&mut c, row, apps);
 }
 
 /// The Django tables' names are unique (E027): each developer row's, named by its record.
