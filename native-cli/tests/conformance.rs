@@ -919,6 +919,72 @@ fn the_post_load_check_catches_a_row_altered_in_the_transaction(l: &dyn LayoutUn
     }
 }
 
+/// Case 13: Over rows the input does not name (for the django layout the backend's own seeded
+/// catalogue, for qa-load's the rows of another input): a load leaves every one of them byte for
+/// byte as it was and adds the fixture's rows; a connection killed mid-load changes nothing;
+/// `rollback --last` of an edit and then of the load restores the database byte for byte.
+fn rows_the_input_does_not_name_are_left_as_they_are(l: &dyn LayoutUnderTest) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = l.populated_database();
+    let url = db.url.as_str();
+    let populated = l.dump(url);
+    let before = l.rows(url);
+    let had = l.counts(url);
+    assert!(had[2] > 0, "the populated database has apps: {had:?}");
+
+    let sum = load_ok(l, dir, url, &l.small());
+    assert_eq!(sum["outcome"], "committed", "{sum}");
+    assert_eq!(
+        counts(&sum, "apps")[0] as usize,
+        small_figures()[2],
+        "{sum}"
+    );
+    let after = l.rows(url);
+    let changed = changed_rows(&before, &after);
+    let keys: std::collections::BTreeSet<(String, String)> = before
+        .iter()
+        .map(|(t, k, _)| (t.clone(), k.clone()))
+        .collect();
+    let touched: Vec<_> = changed
+        .iter()
+        .filter(|(t, k, _)| keys.contains(&(t.clone(), k.clone())))
+        .collect();
+    assert!(
+        touched.is_empty(),
+        "rows that were there before the load changed: {touched:?}"
+    );
+    let added: usize = l.counts(url).iter().sum::<usize>() - had.iter().sum::<usize>();
+    let apps_table = l.table("apps").name;
+    let noor = |u: &str| {
+        common::scalar(
+            u,
+            &format!("SELECT count(*) FROM {apps_table} WHERE name_en = 'Noor Reader'"),
+        )
+    };
+    assert_eq!(noor(url), "1");
+    assert_eq!(changed.len(), added, "only new rows: {changed:?}");
+    let loaded = l.dump(url);
+
+    // Killed mid-load: nothing written among the rows of both.
+    let child = spawn(
+        dir,
+        &l.load_args(url, &l.edited(), &["--no-log-file"]),
+        &[("QA_LOAD_FAIL_AT", "stall:stage:screenshots")],
+    );
+    let (run_id, pid) = stalled(url);
+    terminate(url, &run_id, &pid);
+    finish(child).expect(3);
+    assert_eq!(l.dump(url), loaded);
+
+    load_ok(l, dir, url, &l.edited());
+    rollback(l, dir, url, &["--last"]).expect(0);
+    assert_eq!(l.dump(url), loaded, "rollback of the edit");
+    rollback(l, dir, url, &["--last"]).expect(0);
+    assert_eq!(l.dump(url), populated, "rollback of the load");
+    assert_eq!(noor(url), "0");
+}
+
 conformance! {
     layouts {
         qa_load => QaLoad,
@@ -937,5 +1003,6 @@ conformance! {
         concurrent_loads_run_one_at_a_time,
         a_statement_past_the_timeout_is_cancelled_and_rolled_back,
         the_post_load_check_catches_a_row_altered_in_the_transaction,
+        rows_the_input_does_not_name_are_left_as_they_are,
     }
 }

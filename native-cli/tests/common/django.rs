@@ -13,7 +13,7 @@
 //! itself and by scripts/test.sh before `cargo test`. If the backend cannot be stood up, every
 //! test that asks for it fails with the script's output: never skipped.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
@@ -47,10 +47,6 @@ pub struct Templates {
     pub seeded: String,
     /// Emptied of catalogue rows.
     pub emptied: String,
-    /// Where the backend was copied (its env file, migrate.log).
-    pub dir: PathBuf,
-    /// The backend virtualenv's python.
-    pub python: String,
 }
 
 /// The row count of each of [`TABLES`].
@@ -64,22 +60,25 @@ pub fn catalogue_counts(url: &str) -> [usize; 5] {
 
 fn stand_up() -> Result<Templates, String> {
     let s = server();
-    // Under the throw-away cluster's directory when the tests started one (removed with it),
-    // else a temporary directory left for the OS to clean.
-    let dir = match &s.dir {
-        Some(d) => d.join(format!("django-{}", rand_suffix())),
-        None => std::env::temp_dir().join(format!(
-            "qa-load-conformance-django-{}-{}",
-            std::process::id(),
-            rand_suffix()
-        )),
-    };
+    // The backend's copy (settings, migrate.log) is only needed for the migration: removed
+    // once the templates are made, or on a failure once its output is read.
+    let dir = std::env::temp_dir().join(format!(
+        "qa-load-conformance-django-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let result = migrate_into_templates(s, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn migrate_into_templates(s: &super::Server, dir: &Path) -> Result<Templates, String> {
     let seeded = format!("qa_conf_dj_{}", rand_suffix());
     let script = repo_root().join("scripts/django-backend.sh");
     let out = Command::new("bash")
         .arg(&script)
         .arg("start")
-        .arg(&dir)
+        .arg(dir)
         .arg("--database-url")
         .arg(&s.admin_url)
         .arg("--db-name")
@@ -99,16 +98,16 @@ fn stand_up() -> Result<Templates, String> {
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         ));
     }
-    let info: serde_json::Value = String::from_utf8_lossy(&out.stdout)
+    let info: Option<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .last()
-        .and_then(|l| serde_json::from_str(l).ok())
-        .ok_or_else(|| {
-            format!(
-                "unexpected output from django-backend.sh start: {}",
-                String::from_utf8_lossy(&out.stdout)
-            )
-        })?;
+        .and_then(|l| serde_json::from_str(l).ok());
+    if info.as_ref().and_then(|i| i["db_name"].as_str()) != Some(seeded.as_str()) {
+        return Err(format!(
+            "unexpected output from django-backend.sh start: {}",
+            String::from_utf8_lossy(&out.stdout)
+        ));
+    }
     let seeded_url = with_db(&s.admin_url, &seeded);
     let counts = catalogue_counts(&seeded_url);
     // What the backend's migrations seed (../shared/peers/README.md): if this changes, the
@@ -128,12 +127,7 @@ fn stand_up() -> Result<Templates, String> {
     if catalogue_counts(&emptied_url) != [0; 5] {
         return Err("emptying the Django template left catalogue rows".into());
     }
-    Ok(Templates {
-        seeded,
-        emptied,
-        dir,
-        python: info["python"].as_str().unwrap_or_default().to_string(),
-    })
+    Ok(Templates { seeded, emptied })
 }
 
 /// The two templates, made once per test binary (about 8 s); panics with the reason when the

@@ -41,6 +41,10 @@ pub trait LayoutUnderTest: Sync {
     /// A database of its own, ready for a first load and holding no catalogue rows.
     fn fresh_database(&self) -> TestDb;
 
+    /// A database of its own that already holds catalogue rows another program (or another
+    /// input) wrote, none of which the fixtures name.
+    fn populated_database(&self) -> TestDb;
+
     /// The options that name the layout (given to every command, so nothing is detected).
     fn layout_args(&self) -> Vec<String>;
 
@@ -247,6 +251,36 @@ impl LayoutUnderTest for QaLoad {
         db
     }
 
+    /// A fresh database where another input was loaded: small.json with every app and developer
+    /// renamed (the categories are the same rows the fixtures use).
+    fn populated_database(&self) -> TestDb {
+        let db = self.fresh_database();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(self.small()).unwrap()).unwrap();
+        for a in v["applicationsData"].as_array_mut().unwrap() {
+            for (field, prefix) in [
+                ("id", "9"),
+                ("Name_En", "Other "),
+                ("Name_Ar", "آخر "),
+                ("Developer_Name_En", "Other "),
+                ("Developer_Name_Ar", "آخر "),
+            ] {
+                a[field] = format!("{prefix}{}", a[field].as_str().unwrap()).into();
+            }
+            a["Developer_Website"] = serde_json::Value::Null;
+        }
+        let other = tmp.path().join("other.json");
+        std::fs::write(&other, serde_json::to_string(&v).unwrap()).unwrap();
+        let r: super::Run = super::qa_load(tmp.path())
+            .args(self.load_args(&db.url, &other, &["--no-log-file", "-q"]))
+            .output()
+            .expect("run qa-load")
+            .into();
+        r.expect(0);
+        db
+    }
+
     fn layout_args(&self) -> Vec<String> {
         vec!["--layout".into(), "qa-load".into()]
     }
@@ -295,6 +329,12 @@ impl LayoutUnderTest for Django {
 
     fn fresh_database(&self) -> TestDb {
         super::django::emptied_db()
+    }
+
+    /// The migrated backend database as its migrations SEEDED it: 45 apps, 34 developers, 573
+    /// screenshots the backend owns (none of them the fixtures').
+    fn populated_database(&self) -> TestDb {
+        super::django::seeded_db()
     }
 
     fn layout_args(&self) -> Vec<String> {
