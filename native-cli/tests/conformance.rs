@@ -637,6 +637,7 @@ fn a_sigkilled_load_is_interrupted_and_changes_nothing(l: &dyn LayoutUnderTest) 
         "interrupted true"
     );
     verify(l, dir, url, &l.edited()).expect(0);
+    assert_eq!(history_status(dir, url, &run_id), "interrupted");
     let r = rollback(l, dir, url, &["--run", &run_id]).expect(6);
     assert!(r.stderr.contains("never committed"), "{}", r.stderr);
 }
