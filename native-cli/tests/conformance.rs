@@ -986,6 +986,83 @@ fn rows_the_input_does_not_name_are_left_as_they_are(l: &dyn LayoutUnderTest) {
     assert_eq!(noor(url), "0");
 }
 
+/// Case 14: Rollback refuses (exit 6, changing nothing) a run a later run depends on, naming the
+/// later run, and a run whose rows were changed since by another program, until `--force`, which
+/// then restores the tables byte for byte.
+fn rollback_refuses_dependent_runs_and_changed_rows_until_forced(l: &dyn LayoutUnderTest) {
+    let s = Setup::new(l);
+    let (dir, url) = (s.dir(), s.url());
+    let first = load_ok(l, dir, url, &l.small());
+    let loaded = l.dump(url);
+    let second = load_ok(l, dir, url, &l.edited());
+    let first_id = first["run_id"].as_str().unwrap();
+    let second_id = second["run_id"].as_str().unwrap();
+    let edited_state = l.dump(url);
+    let r = rollback(l, dir, url, &["--run", first_id]).expect(6);
+    assert!(
+        r.stderr.contains("later run(s) depend") && r.stderr.contains(second_id),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(l.dump(url), edited_state, "a refused rollback changed rows");
+
+    // A row the last run inserted, changed by another program since.
+    common::sql(
+        url,
+        &format!(
+            "UPDATE {} SET name_ar = 'تعديل يدوي' WHERE name_en = 'Qibla Compass'",
+            l.table("apps").name
+        ),
+    );
+    let changed = l.dump(url);
+    let r = rollback(l, dir, url, &["--last"]).expect(6);
+    assert!(
+        r.stderr.contains("changed since run") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(l.dump(url), changed, "a refused rollback changed rows");
+    let r = rollback(l, dir, url, &["--last", "--force", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(r["rolled_back_run"], second["run_id"]);
+    assert_eq!(l.dump(url), loaded);
+}
+
+/// Case 15: Invalid input exits 1 with the report, before any transaction: nothing written, no
+/// run recorded; a usage error exits 2.
+fn invalid_input_exits_1_and_writes_nothing(l: &dyn LayoutUnderTest) {
+    let s = Setup::new(l);
+    let (dir, url) = (s.dir(), s.url());
+    load_ok(l, dir, url, &l.small());
+    let before = l.dump(url);
+    let r = load(
+        l,
+        dir,
+        url,
+        &fixtures().join("invalid.json"),
+        &["--no-log-file"],
+    )
+    .expect(1);
+    for code in ["E010", "E012", "E015"] {
+        assert!(r.stderr.contains(code), "{code}:\n{}", r.stderr);
+    }
+    assert!(r.stderr.contains("validate failed"), "{}", r.stderr);
+    assert_eq!(l.dump(url), before);
+    assert_eq!(load_runs(url), 1, "an invalid input recorded a run");
+    let r = load(
+        l,
+        dir,
+        url,
+        &l.edited(),
+        &["--no-log-file", "--batch-size", "0"],
+    )
+    .expect(2);
+    assert!(r.stderr.contains("--batch-size"), "{}", r.stderr);
+    assert_eq!(l.dump(url), before);
+    assert_eq!(load_runs(url), 1);
+}
+
 conformance! {
     layouts {
         qa_load => QaLoad,
@@ -1005,5 +1082,7 @@ conformance! {
         a_statement_past_the_timeout_is_cancelled_and_rolled_back,
         the_post_load_check_catches_a_row_altered_in_the_transaction,
         rows_the_input_does_not_name_are_left_as_they_are,
+        rollback_refuses_dependent_runs_and_changed_rows_until_forced,
+        invalid_input_exits_1_and_writes_nothing,
     }
 }
