@@ -1063,6 +1063,57 @@ fn invalid_input_exits_1_and_writes_nothing(l: &dyn LayoutUnderTest) {
     assert_eq!(load_runs(url), 1);
 }
 
+/// Case 18: `--on-existing skip` leaves every row that exists byte for byte as it is and adds only
+/// what is new (small-edited.json's new developer and app, with the app's link and screenshots);
+/// verify then finds the skipped edits (exit 4); rollback restores the tables byte for byte.
+fn on_existing_skip_only_adds_what_is_new(l: &dyn LayoutUnderTest) {
+    let s = Setup::new(l);
+    let (dir, url) = (s.dir(), s.url());
+    load_ok(l, dir, url, &l.small());
+    let loaded = l.dump(url);
+    let before = l.rows(url);
+    let sum = load(
+        l,
+        dir,
+        url,
+        &l.edited(),
+        &["--on-existing", "skip", "--json", "-q", "--no-log-file"],
+    )
+    .expect(0)
+    .json();
+    assert_eq!(sum["outcome"], "committed", "{sum}");
+    for (e, inserted) in [("developers", 1), ("apps", 1)] {
+        let c = counts(&sum, e);
+        assert_eq!((c[0], c[1], c[2]), (inserted, 0, 0), "{e}: {sum}");
+    }
+    for e in ENTITIES {
+        let c = counts(&sum, e);
+        assert_eq!(
+            (c[1], c[2]),
+            (0, 0),
+            "{e}: nothing updated or deleted: {sum}"
+        );
+    }
+    let keys: std::collections::BTreeSet<(String, String)> = before
+        .iter()
+        .map(|(t, k, _)| (t.clone(), k.clone()))
+        .collect();
+    let changed = changed_rows(&before, &l.rows(url));
+    let touched: Vec<_> = changed
+        .iter()
+        .filter(|(t, k, _)| keys.contains(&(t.clone(), k.clone())))
+        .collect();
+    assert!(touched.is_empty(), "existing rows changed: {touched:?}");
+    assert_eq!(
+        changed.len() as u64,
+        sum["rows_written"].as_u64().unwrap(),
+        "{changed:?}"
+    );
+    verify(l, dir, url, &l.edited()).expect(4);
+    rollback(l, dir, url, &["--last"]).expect(0);
+    assert_eq!(l.dump(url), loaded);
+}
+
 conformance! {
     layouts {
         qa_load => QaLoad,
@@ -1084,5 +1135,6 @@ conformance! {
         rows_the_input_does_not_name_are_left_as_they_are,
         rollback_refuses_dependent_runs_and_changed_rows_until_forced,
         invalid_input_exits_1_and_writes_nothing,
+        on_existing_skip_only_adds_what_is_new,
     }
 }
