@@ -1114,6 +1114,45 @@ fn on_existing_skip_only_adds_what_is_new(l: &dyn LayoutUnderTest) {
     assert_eq!(l.dump(url), loaded);
 }
 
+/// Case 16: An app renamed in the source (its English name, hence its slug, changes; its source
+/// id does not) is the same app: the load updates its row in place, inserts none, and the tables
+/// keep the fixture's figures; `rollback --last` restores them byte for byte.
+fn a_renamed_app_is_updated_not_duplicated(l: &dyn LayoutUnderTest) {
+    let s = Setup::new(l);
+    let (dir, url) = (s.dir(), s.url());
+    load_ok(l, dir, url, &l.small());
+    let loaded = l.dump(url);
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(l.small()).unwrap()).unwrap();
+    let app = v["applicationsData"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|a| a["id"] == "1_Noor_Reader")
+        .unwrap();
+    app["Name_En"] = "Noor Reader Plus".into();
+    let renamed = dir.join("renamed.json");
+    std::fs::write(&renamed, serde_json::to_string(&v).unwrap()).unwrap();
+    let sum = load_ok(l, dir, url, &renamed);
+    let f = small_figures();
+    assert_eq!(
+        counts(&sum, "apps"),
+        [0, 1, 0, f[2] as u64 - 1, 0],
+        "the renamed app is updated, not inserted: {sum}"
+    );
+    assert_eq!(l.counts(url), f, "rows in the tables");
+    let apps = l.table("apps").name;
+    assert_eq!(
+        common::scalar(
+            url,
+            &format!("SELECT string_agg(name_en, ',' ORDER BY name_en) FROM {apps} WHERE name_en LIKE 'Noor Reader%'")
+        ),
+        "Noor Reader Plus"
+    );
+    verify(l, dir, url, &renamed).expect(0);
+    rollback(l, dir, url, &["--last"]).expect(0);
+    assert_eq!(l.dump(url), loaded);
+}
+
 conformance! {
     layouts {
         qa_load => QaLoad,
@@ -1136,5 +1175,6 @@ conformance! {
         rollback_refuses_dependent_runs_and_changed_rows_until_forced,
         invalid_input_exits_1_and_writes_nothing,
         on_existing_skip_only_adds_what_is_new,
+        a_renamed_app_is_updated_not_duplicated,
     }
 }
