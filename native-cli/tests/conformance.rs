@@ -1153,6 +1153,35 @@ fn a_renamed_app_is_updated_not_duplicated(l: &dyn LayoutUnderTest) {
     assert_eq!(l.dump(url), loaded);
 }
 
+/// Case 17: A developer renamed in the source (its English name changes; its website and apps do
+/// not): the load succeeds, a re-run changes nothing, and `verify` of that same file passes (a
+/// load must leave the database as verify expects it).
+fn a_renamed_developer_loads_and_verifies(l: &dyn LayoutUnderTest) {
+    let s = Setup::new(l);
+    let (dir, url) = (s.dir(), s.url());
+    load_ok(l, dir, url, &l.small());
+    let loaded = l.dump(url);
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(l.small()).unwrap()).unwrap();
+    for app in v["applicationsData"].as_array_mut().unwrap() {
+        if app["Developer_Name_En"] == "Lantern Labs" {
+            app["Developer_Name_En"] = "Lantern Labs Ltd".into();
+        }
+    }
+    let renamed = dir.join("developer-renamed.json");
+    std::fs::write(&renamed, serde_json::to_string(&v).unwrap()).unwrap();
+    let sum = load_ok(l, dir, url, &renamed);
+    assert_eq!(sum["outcome"], "committed", "{sum}");
+    assert_eq!(load_ok(l, dir, url, &renamed)["outcome"], "unchanged");
+    let v = verify(l, dir, url, &renamed);
+    assert_eq!(
+        v.code, 0,
+        "verify of the file just loaded: {sum}\n{}",
+        v.stdout
+    );
+    rollback(l, dir, url, &["--last"]).expect(0);
+    assert_eq!(l.dump(url), loaded);
+}
+
 conformance! {
     layouts {
         qa_load => QaLoad,
@@ -1176,5 +1205,6 @@ conformance! {
         invalid_input_exits_1_and_writes_nothing,
         on_existing_skip_only_adds_what_is_new,
         a_renamed_app_is_updated_not_duplicated,
+        a_renamed_developer_loads_and_verifies,
     }
 }
