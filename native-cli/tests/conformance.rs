@@ -143,19 +143,19 @@ fn load_runs(url: &str) -> usize {
 }
 
 struct Setup {
-    _tmp: tempfile::TempDir,
+    tmp: tempfile::TempDir,
     db: common::TestDb,
 }
 
 impl Setup {
     fn new(l: &dyn LayoutUnderTest) -> Setup {
         Setup {
-            _tmp: tempfile::tempdir().unwrap(),
+            tmp: tempfile::tempdir().unwrap(),
             db: l.fresh_database(),
         }
     }
     fn dir(&self) -> &Path {
-        self._tmp.path()
+        self.tmp.path()
     }
     fn url(&self) -> &str {
         &self.db.url
@@ -223,8 +223,8 @@ fn a_first_load_writes_the_fixture_figures(l: &dyn LayoutUnderTest) {
     assert!(v.stdout.starts_with("PASS"), "{}", v.stdout);
 }
 
-/// Case 2: The same file again writes nothing: summary `unchanged`, 0 rows, the tables byte for byte
-/// as they were (timestamps included).
+/// Case 2: The same file again writes nothing: summary `unchanged`, 0 rows, the tables byte for
+/// byte as they were (timestamps included).
 fn a_second_run_of_the_same_file_writes_nothing(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -309,9 +309,9 @@ fn an_edited_field_is_the_only_change_written(l: &dyn LayoutUnderTest) {
     verify(l, dir, url, &l.small()).expect(4);
 }
 
-/// Case 4: `rollback --last` after an edit (inserts, updates and deletes: small-edited.json) restores
-/// the tables byte for byte; again after the first load, back to the fresh database; a third is
-/// refused.
+/// Case 4: `rollback --last` after an edit (inserts, updates and deletes: small-edited.json)
+/// restores the tables byte for byte; again after the first load, back to the fresh database; a
+/// third is refused.
 fn rollback_last_restores_the_tables_byte_for_byte(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -448,8 +448,8 @@ fn a_dry_run_writes_nothing_and_predicts_the_real_run(l: &dyn LayoutUnderTest) {
 
 /// Case 7: A connection killed in every stage of a load (small-edited.json over small.json at
 /// --batch-size 2: 4 developers in 2 batches, 6 apps in 3): exit 3 naming the stage and the
-/// server's reason, nothing written, the run recorded as failed with that stage, the lock free;
-/// a failed run has nothing to roll back; the next run succeeds and verifies.
+/// server's reason, nothing written, the run recorded as failed with that stage, the lock free; a
+/// failed run has nothing to roll back; the next run succeeds and verifies.
 fn a_connection_killed_in_any_stage_changes_nothing(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -527,8 +527,8 @@ fn a_connection_killed_in_any_stage_changes_nothing(l: &dyn LayoutUnderTest) {
 }
 
 /// Case 8: A connection lost at the COMMIT is resolved from the run record: lost before the server
-/// ran it → exit 3, rolled back, recorded failed at commit; after → exit 0, "the commit
-/// happened"; and with no new connection to be had → exit 7, naming history and verify.
+/// ran it → exit 3, rolled back, recorded failed at commit; after → exit 0, "the commit happened";
+/// and with no new connection to be had → exit 7, naming history and verify.
 fn a_lost_commit_is_resolved_from_the_run_record(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -593,8 +593,9 @@ fn a_lost_commit_is_resolved_from_the_run_record(l: &dyn LayoutUnderTest) {
     verify(l, dir, url, &l.edited()).expect(0);
 }
 
-/// Case 9: A load killed with SIGKILL mid-load: the server ends its session within seconds, the lock
-/// is free, nothing written, history and the next load mark it interrupted; rollback refuses it.
+/// Case 9: A load killed with SIGKILL mid-load: the server ends its session within seconds, the
+/// lock is free, nothing written, history and the next load mark it interrupted; rollback refuses
+/// it.
 fn a_sigkilled_load_is_interrupted_and_changes_nothing(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -644,8 +645,8 @@ fn a_sigkilled_load_is_interrupted_and_changes_nothing(l: &dyn LayoutUnderTest) 
 
 /// Case 10: Four loads started at once on a fresh database: exactly one commits, the others are
 /// refused (exit 5, naming a recorded run as the holder) or find nothing to do; the records never
-/// overlap; the tables equal a single load's. Then four with --wait queued for certain behind
-/// the lock held by the test: all exit 0, one committed, three unchanged.
+/// overlap; the tables equal a single load's. Then four with --wait queued for certain behind the
+/// lock held by the test: all exit 0, one committed, three unchanged.
 fn concurrent_loads_run_one_at_a_time(l: &dyn LayoutUnderTest) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -766,9 +767,9 @@ fn concurrent_loads_run_one_at_a_time(l: &dyn LayoutUnderTest) {
     assert_eq!(l.content(url), reference);
 }
 
-/// Case 11: The timeout: a statement stalled past --timeout 2s is cancelled on the server and rolled
-/// back within a second of the limit, recorded with its stage; the same for a load blocked by a
-/// table lock another session holds; the next run succeeds.
+/// Case 11: The timeout: a statement stalled past --timeout 2s is cancelled on the server and
+/// rolled back within a second of the limit, recorded with its stage; the same for a load blocked
+/// by a table lock another session holds; the next run succeeds.
 fn a_statement_past_the_timeout_is_cancelled_and_rolled_back(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -867,10 +868,10 @@ fn a_statement_past_the_timeout_is_cancelled_and_rolled_back(l: &dyn LayoutUnder
     assert_eq!(sum["outcome"], "committed");
 }
 
-/// Case 12: The post-load check catches a row altered inside the load's own transaction by something
-/// other than qa-load: a trigger the harness installs on the test database's apps table alters
-/// the slug of one app as the load writes it. The load fails at post-check (exit 3, naming the
-/// altered row), writes nothing, and records the run as failed there. On the fresh database
+/// Case 12: The post-load check catches a row altered inside the load's own transaction by
+/// something other than qa-load: a trigger the harness installs on the test database's apps table
+/// alters the slug of one app as the load writes it. The load fails at post-check (exit 3, naming
+/// the altered row), writes nothing, and records the run as failed there. On the fresh database
 /// (the app inserted) and over a load (the app updated).
 fn the_post_load_check_catches_a_row_altered_in_the_transaction(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
@@ -1029,8 +1030,8 @@ fn rollback_refuses_dependent_runs_and_changed_rows_until_forced(l: &dyn LayoutU
     assert_eq!(l.dump(url), loaded);
 }
 
-/// Case 15: Invalid input exits 1 with the report, before any transaction: nothing written, no
-/// run recorded; a usage error exits 2.
+/// Case 15: Invalid input exits 1 with the report, before any transaction: nothing written, no run
+/// recorded; a usage error exits 2.
 fn invalid_input_exits_1_and_writes_nothing(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -1114,9 +1115,9 @@ fn on_existing_skip_only_adds_what_is_new(l: &dyn LayoutUnderTest) {
     assert_eq!(l.dump(url), loaded);
 }
 
-/// Case 16: An app renamed in the source (its English name, hence its slug, changes; its source
-/// id does not) is the same app: the load updates its row in place, inserts none, and the tables
-/// keep the fixture's figures; `rollback --last` restores them byte for byte.
+/// Case 16: An app renamed in the source (its English name, hence its slug, changes; its source id
+/// does not) is the same app: the load updates its row in place, inserts none, and the tables keep
+/// the fixture's figures; `rollback --last` restores them byte for byte.
 fn a_renamed_app_is_updated_not_duplicated(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -1154,8 +1155,8 @@ fn a_renamed_app_is_updated_not_duplicated(l: &dyn LayoutUnderTest) {
 }
 
 /// Case 17: A developer renamed in the source (its English name changes; its website and apps do
-/// not): the load succeeds, a re-run changes nothing, and `verify` of that same file passes (a
-/// load must leave the database as verify expects it).
+/// not): the load succeeds, a re-run changes nothing, and `verify` of that same file passes (a load
+/// must leave the database as verify expects it).
 fn a_renamed_developer_loads_and_verifies(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
