@@ -370,3 +370,7 @@ pub fn history(dir: &Path, url: &str) -> Vec<serde_json::Value> {
     .expect(0);
     r.json().as_array().cloned().unwrap_or_default()
 }
+
+pub mod django;
+pub mod faults;
+pub mod layouts;
