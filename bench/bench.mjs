@@ -28,6 +28,7 @@
 // shows baseline, current and current/baseline for each figure, both layouts at both batch sizes.
 
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -803,6 +804,11 @@ const fmtMs = (ms) => (!Number.isFinite(ms) ? "n/a" : ms >= 10_000 ? `${(ms / 10
 const fmtMb = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : "n/a");
 const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "n/a");
 
+/** The first 12 hex digits of a file's SHA-256: which binary was measured. */
+function sha256Prefix(file) {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex").slice(0, 12);
+}
+
 function machineNote(o, pg) {
   const cpu = (() => {
     try {
@@ -826,7 +832,7 @@ function machineNote(o, pg) {
   const git = safe(() => run("git", "git", ["-C", repoRoot, "log", "-1", "--format=%h %cs"]).trim());
   const dirty = safe(() => (run("git", "git", ["-C", repoRoot, "status", "--porcelain", "--", "core", "wasm", "native-cli", "npm/lib", "bench", ":!bench/results"]).trim() ? " (work tree has uncommitted changes)" : ""));
   const rustc = safe(() => run("rustc", "rustc", ["--version"]).trim());
-  const qaLoadVersion = safe(() => run("qa-load", o.qaLoad, ["--version"]).trim());
+  const qaLoadVersion = safe(() => `${run("qa-load", o.qaLoad, ["--version"]).trim()}, sha256 ${sha256Prefix(o.qaLoad)}`);
   return [
     `- date: ${new Date().toISOString()}; commit ${git}${dirty}`,
     `- machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`,
@@ -842,7 +848,8 @@ function baselineNote(o, safe) {
   const dir = o.baseline;
   const git = safe(() => run("git", "git", ["-C", dir, "log", "-1", "--format=%h %cs %s"]).trim());
   const dirty = safe(() => (run("git", "git", ["-C", dir, "status", "--porcelain", "--", "core", "wasm", "native-cli", "npm/lib"]).trim() ? " (work tree has uncommitted changes)" : ""));
-  const qaLoadVersion = safe(() => run("qa-load", o.baselineQaLoad ?? path.join(dir, "target", "release", "qa-load"), ["--version"]).trim());
+  const bin = o.baselineQaLoad ?? path.join(dir, "target", "release", "qa-load");
+  const qaLoadVersion = safe(() => `${run("qa-load", bin, ["--version"]).trim()}, sha256 ${sha256Prefix(bin)}`);
   return `- baseline: ${dir}, commit ${git}${dirty}; ${qaLoadVersion} (release build); measured interleaved with the current checkout, repetition by repetition`;
 }
 
@@ -911,7 +918,11 @@ function layoutsSection(o, inputs, results, djInfo = {}) {
   const cell = (layout, kind) => (k) => {
     const miss = layout === "dj" ? djMissing(k) : own ? null : "--django-only";
     if (miss) return `not measured | –`;
-    return `${fmtMs(med(layout, kind)(k))} | ${fmtX(ratio(layout, kind)(k))}`;
+    // The range of the per-repetition ratios: each load over the floor of its own repetition.
+    const set = sets[layout](k);
+    const per = (set?.[kind] ?? []).map((x, i) => x.ms / set.copy[i]?.txMs).filter(Number.isFinite);
+    const range = per.length > 1 ? ` (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})` : "";
+    return `${fmtMs(med(layout, kind)(k))} | ${fmtX(ratio(layout, kind)(k))}${range}`;
   };
   const line = (label, f, t = "–") => rows.push(`| ${label} | ${cols.map((k) => f(k)).join(" | ")} | ${t} |`);
   const plain = (f) => (k) => `${f(k)} | –`;
@@ -947,7 +958,7 @@ emptied of catalogue rows.${bookkeeping}
 
 ${head}
 ${rows.join("\n")}
-`;
+${o.reps > 1 ? "\nIn brackets: the range of the per-repetition ratios (each load over the COPY floor measured in\nits own repetition).\n" : ""}`;
   return { md, checks };
 }
 
