@@ -6,13 +6,14 @@
 //                        [--no-django | --django-only]
 //
 // Measures, side by side, on the real data (44 apps, from ../shared/fixtures) and on N generated
-// apps (bench/gen/generate.mjs): qa-load at --batch-size 10 and 1000 against the COPY floor and
-// against a psql COPY process; the wasm core in Node against JSON.parse; the whole
-// `qad-migrate validate` command; peak RSS of qa-load and qad-migrate against the input size.
-// Also (not with --baseline) the Django backend's tables (bench/lib/django.mjs): qa-load
-// --layout django (when this qa-load has it) against COPY of the same rows into them and against
-// the backend's own `manage.py load_applications_data`, each into a fresh copy of a template the
-// real backend migrated and that was emptied of catalogue rows.
+// apps (bench/gen/generate.mjs): qa-load into both layouts, its own tables and the Django
+// backend's (--layout django; bench/lib/django.mjs), each at --batch-size 10 and 1000 and each
+// against the COPY floor of its own tables and a psql COPY process, in the same repetitions; the
+// wasm core in Node against JSON.parse; the whole `qad-migrate validate` command; peak RSS of
+// qa-load and qad-migrate against the input size. Without --baseline also the backend's own
+// `manage.py load_applications_data` against qa-load --layout django. The Django loads go into a
+// fresh copy of a template the real backend migrated and that was emptied of catalogue rows
+// (with the version's qa-load bookkeeping applied before timing).
 // Prints a Markdown table of medians and ratios with targets (PASS/MISS) and writes it to --out.
 // Exits non-zero only when something breaks (a command fails, row counts differ, the generated
 // data has errors); a missed ratio fails only with --strict.
@@ -21,11 +22,13 @@
 // DIR/target/release, its wasm in DIR/npm/dist/wasm). Every figure that depends on the version is
 // then measured for both, interleaved repetition by repetition (the order alternating: baseline
 // first in even repetitions, current first in odd ones), each with its own qa-load (and its own
-// template database, applied by its own `qa-load schema apply`), its own `qad-migrate` entry and
-// its own core module; the floors (COPY, psql, Node, the module floor) are measured once as
-// before. The table shows baseline, current and current/baseline for each figure.
+// template databases: its own `qa-load schema apply`, and its own bookkeeping in the Django
+// template), its own `qad-migrate` entry and its own core module; the floors (COPY into either
+// layout's tables, psql, Node, the module floor) are measured once per repetition. The table
+// shows baseline, current and current/baseline for each figure, both layouts at both batch sizes.
 
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -97,7 +100,6 @@ function parseOptions(argv) {
   if (!Number.isInteger(o.apps) || o.apps < 1) throw new Error("--apps must be a positive whole number");
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps must be a positive whole number");
   if (o.baseline && o.django === "only") throw new Error("--django-only and --baseline do not go together");
-  if (o.baseline) o.django = "off"; // the Django figures are measured for the current checkout only, without --baseline
   if (!o.database) throw new Error("--database URL (or BENCH_DATABASE_URL) is required; bench/run.sh starts a throw-away PostgreSQL");
   return o;
 }
@@ -352,60 +354,162 @@ function versionsFor(o, pg) {
 const inTurn = (versions, rep) => (rep % 2 ? [...versions].reverse() : versions);
 
 /**
- * The loads, per version: {KEY: {b10: [...], b1000: [...], copy: [...]}}; the COPY runs (one per
- * repetition, into the current version's template) are the same array in every version.
+ * Every load of one input, both layouts side by side, repetition by repetition:
+ *   own tables:    qa-load --batch-size 10 and 1000 per version; the COPY floor (psql) once.
+ *   Django tables: qa-load --layout django --batch-size 10 and 1000 per version (when the
+ *                  Django template is there and the version's qa-load has the layout); the COPY
+ *                  floor into the Django tables once; without --baseline also the backend's own
+ *                  `manage.py load_applications_data` and, on the real data, the backend's
+ *                  command and qa-load into the freshly migrated database.
+ * The order of the kinds rotates between repetitions, and the versions take turns (inTurn), so
+ * that no side always runs first (warm caches, autovacuum, checkpoints) and both layouts run
+ * under the same load. Each load goes into a fresh copy of its template, after a CHECKPOINT;
+ * qa-load and COPY must leave the dataset's row counts.
+ *
+ * Returns {versions: {KEY: {own: {b10, b1000, copy} | null, dj: {b10, b1000, copy} | null}},
+ * django: {copy, backend, backendMigrated, qaloadMigrated, qaload} | null}; each COPY array is
+ * shared by every version (one floor per repetition), django.qaload is the current version's
+ * Django load at the default batch size (10), for the backend comparison.
  */
-function loadRuns(o, pg, work, input, versions) {
+function loadRuns(o, pg, work, input, versions, dj) {
+  const own = o.django !== "only";
+  const djOn = !dj.skipped;
   const copy = [];
-  const res = Object.fromEntries(versions.map((v) => [v.key, { b10: [], b1000: [], copy }]));
-  const kinds = ["b10", "b1000", "copy"];
+  const djCopy = [];
+  const res = Object.fromEntries(versions.map((v) => [v.key, {
+    own: own ? { b10: [], b1000: [], copy } : null,
+    dj: djOn ? { b10: [], b1000: [], copy: djCopy, missing: v.dj?.missing ?? null } : null,
+  }]));
   const cur = versions.find((v) => v.key === "cur");
+  const django = djOn ? { copy: djCopy, backend: [], backendMigrated: [], qaloadMigrated: [], qaload: res.cur.dj.b10 } : null;
+  // The backend's command does not depend on qa-load's version: not run with --baseline.
+  const backend = djOn && !o.baseline;
+  // On the real data, the backend's command and qa-load also run into the freshly migrated
+  // database (its 45 seeded apps are the real 44 and one more): what a user of the directory
+  // would run them on. No COPY there: its rows would collide with the seeded ones.
+  const migrated = backend && input.key === "real";
+  if (backend) writeBackendInput(input.appsJson, dj.backend);
+  const kinds = [
+    ...(own ? ["b10", "b1000", "copy"] : []),
+    ...(djOn ? ["dj-b10", "dj-b1000", "dj-copy"] : []),
+    ...(backend ? ["backend"] : []),
+    ...(migrated ? ["backendMigrated", ...(cur.dj.missing ? [] : ["qaloadMigrated"])] : []),
+  ];
+  const djCheck = (db, what) => {
+    const got = pg.counts(db, DJANGO_TABLES);
+    for (const t of DJANGO_TABLES) {
+      if (got[t] !== input.djangoRows[t]) throw new Broken(`${what} on ${input.label}: ${t} has ${got[t]} rows, expected ${input.djangoRows[t]}`);
+    }
+  };
+  const copyRun = (layout) => {
+    const django = layout === "django";
+    const what = django ? "psql COPY (Django tables)" : "psql COPY";
+    const db = pg.fresh(django ? dj.template : cur.template);
+    try {
+      const r = measure(what, o.psql, ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", pg.url(db), "-f", django ? input.djangoCopySql : input.copySql], { cwd: work });
+      const m = r.stdout.match(/copy_ms=([\d.]+)/);
+      if (!m) throw new Broken(`${what} printed no timing: ${r.stdout.slice(0, 200)}`);
+      if (django) {
+        const perTable = Object.fromEntries((r.stdout.match(/copy_table_ms=(\S+)/)?.[1] ?? "").split(",").filter(Boolean).map((x) => x.split(":")).map(([t, v]) => [t, Number(v)]));
+        djCopy.push({ ms: r.ms, txMs: Number(m[1]), rssKb: r.rssKb, perTable });
+        djCheck(db, what);
+      } else {
+        copy.push({ ms: r.ms, txMs: Number(m[1]), rssKb: r.rssKb });
+        checkRows(pg, db, input, what);
+      }
+    } finally {
+      pg.drop(db);
+    }
+  };
+  // qa-load as a user runs it: the default log file (here in the work dir), progress on stderr;
+  // --json only so that the summary can be read back.
+  const qaLoadRun = (v, layout, kind, template = null) => {
+    const django = layout === "django";
+    const batch = kind === "b10" ? "10" : kind === "b1000" ? "1000" : null;
+    const db = pg.fresh(template ?? (django ? v.djTemplate : v.template));
+    try {
+      const what = `qa-load${django ? " --layout django" : ""}${v.tag ? ` (${v.label})` : ""}${batch ? ` --batch-size ${batch}` : ""}`;
+      const logFile = path.join(work, `qa-load-${input.key}${v.tag}${django ? "-django" : ""}-${kind}.log`);
+      const r = measure(what, v.qaLoad, [
+        ...(django ? v.dj.args : []),
+        "--input", input.appsJson, "--database", pg.url(db), ...(batch ? ["--batch-size", batch] : []),
+        "--log-file", logFile, "--json", "--timeout", "60m",
+      ], { cwd: work });
+      let summary = {};
+      try {
+        summary = JSON.parse(r.stdout);
+      } catch {
+        /* no JSON summary: keep the wall time only */
+      }
+      const sample = { ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms, statements: summary.statements, batches: summary.batches, stages: logStages(logFile) };
+      if (template) {
+        // Into the seeded rows: what it leaves is recorded, not checked (it updates the seeded
+        // apps it finds by slug; the 45th seeded app and the seeded developers stay).
+        sample.rows = pg.counts(db, DJANGO_TABLES);
+      } else if (django) {
+        djCheck(db, what);
+      } else {
+        checkRows(pg, db, input, what);
+      }
+      return sample;
+    } finally {
+      pg.drop(db);
+    }
+  };
+  const backendRun = (kind) => {
+    const db = pg.fresh(kind === "backendMigrated" ? dj.migratedTemplate : dj.template);
+    try {
+      const outFile = path.join(work, `${input.key}.${kind}.load_applications_data.out`);
+      const r = measure("manage.py load_applications_data", dj.python, ["manage.py", "load_applications_data"], {
+        cwd: dj.backend,
+        env: { ...dj.env, DB_NAME: db },
+        stdoutFile: outFile,
+      });
+      const text = fs.readFileSync(outFile, "utf8");
+      const count = (re) => (text.match(re) ?? []).length;
+      const firstError = /✗ Error loading app [^\n]*/.exec(text)?.[0] ?? null;
+      django[kind].push({ ms: r.ms, rssKb: r.rssKb, rows: pg.counts(db, DJANGO_TABLES), created: count(/✓ App Created/g), existed: count(/~ App Already Exists/g), errors: count(/✗ Error loading app/g), firstError });
+    } finally {
+      pg.drop(db);
+    }
+  };
+
   for (let rep = 0; rep < o.reps; rep++) {
-    // Rotate the order so that no side always runs first (warm caches, autovacuum, checkpoints).
     const order = kinds.map((_, i) => kinds[(i + rep) % kinds.length]);
     for (const kind of order) {
-      if (kind === "copy") {
-        const db = pg.fresh(cur.template);
-        try {
-          const r = measure("psql COPY", o.psql, ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", pg.url(db), "-f", input.copySql], { cwd: work });
-          const m = r.stdout.match(/copy_ms=([\d.]+)/);
-          if (!m) throw new Broken(`psql COPY printed no timing: ${r.stdout.slice(0, 200)}`);
-          copy.push({ ms: r.ms, txMs: Number(m[1]), rssKb: r.rssKb });
-          checkRows(pg, db, input, "psql COPY");
-        } finally {
-          pg.drop(db);
-        }
-        continue;
-      }
-      for (const v of inTurn(versions, rep)) {
-        const db = pg.fresh(v.template);
-        try {
-          const batch = kind === "b10" ? "10" : "1000";
-          const logFile = path.join(work, `qa-load-${input.key}${v.tag}-${kind}.log`);
-          // As a user runs it: the default log file (here in the work dir), progress on stderr;
-          // --json only so that the summary can be read back.
-          const r = measure(`qa-load${v.tag ? ` (${v.label})` : ""} --batch-size ${batch}`, v.qaLoad, [
-            "--input", input.appsJson, "--database", pg.url(db), "--batch-size", batch,
-            "--log-file", logFile, "--json", "--timeout", "60m",
-          ], { cwd: work });
-          let summary = {};
-          try {
-            summary = JSON.parse(r.stdout);
-          } catch {
-            /* no JSON summary: keep the wall time only */
-          }
-          const stages = logStages(logFile);
-          res[v.key][kind].push({ ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms, statements: summary.statements, batches: summary.batches, stages });
-          checkRows(pg, db, input, `qa-load${v.tag ? ` (${v.label})` : ""} ${kind}`);
-        } finally {
-          pg.drop(db);
+      if (kind === "copy") copyRun("own");
+      else if (kind === "dj-copy") copyRun("django");
+      else if (kind === "backend" || kind === "backendMigrated") backendRun(kind);
+      else if (kind === "qaloadMigrated") django.qaloadMigrated.push(qaLoadRun(cur, "django", "default", dj.migratedTemplate));
+      else {
+        const layout = kind.startsWith("dj-") ? "django" : "own";
+        const batch = kind.replace(/^dj-/, "");
+        for (const v of inTurn(versions, rep)) {
+          if (layout === "django" && v.dj.missing) continue;
+          res[v.key][layout === "django" ? "dj" : "own"][batch].push(qaLoadRun(v, layout, batch));
         }
       }
     }
-    const qa = versions.map((v) => `${versions.length > 1 ? `${v.label}: ` : ""}qa-load b10 ${res[v.key].b10.at(-1).ms.toFixed(0)} ms, b1000 ${res[v.key].b1000.at(-1).ms.toFixed(0)} ms`).join("; ");
-    log(`${input.label}: load rep ${rep + 1}/${o.reps}: ${qa}, COPY tx ${copy.at(-1).txMs.toFixed(0)} ms (psql process ${copy.at(-1).ms.toFixed(0)} ms)`);
+    const last = (xs) => (xs.length ? `${xs.at(-1).ms.toFixed(0)} ms` : "n/a");
+    const parts = [];
+    for (const v of versions) {
+      const p = versions.length > 1 ? `${v.label}: ` : "";
+      if (own) parts.push(`${p}qa-load b10 ${last(res[v.key].own.b10)}, b1000 ${last(res[v.key].own.b1000)}`);
+      if (djOn) parts.push(`${p}qa-load --layout django b10 ${v.dj.missing ? "not measured" : last(res[v.key].dj.b10)}, b1000 ${v.dj.missing ? "not measured" : last(res[v.key].dj.b1000)}`);
+    }
+    if (own) parts.push(`COPY tx ${copy.at(-1).txMs.toFixed(0)} ms (psql process ${copy.at(-1).ms.toFixed(0)} ms)`);
+    if (djOn) parts.push(`COPY into the Django tables tx ${djCopy.at(-1).txMs.toFixed(0)} ms (psql process ${djCopy.at(-1).ms.toFixed(0)} ms)`);
+    if (backend) {
+      const b = django.backend.at(-1);
+      parts.push(`load_applications_data ${b.ms.toFixed(0)} ms (wrote ${DJANGO_TABLES.map((t) => b.rows[t]).join(", ")}; ${b.errors} error(s) printed)`);
+    }
+    if (migrated) {
+      const b = django.backendMigrated.at(-1);
+      parts.push(`into the migrated database: load_applications_data ${b.ms.toFixed(0)} ms (leaves ${DJANGO_TABLES.map((t) => b.rows[t]).join(", ")})${django.qaloadMigrated.length ? `, qa-load ${last(django.qaloadMigrated)}` : ""}`);
+    }
+    log(`${input.label}: load rep ${rep + 1}/${o.reps}: ${parts.join("; ")}`);
   }
-  return res;
+  return { versions: res, django };
 }
 
 // Where qa-load's time goes, from the timestamps of its log file: each stage ends at a marker
@@ -560,8 +664,8 @@ let startLoad = os.loadavg();
  * a full run without --no-django treats that as broken. Once prepare has passed, a failure of
  * `start` (migrate) or of emptying the template is broken in every mode.
  */
-function setupDjango(o, pg, work) {
-  if (o.django === "off") return { skipped: o.baseline ? "not measured with --baseline" : "--no-django" };
+function setupDjango(o, pg, work, versions) {
+  if (o.django === "off") return { skipped: "--no-django" };
   const cannot = (reason) => {
     if (!o.quick) throw new Broken(`the Django backend cannot be stood up: ${reason}\n(--no-django measures without it)`);
     log(`Django backend tables skipped: ${reason}`);
@@ -581,7 +685,33 @@ function setupDjango(o, pg, work) {
     psql: (sql, db) => pg.psql(sql, db),
     psqlFile: (file, db) => pg.psqlFile(file, db),
   });
-  dj.qaLoad = qaLoadDjangoArgs(o.qaLoad, MEDIA_BASE_URL);
+  // Each version's way to the Django layout, and its own copy of the emptied template with its
+  // own bookkeeping (`qa-load schema apply --layout django`, before any timing, as the own
+  // layout's template has its schema): the bookkeeping differs between versions, and no timed
+  // run includes making it. A qa-load whose `schema apply` refuses the layout makes it in the
+  // timed run instead (said in the log and the note).
+  for (const v of versions) {
+    v.dj = qaLoadDjangoArgs(v.qaLoad, MEDIA_BASE_URL);
+    v.djTemplate = dj.template;
+    v.djBookkeeping = "made by the timed load";
+    if (v.dj.missing) {
+      log(`qa-load${v.tag ? ` (${v.label})` : ""} into the Django tables: not measured (${v.dj.missing})`);
+      continue;
+    }
+    const tpl = `${dj.template}_${v.key}`;
+    pg.psql(`DROP DATABASE IF EXISTS ${tpl} WITH (FORCE)`);
+    pg.psql(`CREATE DATABASE ${tpl} TEMPLATE ${dj.template}`);
+    const r = spawnSync(v.qaLoad, ["schema", "apply", "--layout", "django", "--database", pg.url(tpl), "--no-log-file", "--quiet"], { cwd: work, encoding: "utf8" });
+    if (r.status === 0) {
+      v.djTemplate = tpl;
+      v.djBookkeeping = "applied in the template";
+      log(`Django template ${tpl}: qa-load's bookkeeping applied by ${v.qaLoad} (schema apply --layout django)`);
+    } else {
+      pg.psql(`DROP DATABASE IF EXISTS ${tpl} WITH (FORCE)`);
+      log(`qa-load${v.tag ? ` (${v.label})` : ""}: schema apply --layout django exited with ${r.status} (${`${r.stderr}`.trim().split("\n").at(-1)}): its bookkeeping is made in each timed Django load`);
+    }
+  }
+  dj.qaLoad = versions.find((v) => v.key === "cur").dj;
   const safe = (f) => {
     try {
       return f();
@@ -591,83 +721,7 @@ function setupDjango(o, pg, work) {
   };
   dj.versions = safe(() => run("python", dj.python, ["-c", "import sys, django, psycopg2; print('Python', sys.version.split()[0] + ', Django', django.get_version() + ', psycopg2', psycopg2.__version__.split()[0])"]).trim());
   log(`Django template ${dj.template}: migrated by the backend (${JSON.stringify(dj.migrated)}), emptied of catalogue rows, in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${dj.versions}`);
-  if (dj.qaLoad.missing) log(`qa-load into the Django tables: not measured (${dj.qaLoad.missing})`);
   return dj;
-}
-
-/**
- * One input's Django figures: COPY of the rows into the Django tables, the backend's own
- * `manage.py load_applications_data` (whole process, as a user runs it), and qa-load's Django
- * layout (whole process) when it has one; each into a fresh copy of the emptied template, the
- * order rotating between repetitions. COPY and qa-load must leave the dataset's row counts; the
- * backend's command is recorded with what it wrote, whatever that is.
- */
-function djangoRuns(o, pg, work, input, dj) {
-  const res = { copy: [], backend: [], qaload: [], backendMigrated: [], qaloadMigrated: [] };
-  writeBackendInput(input.appsJson, dj.backend);
-  // On the real data, the backend's command and qa-load also run into the freshly migrated
-  // database (its 45 seeded apps are the real 44 and one more): what a user of the directory
-  // would run them on. No COPY there: its rows would collide with the seeded ones.
-  const migrated = input.key === "real";
-  const kinds = ["copy", "backend", ...(dj.qaLoad.missing ? [] : ["qaload"]), ...(migrated ? ["backendMigrated", ...(dj.qaLoad.missing ? [] : ["qaloadMigrated"])] : [])];
-  const check = (db, what) => {
-    const got = pg.counts(db, DJANGO_TABLES);
-    for (const t of DJANGO_TABLES) {
-      if (got[t] !== input.djangoRows[t]) throw new Broken(`${what} on ${input.label}: ${t} has ${got[t]} rows, expected ${input.djangoRows[t]}`);
-    }
-  };
-  for (let rep = 0; rep < o.reps; rep++) {
-    const order = kinds.map((_, i) => kinds[(i + rep) % kinds.length]);
-    for (const kind of order) {
-      const db = pg.fresh(kind.endsWith("Migrated") ? dj.migratedTemplate : dj.template);
-      try {
-        if (kind === "copy") {
-          const r = measure("psql COPY (Django tables)", o.psql, ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", pg.url(db), "-f", input.djangoCopySql], { cwd: work });
-          const m = r.stdout.match(/copy_ms=([\d.]+)/);
-          if (!m) throw new Broken(`psql COPY (Django tables) printed no timing: ${r.stdout.slice(0, 200)}`);
-          const perTable = Object.fromEntries((r.stdout.match(/copy_table_ms=(\S+)/)?.[1] ?? "").split(",").filter(Boolean).map((x) => x.split(":")).map(([t, v]) => [t, Number(v)]));
-          res.copy.push({ ms: r.ms, txMs: Number(m[1]), rssKb: r.rssKb, perTable });
-          check(db, "psql COPY (Django tables)");
-        } else if (kind === "backend" || kind === "backendMigrated") {
-          const outFile = path.join(work, `${input.key}.${kind}.load_applications_data.out`);
-          const r = measure("manage.py load_applications_data", dj.python, ["manage.py", "load_applications_data"], {
-            cwd: dj.backend,
-            env: { ...dj.env, DB_NAME: db },
-            stdoutFile: outFile,
-          });
-          const text = fs.readFileSync(outFile, "utf8");
-          const count = (re) => (text.match(re) ?? []).length;
-          const firstError = /✗ Error loading app [^\n]*/.exec(text)?.[0] ?? null;
-          res[kind].push({ ms: r.ms, rssKb: r.rssKb, rows: pg.counts(db, DJANGO_TABLES), created: count(/✓ App Created/g), existed: count(/~ App Already Exists/g), errors: count(/✗ Error loading app/g), firstError });
-        } else {
-          const logFile = path.join(work, `qa-load-${input.key}-${kind}.log`);
-          const r = measure("qa-load --layout django", o.qaLoad, [
-            ...dj.qaLoad.args, "--input", input.appsJson, "--database", pg.url(db),
-            "--log-file", logFile, "--json", "--timeout", "60m",
-          ], { cwd: work });
-          let summary = {};
-          try {
-            summary = JSON.parse(r.stdout);
-          } catch {
-            /* no JSON summary: keep the wall time only */
-          }
-          if (kind === "qaload") {
-            res.qaload.push({ ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms });
-            check(db, "qa-load --layout django");
-          } else {
-            // Into the seeded rows: what it leaves is recorded, not checked (it updates the seeded
-            // apps it finds by slug; the 45th seeded app and the seeded developers stay).
-            res.qaloadMigrated.push({ ms: r.ms, rssKb: r.rssKb, reportedMs: summary.duration_ms, rows: pg.counts(db, DJANGO_TABLES) });
-          }
-        }
-      } finally {
-        pg.drop(db);
-      }
-    }
-    const b = res.backend.at(-1);
-    log(`${input.label}: Django tables rep ${rep + 1}/${o.reps}: COPY tx ${res.copy.at(-1).txMs.toFixed(0)} ms (psql process ${res.copy.at(-1).ms.toFixed(0)} ms), load_applications_data ${b.ms.toFixed(0)} ms (wrote ${DJANGO_TABLES.map((t) => b.rows[t]).join(", ")}; ${b.errors} error(s) printed), qa-load --layout django ${res.qaload.length ? `${res.qaload.at(-1).ms.toFixed(0)} ms` : "not measured"}${res.backendMigrated.length ? `; into the migrated database: load_applications_data ${res.backendMigrated.at(-1).ms.toFixed(0)} ms (leaves ${DJANGO_TABLES.map((t) => res.backendMigrated.at(-1).rows[t]).join(", ")})${res.qaloadMigrated.length ? `, qa-load ${res.qaloadMigrated.at(-1).ms.toFixed(0)} ms` : ""}` : ""}`);
-  }
-  return res;
 }
 
 /** The Django section of the report: {md, checks}. */
@@ -675,6 +729,7 @@ function djangoReport(o, inputs, dj, results) {
   if (dj.skipped) {
     return { md: `## The Django backend's tables\n\nNot measured: ${dj.skipped}.\n`, checks: [] };
   }
+  if (o.baseline) return { md: "", checks: [] }; // the backend's command is not run with --baseline
   const cols = inputs.map((i) => i.key);
   const byKey = Object.fromEntries(inputs.map((i) => [i.key, i]));
   const med = (k, kind, field = "ms") => median(results[k][kind].map((x) => x[field]));
@@ -688,7 +743,7 @@ function djangoReport(o, inputs, dj, results) {
   row("psql process writing the same rows with COPY", (k) => fmtMs(med(k, "copy")));
   row("of which COPY app_screenshots (rows the backend's command does not write)", (k) => fmtMs(median(results[k].copy.map((x) => x.perTable?.app_screenshots))));
   row("of which COMMIT (the foreign keys are DEFERRABLE INITIALLY DEFERRED: every row's check runs here)", (k) => fmtMs(median(results[k].copy.map((x) => (x.perTable && Object.keys(x.perTable).length ? x.txMs - Object.values(x.perTable).reduce((a, b) => a + b, 0) : NaN)))));
-  row("**qa-load --layout django**, whole process", (k) => (dj.qaLoad.missing ? `not measured: ${dj.qaLoad.missing}` : fmtMs(qa(k))));
+  row("**qa-load --layout django** (default batch 10), whole process", (k) => (dj.qaLoad.missing ? `not measured: ${dj.qaLoad.missing}` : fmtMs(qa(k))));
   row("**backend `manage.py load_applications_data`**, whole process", (k) => fmtMs(med(k, "backend")));
   row("rows the backend's command wrote (same order)", (k) => {
     const all = results[k].backend.map((b) => counts(b.rows));
@@ -722,8 +777,6 @@ function djangoReport(o, inputs, dj, results) {
     const result = skipped ? `not measured (${dj.qaLoad.missing})` : Number.isFinite(value) ? (pass ? "PASS" : "**MISS**") : "n/a";
     checks.push({ what, value, limit, op, pass, skipped, text: `| ${what} | ${skipped ? "n/a" : fmtX(value)} | ${op} ${fmtX(limit)} | ${result} |` });
   };
-  const gen = byKey.gen;
-  if (gen) push(`qa-load --layout django / COPY floor (Django tables), ${gen.apps} apps`, qa("gen") / med("gen", "copy", "txMs"), 2, "≤");
   for (const k of cols) push(`backend load_applications_data / qa-load --layout django, ${byKey[k].label}`, med(k, "backend") / qa(k), 20, "≥");
 
   const errors = cols.map((k) => results[k].backend.at(-1)).filter((b) => b.firstError);
@@ -751,6 +804,11 @@ const fmtMs = (ms) => (!Number.isFinite(ms) ? "n/a" : ms >= 10_000 ? `${(ms / 10
 const fmtMb = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : "n/a");
 const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "n/a");
 
+/** The first 12 hex digits of a file's SHA-256: which binary was measured. */
+function sha256Prefix(file) {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex").slice(0, 12);
+}
+
 function machineNote(o, pg) {
   const cpu = (() => {
     try {
@@ -774,7 +832,7 @@ function machineNote(o, pg) {
   const git = safe(() => run("git", "git", ["-C", repoRoot, "log", "-1", "--format=%h %cs"]).trim());
   const dirty = safe(() => (run("git", "git", ["-C", repoRoot, "status", "--porcelain", "--", "core", "wasm", "native-cli", "npm/lib", "bench", ":!bench/results"]).trim() ? " (work tree has uncommitted changes)" : ""));
   const rustc = safe(() => run("rustc", "rustc", ["--version"]).trim());
-  const qaLoadVersion = safe(() => run("qa-load", o.qaLoad, ["--version"]).trim());
+  const qaLoadVersion = safe(() => `${run("qa-load", o.qaLoad, ["--version"]).trim()}, sha256 ${sha256Prefix(o.qaLoad)}`);
   return [
     `- date: ${new Date().toISOString()}; commit ${git}${dirty}`,
     `- machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`,
@@ -790,11 +848,121 @@ function baselineNote(o, safe) {
   const dir = o.baseline;
   const git = safe(() => run("git", "git", ["-C", dir, "log", "-1", "--format=%h %cs %s"]).trim());
   const dirty = safe(() => (run("git", "git", ["-C", dir, "status", "--porcelain", "--", "core", "wasm", "native-cli", "npm/lib"]).trim() ? " (work tree has uncommitted changes)" : ""));
-  const qaLoadVersion = safe(() => run("qa-load", o.baselineQaLoad ?? path.join(dir, "target", "release", "qa-load"), ["--version"]).trim());
+  const bin = o.baselineQaLoad ?? path.join(dir, "target", "release", "qa-load");
+  const qaLoadVersion = safe(() => `${run("qa-load", bin, ["--version"]).trim()}, sha256 ${sha256Prefix(bin)}`);
   return `- baseline: ${dir}, commit ${git}${dirty}; ${qaLoadVersion} (release build); measured interleaved with the current checkout, repetition by repetition`;
 }
 
-function report(o, inputs, results, node, note, django = { md: "", checks: [] }) {
+/**
+ * Both layouts side by side (one version's results): qa-load into its own tables and into the
+ * Django backend's tables, each at --batch-size 10 and 1000, each against the COPY floor of its
+ * own tables, measured in the same repetitions. Returns {md, checks}: the table and the targets
+ * on qa-load's loads (the own layout's, kept as they were, and the Django layout's). `djInfo`:
+ * {skipped: why the Django tables were not measured at all, bookkeeping: where the version's
+ * bookkeeping was made}; a version without the layout has results[k].dj.missing.
+ */
+function layoutsSection(o, inputs, results, djInfo = {}) {
+  const djSkipped = djInfo.skipped ?? null;
+  const byKey = Object.fromEntries(inputs.map((i) => [i.key, i]));
+  const gen = byKey.gen;
+  const real = byKey.real;
+  const cols = inputs.map((i) => i.key);
+  const own = cols.some((k) => results[k]?.load);
+  const djMissing = (k) => djSkipped ?? results[k]?.dj?.missing ?? (results[k]?.dj ? null : "not measured");
+  const sets = {
+    own: (k) => results[k]?.load ?? null,
+    dj: (k) => (djMissing(k) ? null : results[k].dj),
+  };
+  const med = (layout, kind, field = "ms") => (k) => median(sets[layout](k)?.[kind]?.map((x) => x[field]) ?? []);
+  const floor = (layout) => med(layout, "copy", "txMs");
+  const proc = (layout) => med(layout, "copy");
+  const ratio = (layout, kind) => (k) => med(layout, kind)(k) / floor(layout)(k);
+
+  const checks = [];
+  const check = (what, value, limit, skipped = null) => {
+    const pass = Number.isFinite(value) && value <= limit;
+    const result = skipped ? `not measured (${skipped})` : Number.isFinite(value) ? (pass ? "PASS" : "**MISS**") : "n/a";
+    checks.push({ what, value, limit, op: "≤", pass, skipped: !!skipped, text: `| ${what} | ${skipped ? "n/a" : fmtX(value)} | ≤ ${fmtX(limit)} | ${result} |` });
+    return checks.at(-1);
+  };
+  const targetOf = {}; // "layout kind" -> the check on the generated input
+  if (gen && own) {
+    targetOf["own b1000"] = check(`qa-load --batch-size 1000 / COPY floor, ${gen.apps} apps`, ratio("own", "b1000")("gen"), 2);
+    targetOf["own b10"] = check(`qa-load --batch-size 10 / COPY floor, ${gen.apps} apps`, ratio("own", "b10")("gen"), 5);
+  }
+  if (gen) {
+    const skip = djMissing("gen");
+    targetOf["dj b1000"] = check(`qa-load --layout django --batch-size 1000 / COPY floor (Django tables), ${gen.apps} apps`, ratio("dj", "b1000")("gen"), 1.3, skip);
+    targetOf["dj b10"] = check(`qa-load --layout django --batch-size 10 / COPY floor (Django tables), ${gen.apps} apps`, ratio("dj", "b10")("gen"), 1.5, skip);
+    check(`qa-load --layout django (default batch 10) / COPY floor (Django tables), ${gen.apps} apps (the issue's target)`, ratio("dj", "b10")("gen"), 2, skip);
+  }
+  if (real && own) check(`qa-load (default batch 10) / psql COPY process, real ${real.apps} apps`, med("own", "b10")("real") / proc("own")("real"), 3);
+  if (real) check(`qa-load --layout django (default batch 10) / psql COPY process (Django tables), real ${real.apps} apps`, med("dj", "b10")("real") / proc("dj")("real"), 3, djMissing("real"));
+  if (gen) {
+    const rss = (layout, kind) => (med(layout, kind, "rssKb")("gen") * 1024) / gen.jsonBytes;
+    if (own) {
+      check(`peak RSS qa-load (b10) / apps.json size, ${gen.apps} apps`, rss("own", "b10"), 3);
+      check(`peak RSS qa-load (b1000) / apps.json size, ${gen.apps} apps`, rss("own", "b1000"), 3);
+    }
+    check(`peak RSS qa-load --layout django (b10) / apps.json size, ${gen.apps} apps`, rss("dj", "b10"), 3, djMissing("gen"));
+    check(`peak RSS qa-load --layout django (b1000) / apps.json size, ${gen.apps} apps`, rss("dj", "b1000"), 3, djMissing("gen"));
+  }
+
+  const head = `| median of ${o.reps} run(s) | ${cols.map((k) => `${byKey[k].label} | ratio to its COPY floor`).join(" | ")} | target${gen ? ` (${gen.apps} apps)` : ""} |\n| --- | ${cols.map(() => "---: | ---:").join(" | ")} | --- |`;
+  const rows = [];
+  const target = (key) => {
+    const c = targetOf[key];
+    if (!c) return "–";
+    return `≤ ${fmtX(c.limit)} ${c.skipped ? "n/a" : Number.isFinite(c.value) ? (c.pass ? "PASS" : "**MISS**") : "n/a"}`;
+  };
+  const cell = (layout, kind) => (k) => {
+    const miss = layout === "dj" ? djMissing(k) : own ? null : "--django-only";
+    if (miss) return `not measured | –`;
+    // The range of the per-repetition ratios: each load over the floor of its own repetition.
+    const set = sets[layout](k);
+    const per = (set?.[kind] ?? []).map((x, i) => x.ms / set.copy[i]?.txMs).filter(Number.isFinite);
+    const range = per.length > 1 ? ` (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})` : "";
+    return `${fmtMs(med(layout, kind)(k))} | ${fmtX(ratio(layout, kind)(k))}${range}`;
+  };
+  const line = (label, f, t = "–") => rows.push(`| ${label} | ${cols.map((k) => f(k)).join(" | ")} | ${t} |`);
+  const plain = (f) => (k) => `${f(k)} | –`;
+  if (own) {
+    line("**qa-load, own tables, --batch-size 10** (default)", cell("own", "b10"), target("own b10"));
+    line("**qa-load, own tables, --batch-size 1000**", cell("own", "b1000"), target("own b1000"));
+  }
+  line("**qa-load --layout django, --batch-size 10** (default)", cell("dj", "b10"), target("dj b10"));
+  line("**qa-load --layout django, --batch-size 1000**", cell("dj", "b1000"), target("dj b1000"));
+  if (own) line("COPY floor, own tables (server clock)", plain((k) => fmtMs(floor("own")(k))));
+  line("COPY floor, Django tables (server clock)", plain((k) => (djMissing(k) && !results[k]?.dj ? "not measured" : fmtMs(floor("dj")(k)))));
+  if (own) line("psql COPY process, own tables", plain((k) => fmtMs(proc("own")(k))));
+  line("psql COPY process, Django tables", plain((k) => (djMissing(k) && !results[k]?.dj ? "not measured" : fmtMs(proc("dj")(k)))));
+  if (own) {
+    line("Django layout / own layout, --batch-size 10 (whole process)", plain((k) => fmtX(med("dj", "b10")(k) / med("own", "b10")(k))));
+    line("Django layout / own layout, --batch-size 1000 (whole process)", plain((k) => fmtX(med("dj", "b1000")(k) / med("own", "b1000")(k))));
+    line("COPY floor, Django tables / own tables", plain((k) => fmtX(floor("dj")(k) / floor("own")(k))));
+  }
+  const rssPair = (layout) => (k) => `${fmtMb(med(layout, "b10", "rssKb")(k))} / ${fmtMb(med(layout, "b1000", "rssKb")(k))}`;
+  if (own) line("peak RSS qa-load, own tables, b10 / b1000", plain(rssPair("own")));
+  line("peak RSS qa-load --layout django, b10 / b1000", plain(rssPair("dj")));
+
+  const bookkeeping = djInfo.bookkeeping ? ` qa-load's bookkeeping in the Django database: ${djInfo.bookkeeping}.` : "";
+  const md = `## Both layouts
+
+qa-load into its own tables (\`--layout qa-load\`, the default on an empty database) and into the
+Django backend's tables (\`--layout django --media-base-url ${MEDIA_BASE_URL}\`), each at
+\`--batch-size 10\` and \`1000\`, whole process, in the same repetitions (the order of the kinds
+rotating), each against the COPY floor of the same rows into its own tables (the Django
+tables' from bench/lib/django.mjs). Each load goes into a fresh copy of its layout's template:
+qa-load's schema applied by \`qa-load schema apply\`, or the database the backend migrated,
+emptied of catalogue rows.${bookkeeping}
+
+${head}
+${rows.join("\n")}
+${o.reps > 1 ? "\nIn brackets: the range of the per-repetition ratios (each load over the COPY floor measured in\nits own repetition).\n" : ""}`;
+  return { md, checks };
+}
+
+function report(o, inputs, results, node, note, django = { md: "", checks: [] }, djInfo = {}) {
   const byKey = Object.fromEntries(inputs.map((i) => [i.key, i]));
   const real = byKey.real;
   const gen = byKey.gen;
@@ -838,11 +1006,15 @@ function report(o, inputs, results, node, note, django = { md: "", checks: [] })
   // qa-load's stages (median per stage over the repetitions), generated input.
   let stagesTable = "";
   if (gen) {
-    const kinds = [["b10", "--batch-size 10"], ["b1000", "--batch-size 1000"]];
-    const names = STAGES.slice(1).map(([n]) => n).filter((n) => kinds.some(([k]) => R("gen").load[k].some((x) => x.stages && x.stages[n] !== undefined)));
+    const dj = R("gen").dj && !R("gen").dj.missing ? R("gen").dj : null;
+    const kinds = [
+      [R("gen").load, "b10", "own, --batch-size 10"], [R("gen").load, "b1000", "own, --batch-size 1000"],
+      ...(dj ? [[dj, "b10", "Django, --batch-size 10"], [dj, "b1000", "Django, --batch-size 1000"]] : []),
+    ];
+    const names = STAGES.slice(1).map(([n]) => n).filter((n) => kinds.some(([set, k]) => set[k].some((x) => x.stages && x.stages[n] !== undefined)));
     if (names.length) {
-      const line = (n) => `| ${n} | ${kinds.map(([k]) => fmtMs(median(R("gen").load[k].map((x) => (x.stages ? x.stages[n] : NaN))))).join(" | ")} |`;
-      stagesTable = `\n### Where qa-load's time goes (${gen.label}; from its log file's timestamps)\n\n| stage | ${kinds.map(([, l]) => l).join(" | ")} |\n| --- | ---: | ---: |\n${names.map(line).join("\n")}\n| COPY floor, for comparison | ${fmtMs(loadMed("copy", "txMs")("gen"))} | |`;
+      const line = (n) => `| ${n} | ${kinds.map(([set, k]) => fmtMs(median(set[k].map((x) => (x.stages ? x.stages[n] : NaN))))).join(" | ")} |`;
+      stagesTable = `\n### Where qa-load's time goes (${gen.label}; from its log file's timestamps)\n\n| stage | ${kinds.map(([, , l]) => l).join(" | ")} |\n| --- | ${kinds.map(() => "---:").join(" | ")} |\n${names.map(line).join("\n")}\n| COPY floor, for comparison | ${fmtMs(loadMed("copy", "txMs")("gen"))} | ${fmtMs(loadMed("copy", "txMs")("gen"))} |${dj ? ` ${fmtMs(median(dj.copy.map((x) => x.txMs)))} | ${fmtMs(median(dj.copy.map((x) => x.txMs)))} |` : ""}`;
     }
   }
 
@@ -855,20 +1027,16 @@ function report(o, inputs, results, node, note, django = { md: "", checks: [] })
     const ok = Number.isFinite(value) && value <= limit;
     checks.push({ what, value, limit, pass: ok, text: `| ${what} | ${fmt(value)} | ≤ ${fmt(limit)} | ${Number.isFinite(value) ? (ok ? "PASS" : "**MISS**") : "n/a"} |` });
   };
+  // qa-load's loads, both layouts (the Both layouts section).
+  const layouts = layoutsSection(o, inputs, results, djInfo);
+  checks.push(...layouts.checks);
   if (gen) {
     const g = "gen";
-    check(`qa-load --batch-size 1000 / COPY floor, ${gen.apps} apps`, loadMed("b1000")(g) / loadMed("copy", "txMs")(g), 2);
-    check(`qa-load --batch-size 10 / COPY floor, ${gen.apps} apps`, loadMed("b10")(g) / loadMed("copy", "txMs")(g), 5);
-    check(`peak RSS qa-load (b10) / apps.json size, ${gen.apps} apps`, (loadMed("b10", "rssKb")(g) * 1024) / gen.jsonBytes, 3);
-    check(`peak RSS qa-load (b1000) / apps.json size, ${gen.apps} apps`, (loadMed("b1000", "rssKb")(g) * 1024) / gen.jsonBytes, 3);
     check(`peak RSS qad-migrate validate / applicationsData.ts size, ${gen.apps} apps`, (med(g, (r) => r.cli.map((x) => x.rssKb)) * 1024) / gen.moduleBytes, 3);
     // The core's whole work (decode, transform, every rule) against parsing its input. Returning
     // the rows as JS objects is reported apart (transform): that costs at least parsing the rows'
     // own JSON, which is bigger than the input, whatever the core does.
     check(`wasm core validate + transform (validate(text)) / JSON.parse, ${gen.apps} apps`, med(g, (r) => r.core.validate) / med(g, (r) => r.core.parse), 3);
-  }
-  if (real) {
-    check(`qa-load (default batch 10) / psql COPY process, real ${real.apps} apps`, loadMed("b10")("real") / loadMed("copy")("real"), 3);
   }
   checks.push(...django.checks);
   const targets = `| target | measured | limit | result |\n| --- | ---: | ---: | --- |\n${checks.map((c) => c.text).join("\n")}`;
@@ -881,6 +1049,7 @@ function report(o, inputs, results, node, note, django = { md: "", checks: [] })
 ${note}
 - node startup floor (\`node -e 0\`): ${fmtMs(node.ms)}, peak RSS ${fmtMb(node.rssKb)}
 
+${layouts.md}
 ## Medians and ratios
 
 ${table}
@@ -906,7 +1075,7 @@ same for both sides), after a CHECKPOINT.
  * spread ((max - min) / median of its samples); then the ratios to the floors and the targets
  * for both versions.
  */
-function compareReport(o, inputs, results, versions, node, note) {
+function compareReport(o, inputs, results, versions, node, note, dj) {
   const figures = [];
   const pct = (xs) => {
     const v = xs.filter(Number.isFinite);
@@ -929,10 +1098,16 @@ function compareReport(o, inputs, results, versions, node, note) {
     };
     const ms = (f) => (r) => f(r).map((x) => x.ms);
     const kb = (f) => (r) => f(r).map((x) => x.rssKb);
-    fig("qa-load --batch-size 10 (default), whole process", ms((r) => r.load.b10), fmtMs);
-    fig("qa-load --batch-size 1000, whole process", ms((r) => r.load.b1000), fmtMs);
-    fig("peak RSS qa-load --batch-size 10", kb((r) => r.load.b10), fmtMb);
-    fig("peak RSS qa-load --batch-size 1000", kb((r) => r.load.b1000), fmtMb);
+    // A version without the Django layout (or a run without the Django tables) has no samples: n/a.
+    const djSet = (kind) => (r) => (r.dj && !r.dj.missing ? r.dj[kind] : []);
+    fig("qa-load, own tables, --batch-size 10 (default), whole process", ms((r) => r.load.b10), fmtMs);
+    fig("qa-load, own tables, --batch-size 1000, whole process", ms((r) => r.load.b1000), fmtMs);
+    fig("qa-load --layout django, --batch-size 10 (default), whole process", ms(djSet("b10")), fmtMs);
+    fig("qa-load --layout django, --batch-size 1000, whole process", ms(djSet("b1000")), fmtMs);
+    fig("peak RSS qa-load, own tables, --batch-size 10", kb((r) => r.load.b10), fmtMb);
+    fig("peak RSS qa-load, own tables, --batch-size 1000", kb((r) => r.load.b1000), fmtMb);
+    fig("peak RSS qa-load --layout django, --batch-size 10", kb(djSet("b10")), fmtMb);
+    fig("peak RSS qa-load --layout django, --batch-size 1000", kb(djSet("b1000")), fmtMb);
     fig("JSON.parse(apps.json text) in Node (floor, timed next to each version's core)", (r) => r.core.parse, fmtMs);
     fig("wasm core validate(text), first call in a fresh process", (r) => r.core.coldSamples ?? [r.core.coldValidate], fmtMs);
     fig("wasm core validate(text)", (r) => r.core.validate, fmtMs);
@@ -946,6 +1121,7 @@ function compareReport(o, inputs, results, versions, node, note) {
     const floors = [
       `COPY floor (server clock) ${fmtMs(median(copy.map((x) => x.txMs)))} (spread ${pct(copy.map((x) => x.txMs))})`,
       `psql COPY process ${fmtMs(median(copy.map((x) => x.ms)))}`,
+      R.cur.dj ? `COPY floor into the Django tables ${fmtMs(median(R.cur.dj.copy.map((x) => x.txMs)))} (spread ${pct(R.cur.dj.copy.map((x) => x.txMs))}), psql process ${fmtMs(median(R.cur.dj.copy.map((x) => x.ms)))}` : `Django tables: not measured (${dj.skipped ?? "n/a"})`,
       R.cur.moduleFloor ? `module floor (Node + TypeScript + the module as a string) peak RSS ${fmtMb(R.cur.moduleFloor.rssKb)}` : null,
       `output dataset's JSON ${mb(R.base.core.datasetBytes)} (baseline) / ${mb(R.cur.core.datasetBytes)} (current)`,
     ].filter(Boolean);
@@ -959,12 +1135,31 @@ Measured once per repetition for both versions: ${floors.join("; ")}.`);
   }
 
   // The single-version report of each version gives its derived ratios and targets.
-  const per = Object.fromEntries(versions.map((v) => [v.key, report(o, inputs, Object.fromEntries(inputs.map((i) => [i.key, results[i.key][v.key]])), node, note)]));
+  const per = Object.fromEntries(versions.map((v) => [v.key, report(o, inputs, Object.fromEntries(inputs.map((i) => [i.key, results[i.key][v.key]])), node, note, undefined, { skipped: dj.skipped, bookkeeping: v.djBookkeeping })]));
   const targetRows = per.cur.checks.map((c, i) => {
     const b = per.base.checks[i];
-    const res = (x) => (Number.isFinite(x.value) ? (x.pass ? "PASS" : "**MISS**") : "n/a");
-    return `| ${c.what} | ${fmtX(b.value)} (${res(b)}) | ${fmtX(c.value)} (${res(c)}) | ${(c.value / b.value).toFixed(2)} | ≤ ${fmtX(c.limit)} |`;
+    const res = (x) => (x.skipped ? "not measured" : Number.isFinite(x.value) ? (x.pass ? "PASS" : "**MISS**") : "n/a");
+    const ratio = c.value / b.value;
+    return `| ${c.what} | ${fmtX(b.value)} (${res(b)}) | ${fmtX(c.value)} (${res(c)}) | ${Number.isFinite(ratio) ? ratio.toFixed(2) : "n/a"} | ${c.op ?? "≤"} ${fmtX(c.limit)} |`;
   });
+
+  // qa-load / its layout's COPY floor, repetition by repetition (each load over the floor
+  // measured in the same repetition), per version: median and range.
+  const floorRows = [];
+  for (const input of inputs) {
+    const R = results[input.key];
+    for (const [layout, label] of [["load", "own tables"], ["dj", "Django tables"]]) {
+      for (const kind of ["b10", "b1000"]) {
+        const per = (v) => {
+          const set = R[v][layout];
+          if (!set || set.missing || !set[kind].length) return "not measured";
+          const xs = set[kind].map((x, i) => x.ms / set.copy[i]?.txMs).filter(Number.isFinite);
+          return xs.length ? `${fmtX(median(xs))} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : "n/a";
+        };
+        floorRows.push(`| ${input.label} | qa-load, ${label}, --batch-size ${kind.slice(1)} | ${per("base")} | ${per("cur")} |`);
+      }
+    }
+  }
 
   // qa-load's stages, generated input, per version.
   let stagesTable = "";
@@ -992,6 +1187,15 @@ A ratio above 1 is worse (slower or bigger) for the current version.
 
 ## Figures
 ${sections.map((x) => `\n${x}\n`).join("")}${stagesTable}
+## qa-load / COPY floor of its layout, per repetition
+
+Each repetition's load over the COPY floor measured in that repetition (the own tables' floor or
+the Django tables'), both versions against the same floor: median and range over the repetitions.
+
+| input | load | baseline | current |
+| --- | --- | ---: | ---: |
+${floorRows.join("\n")}
+
 ## Ratios to the floors and targets
 
 | target | baseline | current | current / baseline | limit |
@@ -1026,36 +1230,39 @@ async function main() {
   log(`${o.quick ? "quick mode" : "full run"}: ${o.apps} generated apps, ${o.reps} repetition(s); work dir ${work}`);
   try {
     const inputs = prepareInputs(o, work, api);
-    const dj = setupDjango(o, pg, work);
+    const dj = setupDjango(o, pg, work, versions);
     const only = o.django === "only";
     if (!only) for (const v of versions) pg.makeTemplate(work, v.qaLoad, v.template);
-    // byVersion[input][version] = {load, core, cli, moduleFloor}
+    // byVersion[input][version] = {load (own tables), dj (Django tables), core, cli, moduleFloor}
     const byVersion = {};
     const djResults = {};
     for (const input of inputs) {
-      if (!only) {
-        const load = loadRuns(o, pg, work, input, versions);
-        const core = coreRuns(o, input, versions);
-        const cli = cliRuns(o, work, input, versions);
-        const moduleFloor = moduleFloorRuns(o, work, input);
-        byVersion[input.key] = Object.fromEntries(versions.map((v) => [v.key, { load: load[v.key], core: core[v.key], cli: cli[v.key], moduleFloor }]));
-      }
-      if (!dj.skipped) djResults[input.key] = djangoRuns(o, pg, work, input, dj);
+      const loads = loadRuns(o, pg, work, input, versions, dj);
+      const core = only ? {} : coreRuns(o, input, versions);
+      const cli = only ? {} : cliRuns(o, work, input, versions);
+      const moduleFloor = only ? null : moduleFloorRuns(o, work, input);
+      byVersion[input.key] = Object.fromEntries(versions.map((v) => [v.key, { load: loads.versions[v.key].own, dj: loads.versions[v.key].dj, core: core[v.key], cli: cli[v.key], moduleFloor }]));
+      if (loads.django) djResults[input.key] = loads.django;
     }
     const node = only ? null : nodeFloor(o);
     const note = machineNote(o, pg);
     const django = djangoReport(o, inputs, dj, djResults);
+    const djInfo = (v) => ({ skipped: dj.skipped, bookkeeping: v.djBookkeeping });
+    const cur = versions.find((v) => v.key === "cur");
     let md;
     let checks;
     let results;
     let figures;
     if (only) {
-      results = { django: djResults };
-      checks = django.checks;
+      const perInput = Object.fromEntries(inputs.map((i) => [i.key, byVersion[i.key].cur]));
+      const layouts = layoutsSection(o, inputs, perInput, djInfo(cur));
+      results = { ...perInput, django: djResults };
+      checks = [...layouts.checks, ...django.checks];
       md = `# qad-migrate benchmarks: the Django backend's tables only (${o.quick ? "quick mode" : "full run"})
 
 ${note}
 
+${layouts.md}
 ${django.md}
 ## Targets
 
@@ -1067,18 +1274,18 @@ How each figure is taken: bench/README.md ("The Django backend's tables").
 `;
     } else if (o.baseline) {
       results = byVersion;
-      ({ md, checks, figures } = compareReport(o, inputs, results, versions, node, note));
+      ({ md, checks, figures } = compareReport(o, inputs, results, versions, node, note, dj));
       checks = checks.cur;
     } else {
       results = Object.fromEntries(inputs.map((i) => [i.key, byVersion[i.key].cur]));
-      ({ md, checks } = report(o, inputs, results, node, note, django));
+      ({ md, checks } = report(o, inputs, results, node, note, django, djInfo(cur)));
       results.django = djResults;
     }
     process.stdout.write(`\n${md}\n`);
     if (o.out) {
       fs.mkdirSync(path.dirname(o.out), { recursive: true });
       fs.writeFileSync(o.out, md);
-      const raw = { options: { ...o, database: "(redacted)" }, inputs: inputs.map(({ key, label, apps, jsonBytes, moduleBytes, rows, djangoRows, warnings }) => ({ key, label, apps, jsonBytes, moduleBytes, rows, djangoRows, warnings })), results, node, checks, django: dj.skipped ? { skipped: dj.skipped } : { versions: dj.versions, migrated: dj.migrated, qaLoad: dj.qaLoad }, ...(figures ? { figures } : {}) };
+      const raw = { options: { ...o, database: "(redacted)" }, inputs: inputs.map(({ key, label, apps, jsonBytes, moduleBytes, rows, djangoRows, warnings }) => ({ key, label, apps, jsonBytes, moduleBytes, rows, djangoRows, warnings })), results, node, checks, django: dj.skipped ? { skipped: dj.skipped } : { versions: dj.versions, migrated: dj.migrated, qaLoad: dj.qaLoad, layout: Object.fromEntries(versions.map((v) => [v.key, { args: v.dj, bookkeeping: v.djBookkeeping }])) }, ...(figures ? { figures } : {}) };
       fs.writeFileSync(o.out.replace(/\.md$/, ".json"), `${JSON.stringify(raw, null, 1)}\n`);
       log(`wrote ${o.out}`);
     }

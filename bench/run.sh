@@ -9,24 +9,29 @@
 #   bench/run.sh --baseline DIR [--quick]
 #                           before and after: every version-dependent figure measured for DIR
 #                           (another checkout of this repository) and for this one, interleaved
-#                           repetition by repetition, side by side with current/baseline;
-#                           writes bench/results/before-after.md (quick: quick-before-after.md)
-#                           unless --out is given; DIR's release qa-load and wasm are built here
+#                           repetition by repetition, side by side with current/baseline, both
+#                           layouts at both batch sizes; writes bench/results/before-after.md
+#                           (quick: quick-before-after.md) unless --out is given; DIR's release
+#                           qa-load (into DIR/target) and wasm are built here
 #   bench/run.sh --django-only [--quick]
 #                           only the Django backend's tables (qa-load --layout django, COPY into
 #                           them, the backend's load_applications_data); writes
 #                           bench/results/django-latest.md (quick: quick-django.md)
 #   extra options go to bench/bench.mjs: --apps N, --reps R, --strict (fail on a missed target),
-#   --out FILE, --work DIR, --seed S, --note TEXT, --no-django
+#   --out FILE, --work DIR, --seed S, --note TEXT, --quiet-wait MIN, --no-django
 #
-# The Django backend's tables are measured in every run but --baseline: scripts/django-backend.sh
-# stands the real backend up (pgvector, its cached virtualenv, manage.py migrate); a full run
-# fails when it cannot, quick mode then leaves them out with a note.
+# Both layouts are measured in every run: qa-load into its own tables and into the Django
+# backend's tables (--layout django), each at --batch-size 10 and 1000, each against the COPY
+# floor of its own tables. scripts/django-backend.sh stands the real backend up (pgvector, its
+# cached virtualenv, manage.py migrate); a full run fails when it cannot, quick mode then leaves
+# the Django tables out with a note. --no-django leaves them out.
 #
 # Starts a throw-away PostgreSQL (scripts/pg-throwaway.sh, stopped on exit) unless
 # BENCH_DATABASE_URL is set (a URL of a role that may CREATE DATABASE; the benchmark creates and
-# drops databases named qad_bench_<pid>_*). Needs the release qa-load (target/release/qa-load) and
-# the wasm (npm/dist/wasm): built here when missing; a full run rebuilds them when stale.
+# drops databases named qad_bench_<pid>_*). Needs the release qa-load (in CARGO_TARGET_DIR when
+# set, else target/; release/qa-load) and the wasm (npm/dist/wasm): built here when missing; a
+# full run rebuilds them when stale. The qa-load binaries are copied into the work directory
+# before anything is measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -44,7 +49,7 @@ while (($#)); do
         baseline=$(cd "$2" && pwd) || { echo "bench: --baseline $2: no such directory" >&2; exit 2; }
         args+=(--baseline "$baseline")
         shift ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) args+=("$1") ;;
     esac
     shift
@@ -70,8 +75,14 @@ if ((${#missing[@]})); then
     fi
 fi
 
+# Cargo's target directory: CARGO_TARGET_DIR when set (relative to this checkout, as cargo takes
+# it here), else target/.
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+[[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
+QA_LOAD=$TARGET_DIR/release/qa-load
+
 if ((quick)); then
-    [[ -x target/release/qa-load ]] || { log "building qa-load (release)"; cargo build --quiet --release -p qa-load; }
+    [[ -x $QA_LOAD ]] || { log "building qa-load (release)"; cargo build --quiet --release -p qa-load; }
     [[ -f npm/dist/wasm/qad_wasm_bg.wasm ]] || { log "building the wasm"; (cd npm && npm run --silent build:wasm); }
 else
     # A full run measures the current sources: rebuild when stale (quick when nothing changed).
@@ -80,18 +91,21 @@ else
     (cd npm && node scripts/build-wasm.mjs --if-stale)
 fi
 
-# The baseline's own qa-load and wasm, built in its checkout (one cargo build at a time).
+# The baseline's own qa-load and wasm, built in its checkout (one cargo build at a time), always
+# into its own target directory DIR/target: with a CARGO_TARGET_DIR shared between checkouts its
+# build would replace the current checkout's binary (and the other way round).
 if [[ -n "$baseline" ]]; then
     [[ -f "$baseline/npm/package.json" && -f "$baseline/Cargo.toml" ]] || { log "--baseline $baseline: not a checkout of this repository"; exit 2; }
     log "baseline: $baseline ($(git -C "$baseline" log -1 --format='%h %s' 2>/dev/null || echo 'not a git checkout'))"
+    BASE_QA_LOAD=$baseline/target/release/qa-load
     if ((quick)); then
-        [[ -x "$baseline/target/release/qa-load" ]] || { log "baseline: building qa-load (release)"; (cd "$baseline" && cargo build --quiet --release -p qa-load); }
-        [[ -f "$baseline/npm/dist/wasm/qad_wasm_bg.wasm" ]] || { log "baseline: building the wasm"; (cd "$baseline/npm" && npm run --silent build:wasm); }
+        [[ -x $BASE_QA_LOAD ]] || { log "baseline: building qa-load (release) into $baseline/target"; (cd "$baseline" && CARGO_TARGET_DIR="$baseline/target" cargo build --quiet --release -p qa-load); }
+        [[ -f "$baseline/npm/dist/wasm/qad_wasm_bg.wasm" ]] || { log "baseline: building the wasm"; (cd "$baseline/npm" && CARGO_TARGET_DIR="$baseline/target" npm run --silent build:wasm); }
     else
-        log "baseline: cargo build --release -p qa-load"
-        (cd "$baseline" && cargo build --quiet --release -p qa-load)
+        log "baseline: cargo build --release -p qa-load (into $baseline/target)"
+        (cd "$baseline" && CARGO_TARGET_DIR="$baseline/target" cargo build --quiet --release -p qa-load)
         log "baseline: npm run build:wasm"
-        (cd "$baseline/npm" && npm run --silent build:wasm)
+        (cd "$baseline/npm" && CARGO_TARGET_DIR="$baseline/target" npm run --silent build:wasm)
     fi
 fi
 
@@ -105,6 +119,17 @@ cleanup() {
     [[ -n "${BENCH_KEEP_WORK:-}" ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# The binaries measured are copies taken now: a build of another checkout into a shared
+# CARGO_TARGET_DIR during the run must not change what is measured.
+mkdir -p "$WORK/bin"
+cp "$QA_LOAD" "$WORK/bin/qa-load"
+bin_args=(--qa-load "$WORK/bin/qa-load")
+log "qa-load: $QA_LOAD ($("$WORK/bin/qa-load" --version 2>/dev/null || echo '?')), copied to the work directory"
+if [[ -n "$baseline" ]]; then
+    cp "$BASE_QA_LOAD" "$WORK/bin/qa-load-baseline"
+    bin_args+=(--baseline-qa-load "$WORK/bin/qa-load-baseline")
+fi
 
 if [[ -n "${BENCH_DATABASE_URL:-}" ]]; then
     URL=$BENCH_DATABASE_URL
@@ -121,4 +146,4 @@ elif ((django_only)); then
     if ((quick)); then out=bench/results/quick-django.md; else out=bench/results/django-latest.md; fi
 elif ((quick)); then out=bench/results/quick.md; else out=bench/results/latest.md; fi
 exec_args=(--database "$URL" --work "$WORK/work" --psql "$(command -v psql)" --out "$out")
-node bench/bench.mjs "${exec_args[@]}" "${args[@]}"
+node bench/bench.mjs "${exec_args[@]}" "${bin_args[@]}" "${args[@]}"
