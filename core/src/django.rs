@@ -53,6 +53,23 @@ pub fn seed_slug(source_id: &str) -> String {
     source_id.replace('_', "-").to_lowercase()
 }
 
+/// The slug qa-load gives an app it adds to the backend's tables: the seed's slug, made what the
+/// backend's `SlugField` accepts (ASCII letters, digits and `-`: `14_Quran Mobasher` →
+/// `14-quran-mobasher`), so that the app is found again by its source id however it is renamed.
+/// Empty when the source id has no letter or digit.
+pub fn new_app_slug(source_id: &str) -> String {
+    let mut out = String::with_capacity(source_id.len());
+    for c in seed_slug(source_id).chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.truncate(out.trim_end_matches('-').len());
+    out
+}
+
 /// The path an image column stores for `url`: relative to the media base URL, as the backend
 /// stores it. `base`'s trailing `/`s are dropped; `url` must start with `base` + `/`, and the
 /// rest (not empty) is the path, percent-decoded: the backend stores `14_Quran Mobasher/…` with
@@ -379,6 +396,20 @@ mod tests {
         assert_eq!(seed_slug("6_Rayyaan & Bayaan"), "6-rayyaan & bayaan");
         assert_eq!(seed_slug("A__B"), "a--b");
         assert_eq!(seed_slug(""), "");
+    }
+
+    #[test]
+    fn new_app_slugs_are_the_seed_slugs_a_slug_field_accepts() {
+        assert_eq!(new_app_slug("1_Wahy"), "1-wahy");
+        assert_eq!(new_app_slug("14_Quran Mobasher"), "14-quran-mobasher");
+        assert_eq!(
+            new_app_slug("38_Ma'anoni Da Shiriyar Alqur'ani"),
+            "38-ma-anoni-da-shiriyar-alqur-ani"
+        );
+        assert_eq!(new_app_slug("6_Rayyaan & Bayaan"), "6-rayyaan-bayaan");
+        assert_eq!(new_app_slug("__A__B__"), "a-b");
+        assert_eq!(new_app_slug("قرآن"), "");
+        assert_eq!(new_app_slug(""), "");
     }
 
     #[test]

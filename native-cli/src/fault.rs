@@ -10,8 +10,6 @@
 //!   (post-check, commit), so that a test can kill the connection or the process there;
 //! - `stage:links`, `stage:screenshots`, `stage:post-check`, `stage:commit`: fail on entering
 //!   that stage;
-//! - `tamper`: alter written rows (the first app, a screenshot of the last) just before the
-//!   post-load check, which must catch them;
 //! - `lose:commit:before`, `lose:commit:after`: the connection ends at the COMMIT, before or
 //!   after the server ran it (the server terminates the session), as a network failure would.
 
@@ -23,7 +21,6 @@ pub struct Faults {
     pub stall_after_batch: Option<usize>,
     pub fail_stages: Vec<String>,
     pub stall_stages: Vec<String>,
-    pub tamper: bool,
     pub lose_commit: Option<LoseCommit>,
 }
 
@@ -77,8 +74,6 @@ impl Faults {
                     bail!("{ENV}: unknown stage {s:?} (known: {})", STAGES.join(", "));
                 }
                 f.fail_stages.push(s.to_string());
-            } else if part == "tamper" {
-                f.tamper = true;
             } else if part == "lose:commit:before" {
                 f.lose_commit = Some(LoseCommit::Before);
             } else if part == "lose:commit:after" {
@@ -112,11 +107,11 @@ mod tests {
 
     #[test]
     fn parses_fault_points() {
-        let f = Faults::parse("batch:3, stall:batch:2,stage:post-check,tamper").unwrap();
+        let f = Faults::parse("batch:3, stall:batch:2,stage:post-check").unwrap();
         assert_eq!(f.fail_after_batch, Some(3));
         assert_eq!(f.stall_after_batch, Some(2));
         assert_eq!(f.fail_stages, vec!["post-check"]);
-        assert!(f.tamper && f.active());
+        assert!(f.active());
         assert!(Faults::parse("batch:x").is_err());
         assert!(Faults::parse("stage:nowhere").is_err());
         let f = Faults::parse("stall:stage:developers,stall:stage:post-check").unwrap();

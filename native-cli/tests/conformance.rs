@@ -869,8 +869,8 @@ fn a_statement_past_the_timeout_is_cancelled_and_rolled_back(l: &dyn LayoutUnder
 }
 
 /// Case 12: The post-load check catches a row altered inside the load's own transaction by
-/// something other than qa-load: a trigger the harness installs on the test database's apps table
-/// alters the slug of one app as the load writes it. The load fails at post-check (exit 3, naming
+/// something other than qa-load: triggers the harness installs on the test database alter the
+/// slug of one app and the image of the last app's screenshot as the load writes them. The load fails at post-check (exit 3, naming
 /// the altered row), writes nothing, and records the run as failed there. On the fresh database
 /// (the app inserted) and over a load (the app updated).
 fn the_post_load_check_catches_a_row_altered_in_the_transaction(l: &dyn LayoutUnderTest) {
@@ -879,9 +879,13 @@ fn the_post_load_check_catches_a_row_altered_in_the_transaction(l: &dyn LayoutUn
     let edited = one_field_edited(dir); // updates Noor Reader, the app the trigger alters
     for step in ["insert", "update"] {
         if step == "update" {
+            let [_, _, apps, _, shots] = l.tables().map(|t| t.name);
             common::sql(
                 url,
-                "DROP TRIGGER conformance_tamper ON apps; DROP FUNCTION conformance_tamper()",
+                &format!(
+                    "DROP TRIGGER conformance_tamper ON {apps}; DROP FUNCTION conformance_tamper(); \
+                     DROP TRIGGER conformance_tamper_shot ON {shots}; DROP FUNCTION conformance_tamper_shot()"
+                ),
             );
             load_ok(l, dir, url, &l.small());
         }
@@ -903,6 +907,14 @@ fn the_post_load_check_catches_a_row_altered_in_the_transaction(l: &dyn LayoutUn
             assert!(
                 r.stderr.contains(text),
                 "{step}: {text:?} not in\n{}",
+                r.stderr
+            );
+        }
+        if step == "insert" {
+            // The last app's screenshot is written only by the first load.
+            assert!(
+                r.stderr.contains("#by-trigger"),
+                "the last app's altered screenshot is caught too:\n{}",
                 r.stderr
             );
         }

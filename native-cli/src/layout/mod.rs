@@ -415,11 +415,6 @@ pub trait Layout:
     + TableOf<AppCategory>
     + TableOf<Screenshot>
 {
-    /// TEST-ONLY (`QA_LOAD_FAIL_AT=tamper`): statements that alter written rows just before the
-    /// post-load check, which must catch them; `$1` is the first app's id, then the last app's.
-    #[cfg(debug_assertions)]
-    fn tamper(&self) -> [&'static str; 2];
-
     /// The rows of the developers', categories' and apps' tables that are none of `ids` (the
     /// plan's rows): what a layout that keeps other rows leaves as they are, for the plan and
     /// the summary to list.

@@ -51,6 +51,9 @@ pub trait LayoutUnderTest: Sync {
     /// The five tables, in the order of [`ENTITIES`].
     fn tables(&self) -> [Table; 5];
 
+    /// The screenshots table's column that holds the image.
+    fn screenshot_image(&self) -> &'static str;
+
     /// SQL that alters a column qa-load wrote and `verify` compares, as another program would:
     /// (table, column, the value written, the statement).
     fn tamper(&self) -> (&'static str, &'static str, &'static str, String) {
@@ -63,10 +66,13 @@ pub trait LayoutUnderTest: Sync {
         )
     }
 
-    /// TEST DATABASE ONLY: a trigger on the apps table that alters a column the post-load check
-    /// reads (the slug of one app) whenever a load inserts or updates that app.
+    /// TEST DATABASE ONLY: triggers that alter columns the post-load check reads whenever a
+    /// load writes the row: the slug of the first app (Noor Reader), and the image of the last
+    /// app's first Arabic screenshot (Verse Tools': the check reads children back a slice of
+    /// apps at a time, and the last slice is checked as well as the first).
     fn install_tamper_trigger(&self, url: &str) {
-        let apps = self.tables()[2].name;
+        let [_, _, apps, _, shots] = self.tables().map(|t| t.name);
+        let image = self.screenshot_image();
         super::sql(
             url,
             &format!(
@@ -74,7 +80,14 @@ pub trait LayoutUnderTest: Sync {
                  BEGIN IF NEW.name_en = 'Noor Reader' THEN NEW.slug := NEW.slug || '-by-trigger'; END IF; \
                  RETURN NEW; END $$; \
                  CREATE TRIGGER conformance_tamper BEFORE INSERT OR UPDATE ON {apps} \
-                 FOR EACH ROW EXECUTE FUNCTION conformance_tamper()"
+                 FOR EACH ROW EXECUTE FUNCTION conformance_tamper(); \
+                 CREATE FUNCTION conformance_tamper_shot() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN IF NEW.language = 'ar' AND NEW.sort_order = 0 \
+                    AND NEW.app_id = (SELECT id FROM {apps} WHERE name_en = 'Verse Tools') \
+                 THEN NEW.{image} := NEW.{image} || '#by-trigger'; END IF; \
+                 RETURN NEW; END $$; \
+                 CREATE TRIGGER conformance_tamper_shot BEFORE INSERT OR UPDATE ON {shots} \
+                 FOR EACH ROW EXECUTE FUNCTION conformance_tamper_shot()"
             ),
         );
     }
@@ -285,6 +298,10 @@ impl LayoutUnderTest for QaLoad {
         vec!["--layout".into(), "qa-load".into()]
     }
 
+    fn screenshot_image(&self) -> &'static str {
+        "url"
+    }
+
     fn tables(&self) -> [Table; 5] {
         [
             Table {
@@ -344,6 +361,10 @@ impl LayoutUnderTest for Django {
             "--media-base-url".into(),
             MEDIA_BASE_URL.into(),
         ]
+    }
+
+    fn screenshot_image(&self) -> &'static str {
+        "image"
     }
 
     fn tables(&self) -> [Table; 5] {

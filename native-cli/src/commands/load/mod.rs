@@ -500,23 +500,6 @@ impl<L: Layout> Job<'_, L> {
     async fn check_and_record(&self, tx: &Transaction<'_>, plan: &Plan) -> Result<(), Failure> {
         let fail = failed(self.stage);
         self.stage.set(Step::PostCheck);
-        #[cfg(debug_assertions)]
-        if self.faults.tamper {
-            let [first, last] = self.layout.tamper();
-            for (sql, app) in [(first, plan.apps.first()), (last, plan.apps.last())] {
-                if let Some(app) = app {
-                    let id = self
-                        .layout
-                        .entity_table(Entity::Apps)
-                        .key_type
-                        .ids_param(&[app.app.row.id]);
-                    tx.execute(sql, &[&*id])
-                        .await
-                        .context("injected tamper")
-                        .map_err(&fail)?;
-                }
-            }
-        }
         self.faults.check_stage("post-check").map_err(&fail)?;
         if self.faults.stalls_at("post-check") {
             self.stall(tx).await?;

@@ -20,7 +20,7 @@ use qad_core::RowId;
 use qad_core::{Dataset, DeveloperVariants};
 
 use crate::layout::{Identified, IdentifyError, Rows};
-use qad_core::django::seed_slug;
+use qad_core::django::{new_app_slug, seed_slug};
 
 pub fn identify(
     ds: &Dataset,
@@ -180,10 +180,13 @@ fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), Ident
         by_name.entry(e.name_en.as_str()).or_default().push(e);
     }
     let mut claimed: HashSet<RowId> = HashSet::new();
-    // First every app found by its seed slug, so that a name match never takes a row another
-    // app of the input is by slug.
+    // First every app found by its seed slug (or the URL-safe one qa-load gives the apps it
+    // adds), so that a name match never takes a row another app of the input is by slug.
     for a in &ds.apps {
-        if let Some(e) = by_slug.get(seed_slug(&a.source_id).as_str()) {
+        let found = by_slug
+            .get(seed_slug(&a.source_id).as_str())
+            .or_else(|| by_slug.get(new_app_slug(&a.source_id).as_str()));
+        if let Some(e) = found {
             if !claimed.insert(e.id) {
                 return Err(IdentifyError(format!(
                     "two apps of the input are the database's app {:?} (id {}); the second is {:?}",
@@ -228,24 +231,28 @@ fn apps(ds: &Dataset, existing: &Rows, out: &mut Identified) -> Result<(), Ident
             }
         }
     }
-    // New apps: the core's slug, unique among the rows read and the other new apps.
+    // New apps: the seed's slug made URL-safe (found again by it after a rename), else the
+    // core's; unique among the rows read and the other new apps.
     let mut taken: HashSet<String> = existing.apps.iter().map(|e| e.slug.clone()).collect();
     taken.extend(out.app_slugs.values().cloned());
     for a in &ds.apps {
         if out.apps.contains_key(&a.id) {
             continue;
         }
-        let mut slug = a.slug.clone();
+        let base = Some(new_app_slug(&a.source_id))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| a.slug.clone());
+        let mut slug = base.clone();
         let mut n = 2;
         while taken.contains(&slug) {
-            slug = format!("{}-{n}", a.slug);
+            slug = format!("{base}-{n}");
             n += 1;
         }
         taken.insert(slug.clone());
-        if slug != a.slug {
+        if slug != base {
             out.warnings.push(format!(
-                "new app {:?}: the slug {:?} is taken, it gets {slug:?}",
-                a.source_id, a.slug
+                "new app {:?}: the slug {base:?} is taken, it gets {slug:?}",
+                a.source_id
             ));
         }
         out.app_slugs.insert(a.id, slug);
@@ -300,7 +307,7 @@ mod tests {
     }
 
     #[test]
-    fn apps_by_seed_slug_then_english_name_and_new_slugs_are_unique() {
+    fn apps_by_seed_slug_then_english_name_and_new_slugs_are_seed_slugs_and_unique() {
         let d = v5("dev");
         let ds = Dataset {
             developers: vec![dev(d, "Arabia IT", "عربية", Some("https://arabia-it.com"))],
@@ -308,6 +315,7 @@ mod tests {
                 app(v5("a"), "wahy", "1_Wahy", "Wahy", d),
                 app(v5("b"), "ayah", "15_Ayah", "Ayah", d),
                 app(v5("c"), "surah", "99_Surah", "New Surah", d),
+                app(v5("d"), "surah", "سورة", "Another Surah", d),
             ],
             ..Dataset::default()
         };
@@ -364,7 +372,16 @@ mod tests {
             "1-wahy",
             "an existing slug is kept"
         );
-        assert_eq!(out.app_slugs[&v5("c")], "surah-2", "a new slug is unique");
+        assert_eq!(
+            out.app_slugs[&v5("c")],
+            "99-surah",
+            "a new app's slug is its seed slug, URL-safe"
+        );
+        assert_eq!(
+            out.app_slugs[&v5("d")],
+            "surah-2",
+            "else the core's, made unique"
+        );
         assert_eq!(
             out.developers[&d],
             RowId::BigInt(23),

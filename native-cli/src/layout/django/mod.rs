@@ -267,15 +267,6 @@ impl Layout for Django {
         Ok(out)
     }
 
-    #[cfg(debug_assertions)]
-    fn tamper(&self) -> [&'static str; 2] {
-        [
-            "UPDATE apps SET slug = slug || '-tampered' WHERE id = ANY($1)",
-            "UPDATE app_screenshots SET image = image || '#tampered' \
-             WHERE id = (SELECT id FROM app_screenshots WHERE app_id = ANY($1) ORDER BY id LIMIT 1)",
-        ]
-    }
-
     async fn new_keys<C: GenericClient + Sync>(
         &self,
         c: &C,
@@ -363,7 +354,12 @@ impl Layout for Django {
         let mut slugs: Vec<String> = scope
             .app_source_ids
             .iter()
-            .map(|s| qad_core::django::seed_slug(s))
+            .flat_map(|s| {
+                [
+                    qad_core::django::seed_slug(s),
+                    qad_core::django::new_app_slug(s),
+                ]
+            })
             .collect();
         slugs.extend(scope.app_slugs.iter().cloned());
         let apps: Vec<App> = read_rows(

@@ -139,17 +139,6 @@ impl Tables for QaLoad {
 }
 
 impl Layout for QaLoad {
-    #[cfg(debug_assertions)]
-    fn tamper(&self) -> [&'static str; 2] {
-        [
-            "UPDATE apps SET slug = slug || '-tampered' WHERE id = ANY($1)",
-            // A screenshot of the last app: the check reads links and screenshots back a slice
-            // of apps at a time, and the last slice must be checked as well as the first.
-            "UPDATE screenshots SET url = url || '#tampered' \
-             WHERE id = (SELECT id FROM screenshots WHERE app_id = ANY($1) ORDER BY id LIMIT 1)",
-        ]
-    }
-
     /// Developers by `key`, then id, then website; categories by `key`, then id; apps by `slug`,
     /// then `source_id`, then id.
     fn identify(
