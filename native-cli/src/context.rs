@@ -6,8 +6,9 @@ use crate::db::conn::Database;
 use crate::db::runid;
 use crate::db::session::{self, Session};
 use crate::error::Failure;
+use crate::layout::choice::Choice;
 use crate::layout::detect::detect;
-use crate::layout::{Choice, LayoutName};
+use crate::layout::LayoutName;
 use crate::logging::Verbosity;
 use crate::opt::GlobalArgs;
 

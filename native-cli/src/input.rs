@@ -93,7 +93,7 @@ pub fn prepare_from(
     let file_sha256 = crate::bookkeeping::hex(&Sha256::digest(&bytes));
     tracing::info!(target: "qa_load::input", path, bytes = bytes.len(), sha256 = %file_sha256, "extract: read the input");
 
-    // The layout's rules (layout::Choice::validation): the django layout adds the backend's
+    // The layout's rules (layout::choice::Choice::validation): the django layout adds the backend's
     // limits to validation.
     let mut options = qad_core::Options {
         layout: rules,

@@ -39,7 +39,6 @@ use uuid::Uuid;
 
 use crate::bookkeeping::{Component, SchemaMigration, Status, BOOKKEEPING};
 pub use cell::{Cell, CellValue, Param};
-pub use choice::{Choice, LayoutError};
 
 /// The dataset's five kinds of row, in load order (rollback undoes them in reverse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

