@@ -18,7 +18,7 @@ pub fn namespace() -> Uuid {
 const NAMESPACE: Uuid = Uuid::from_u128(0xd621_9008_821d_51d9_878a_9430_71a6_3e93);
 
 fn id(kind: &str, key: &str) -> RowId {
-    RowId::Uuid(Uuid::new_v5(
+    RowId::from(Uuid::new_v5(
         &namespace(),
         format!("{kind}:{key}").as_bytes(),
     ))
@@ -46,7 +46,7 @@ pub fn screenshot_id(app_slug: &str, language: &str, sort_order: i32) -> RowId {
     key.extend_from_slice(language.as_bytes());
     key.push(b':');
     key.extend_from_slice(itoa::Buffer::new().format(sort_order).as_bytes());
-    RowId::Uuid(Uuid::new_v5(&namespace(), &key))
+    RowId::from(Uuid::new_v5(&namespace(), &key))
 }
 
 #[cfg(test)]
@@ -65,7 +65,7 @@ mod tests {
             let key = format!("screenshot:{slug}:{lang}:{order}");
             assert_eq!(
                 screenshot_id(slug, lang, order),
-                RowId::Uuid(Uuid::new_v5(&namespace(), key.as_bytes())),
+                RowId::from(Uuid::new_v5(&namespace(), key.as_bytes())),
                 "{key}"
             );
         }

@@ -733,7 +733,7 @@ mod tests {
 
     fn dev(key: &str) -> Developer {
         Developer {
-            id: RowId::Uuid(Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes())),
+            id: RowId::from(Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes())),
             key: key.into(),
             name_en: key.to_uppercase(),
             name_ar: None,
@@ -744,7 +744,7 @@ mod tests {
 
     fn cat(key: &str, order: i32) -> Category {
         Category {
-            id: RowId::Uuid(Uuid::new_v5(&Uuid::NAMESPACE_DNS, key.as_bytes())),
+            id: RowId::from(Uuid::new_v5(&Uuid::NAMESPACE_DNS, key.as_bytes())),
             key: key.into(),
             name_en: key.into(),
             name_ar: None,
@@ -755,7 +755,7 @@ mod tests {
 
     fn app(slug: &str, dev: &Developer) -> App {
         App {
-            id: RowId::Uuid(Uuid::new_v5(&Uuid::NAMESPACE_URL, slug.as_bytes())),
+            id: RowId::from(Uuid::new_v5(&Uuid::NAMESPACE_URL, slug.as_bytes())),
             slug: slug.into(),
             source_id: format!("src_{slug}"),
             name_en: slug.into(),
@@ -780,7 +780,7 @@ mod tests {
 
     fn shot(a: &App, lang: Language, order: i32, url: &str) -> Screenshot {
         Screenshot {
-            id: RowId::Uuid(Uuid::new_v5(
+            id: RowId::from(Uuid::new_v5(
                 &Uuid::NAMESPACE_X500,
                 format!("{}{:?}{order}", a.slug, lang).as_bytes(),
             )),
@@ -898,8 +898,8 @@ mod tests {
     fn rows_found_by_natural_key_keep_their_ids_and_references_follow() {
         let ds = dataset();
         let mut db = as_rows(&ds);
-        let other_dev = RowId::Uuid(Uuid::new_v4());
-        let other_app = RowId::Uuid(Uuid::new_v4());
+        let other_dev = RowId::from(Uuid::new_v4());
+        let other_app = RowId::from(Uuid::new_v4());
         db.developers[0].id = other_dev;
         db.apps[0].id = other_app;
         db.apps[0].developer_id = other_dev;
@@ -964,7 +964,7 @@ mod tests {
         // Slug and source id pointing at two different rows.
         let mut db = as_rows(&ds);
         let mut other = db.apps[0].clone();
-        other.id = RowId::Uuid(Uuid::new_v4());
+        other.id = RowId::from(Uuid::new_v4());
         other.slug = "someone-else".into();
         db.apps[0].source_id = "different".into();
         other.source_id = ds.apps[0].source_id.clone();

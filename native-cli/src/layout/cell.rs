@@ -98,12 +98,13 @@ impl Cell for RowId {
         )
     }
     fn read(row: &Row, name: &str) -> Result<Self> {
-        Ok(RowId::Uuid(row.try_get(name)?))
+        Ok(RowId::from(row.try_get::<_, Uuid>(name)?))
     }
     fn value(&self) -> CellValue {
-        match self {
-            RowId::Uuid(u) => CellValue::Uuid(*u),
-            RowId::BigInt(n) => CellValue::Int(*n),
+        match (self.uuid(), self.bigint()) {
+            (Some(u), _) => CellValue::Uuid(u),
+            (_, Some(n)) => CellValue::Int(n),
+            (None, None) => CellValue::Null,
         }
     }
     fn read_value(row: &Row, i: usize) -> Result<CellValue> {

@@ -303,7 +303,7 @@ mod tests {
     }
 
     fn v5(s: &str) -> RowId {
-        RowId::Uuid(Uuid::new_v5(&Uuid::NAMESPACE_OID, s.as_bytes()))
+        RowId::from(Uuid::new_v5(&Uuid::NAMESPACE_OID, s.as_bytes()))
     }
 
     #[test]
@@ -322,13 +322,13 @@ mod tests {
         let existing = Rows {
             developers: vec![
                 dev(
-                    RowId::BigInt(23),
+                    RowId::from(23_i64),
                     "Arabia IT",
                     "أ",
                     Some("https://arabia-it.com"),
                 ),
                 dev(
-                    RowId::BigInt(25),
+                    RowId::from(25_i64),
                     "Arabic IT",
                     "ب",
                     Some("https://arabia-it.com"),
@@ -336,14 +336,26 @@ mod tests {
             ],
             apps: vec![
                 app(
-                    RowId::BigInt(1),
+                    RowId::from(1_i64),
                     "1-wahy",
                     "",
                     "Wahy (old)",
-                    RowId::BigInt(23),
+                    RowId::from(23_i64),
                 ),
-                app(RowId::BigInt(2), "ayah-app", "", "Ayah", RowId::BigInt(23)),
-                app(RowId::BigInt(3), "surah", "", "Surah", RowId::BigInt(25)),
+                app(
+                    RowId::from(2_i64),
+                    "ayah-app",
+                    "",
+                    "Ayah",
+                    RowId::from(23_i64),
+                ),
+                app(
+                    RowId::from(3_i64),
+                    "surah",
+                    "",
+                    "Surah",
+                    RowId::from(25_i64),
+                ),
             ],
             ..Rows::default()
         };
@@ -358,12 +370,12 @@ mod tests {
         let out = identify(&ds, &variants, &existing).unwrap();
         assert_eq!(
             out.apps.get(&v5("a")),
-            Some(&RowId::BigInt(1)),
+            Some(&RowId::from(1_i64)),
             "by seed slug"
         );
         assert_eq!(
             out.apps.get(&v5("b")),
-            Some(&RowId::BigInt(2)),
+            Some(&RowId::from(2_i64)),
             "by English name"
         );
         assert_eq!(out.apps.get(&v5("c")), None);
@@ -384,7 +396,7 @@ mod tests {
         );
         assert_eq!(
             out.developers[&d],
-            RowId::BigInt(23),
+            RowId::from(23_i64),
             "its own English name first"
         );
         assert_eq!(out.warnings.len(), 2, "{:?}", out.warnings);
@@ -401,8 +413,8 @@ mod tests {
         };
         let mut existing = Rows {
             apps: vec![
-                app(RowId::BigInt(1), "t-1", "", "Twin", RowId::BigInt(9)),
-                app(RowId::BigInt(2), "t-2", "", "Twin", RowId::BigInt(9)),
+                app(RowId::from(1_i64), "t-1", "", "Twin", RowId::from(9_i64)),
+                app(RowId::from(2_i64), "t-2", "", "Twin", RowId::from(9_i64)),
             ],
             ..Rows::default()
         };
@@ -412,7 +424,7 @@ mod tests {
         // A new developer whose Arabic name another row has: the UNIQUE column would refuse it.
         existing
             .developers
-            .push(dev(RowId::BigInt(4), "Other", "أحد", None));
+            .push(dev(RowId::from(4_i64), "Other", "أحد", None));
         let e = identify(&ds, &[], &existing).unwrap_err();
         assert!(e.0.contains("Arabic name \"أحد\""), "{e}");
     }

@@ -297,7 +297,7 @@ impl Layout for Django {
             .with_context(what)?;
         Ok(Some(
             rows.iter()
-                .map(|r| RowId::BigInt(r.get::<_, i64>(0)))
+                .map(|r| RowId::from(r.get::<_, i64>(0)))
                 .collect(),
         ))
     }

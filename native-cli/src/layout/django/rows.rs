@@ -259,7 +259,7 @@ impl Convert {
 
     fn remember_lists(&self, id: i64, lists: ScreenshotLists) {
         if let Ok(mut m) = self.read_lists.lock() {
-            m.insert(RowId::BigInt(id), lists);
+            m.insert(RowId::from(id), lists);
         }
     }
 
@@ -298,7 +298,7 @@ impl Convert {
 
     pub fn developer_of(&self, r: DjDeveloper) -> Developer {
         Developer {
-            id: RowId::BigInt(r.id),
+            id: RowId::from(r.id),
             key: r.name_en.clone(),
             name_en: r.name_en,
             name_ar: none_if_empty(r.name_ar),
@@ -319,7 +319,7 @@ impl Convert {
 
     pub fn category_of(&self, r: DjCategory) -> Category {
         Category {
-            id: RowId::BigInt(r.id),
+            id: RowId::from(r.id),
             key: r.slug,
             name_en: r.name_en,
             name_ar: none_if_empty(r.name_ar),
@@ -363,7 +363,7 @@ impl Convert {
             },
         );
         App {
-            id: RowId::BigInt(r.id),
+            id: RowId::from(r.id),
             slug: r.slug,
             // Not a column of this layout: the app is identified by slug and name.
             source_id: String::new(),
@@ -376,7 +376,7 @@ impl Convert {
             status: None,
             sort_order: r.sort_order,
             avg_rating: r.avg_rating.filter(|r| r.0 != 0),
-            developer_id: RowId::BigInt(r.developer_id),
+            developer_id: RowId::from(r.developer_id),
             application_icon_url: self.url(r.application_icon),
             main_image_en_url: self.url(r.main_image_en),
             main_image_ar_url: self.url(r.main_image_ar),
@@ -396,8 +396,8 @@ impl Convert {
 
     pub fn link_of(&self, r: DjLink) -> AppCategory {
         AppCategory {
-            app_id: RowId::BigInt(r.app_id),
-            category_id: RowId::BigInt(r.category_id),
+            app_id: RowId::from(r.app_id),
+            category_id: RowId::from(r.category_id),
             // No position column: the backend does not keep the order of an app's categories.
             sort_order: 0,
         }
@@ -415,8 +415,8 @@ impl Convert {
 
     pub fn screenshot_of(&self, r: DjScreenshot) -> Screenshot {
         Screenshot {
-            id: RowId::BigInt(r.id),
-            app_id: RowId::BigInt(r.app_id),
+            id: RowId::from(r.id),
+            app_id: RowId::from(r.app_id),
             language: r.language,
             url: media_url(&r.image, &self.media_base),
             sort_order: r.sort_order,
