@@ -1,16 +1,18 @@
 //! The directory backend's own tables, as its Django models and migrations made them: the
-//! second [`Layout`]. qa-load never creates, alters or drops them ([`Layout::migrations`] is
+//! second [`Layout`]. qa-load never creates, alters or drops them ([`Tables::migrations`] is
 //! empty); before a write it checks that they are as this build knows them ([`schema`]).
+//! [`DjangoTables`] is what the tables are (static); [`Django`] reads and writes one run's rows.
 //!
-//! - **Keys** are `bigint` identity columns. The plan carries them as UUIDs whose first 64 bits
-//!   are zero ([`crate::layout::bigint_uuid`]); new rows take values of the identity's own
-//!   sequence ([`Layout::new_keys`]), handed out once the plan knows how many it inserts.
+//! - **Keys** are `bigint` identity columns, carried as the database has them
+//!   ([`qad_core::RowId`]); new rows take values of the identity's own sequence
+//!   ([`Layout::new_keys`]), handed out once the plan knows how many it inserts.
 //! - **Rows** are the backend's ([`rows`]): what the frontend feeds is written on insert and
 //!   updated where it differs; what the backend owns gets the model's default on insert and is
 //!   never touched after; images are stored as paths under the media base URL.
 //! - **Identity** ([`identify`]): apps by the slug the backend's seed derives from the source
-//!   id, else by English name; developers by the English name of any of their merged
-//!   variants, else by website; categories by slug. Existing slugs never change.
+//!   id (or that slug made URL-safe, the one qa-load gives the apps it adds), else by English
+//!   name; developers by the English name of any of their merged variants, else by website;
+//!   categories by slug. Existing slugs never change.
 //! - **Journal**: only the columns qa-load writes, so the backend's own writes to the others
 //!   (a page view's `view_count`) are neither drift for rollback nor undone by it.
 
