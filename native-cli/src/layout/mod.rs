@@ -1,4 +1,6 @@
-//! The tables a load writes: a [`Layout`].
+//! The tables a load writes: what they are ([`Tables`], static) and how one run reads,
+//! identifies and writes the dataset's rows in them ([`Layout`]). The layout a command works on
+//! is chosen once, as a value ([`choice::Choice`]).
 //!
 //! Load, dry-run, the post-load check, verify and rollback know no table or column by name:
 //! they ask the layout. A layout knows
@@ -7,7 +9,7 @@
 //!   ([`cell::Cell`]);
 //! - the foreign keys between its tables ([`Relation`]): rollback's dependency checks and
 //!   verify's orphan and foreign-key checks follow them;
-//! - how it is prepared: a layout qa-load owns has migrations ([`Layout::migrations`], applied
+//! - how it is prepared: a layout qa-load owns has migrations ([`Tables::migrations`], applied
 //!   and recorded by [`crate::bookkeeping`]); a layout it does not own has none and is only
 //!   checked, never altered;
 //! - how existing rows are read back as qad-core rows, by natural key ([`Layout::read_scope`])
@@ -18,8 +20,9 @@
 //!
 //! To add a layout: add a module beside [`qa_load`] that declares its tables (the
 //! [`table_of!`](crate::table_of) macro does it for a Rust type whose fields are named as the
-//! columns), implements [`TableOf`] for the five row types and [`Layout`], name it in
-//! [`LayoutName`], and give the integration tests a run against it.
+//! columns), implements [`TableOf`] for the five row types, [`Tables`] and [`Layout`]; name it
+//! in [`LayoutName`] and in [`choice`] (a variant of each of its enums, an arm of each macro);
+//! and give the conformance suite (`tests/conformance.rs`) one line for it.
 
 pub mod cell;
 pub mod choice;
