@@ -63,7 +63,9 @@ impl<'de> Deserialize<'de> for Rating {
 /// tables). Serialised as the UUID's text or as the number; shown the same way.
 // Made with `RowId::from(uuid)` or `RowId::from(n)`, read with `uuid()` and `bigint()`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string | number"))]
+// In TypeScript a string: what the core hands to JavaScript is the transform's dataset, whose
+// ids are all UUIDs (a `bigint` id is only ever read from the backend's tables, by qa-load).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct RowId(Repr);
 
 /// A `bigint` is kept as bytes (big-endian, sign bit flipped, so that it orders as the number):

@@ -75,7 +75,7 @@ export type Rating = string;
  * and qa-load's own tables), or a `bigint` the database handed out (the directory backend's
  * tables). Serialised as the UUID's text or as the number; shown the same way.
  */
-export type RowId = string | number;
+export type RowId = string;
 
 /**
  * `developers`: one row per real developer, after deduplication.
