@@ -134,19 +134,7 @@ pub trait LayoutUnderTest: Sync {
     /// Every row of the five tables, each table in key order, as PostgreSQL's text of the whole
     /// row: equal strings mean byte-for-byte equal tables (timestamps included).
     fn dump(&self, url: &str) -> String {
-        let mut out = String::new();
-        for t in self.tables() {
-            out.push_str(&format!("-- {}\n", t.name));
-            out.push_str(&scalar(
-                url,
-                &format!(
-                    "SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY {}), '') FROM {} t",
-                    t.order, t.name
-                ),
-            ));
-            out.push('\n');
-        }
-        out
+        tables_text(self, url, "t::text")
     }
 
     /// The rows of the five tables as JSON objects, (table, key, row), in key order.
@@ -180,19 +168,11 @@ pub trait LayoutUnderTest: Sync {
     /// with the same input at different times (keys are the same: UUID v5 of natural keys, or
     /// identity values taken from sequences in the same state).
     fn content(&self, url: &str) -> String {
-        let mut out = String::new();
-        for t in self.tables() {
-            out.push_str(&format!("-- {}\n", t.name));
-            out.push_str(&scalar(
-                url,
-                &format!(
-                    "SELECT coalesce(string_agg((to_jsonb(t) - 'created_at' - 'updated_at')::text, E'\\n' ORDER BY {}), '') FROM {} t",
-                    t.order, t.name
-                ),
-            ));
-            out.push('\n');
-        }
-        out
+        tables_text(
+            self,
+            url,
+            "(to_jsonb(t) - 'created_at' - 'updated_at')::text",
+        )
     }
 
     /// Row counts of the five tables.
@@ -236,6 +216,24 @@ pub fn changed_rows(
         if !cols.is_empty() {
             out.push((key.0.clone(), key.1.clone(), cols));
         }
+    }
+    out
+}
+
+/// The five tables as text, each under a `-- name` line, its rows in key order, each row as
+/// `row` (an SQL expression over the table's alias `t`) makes it.
+fn tables_text<L: LayoutUnderTest + ?Sized>(l: &L, url: &str, row: &str) -> String {
+    let mut out = String::new();
+    for t in l.tables() {
+        out.push_str(&format!("-- {}\n", t.name));
+        out.push_str(&scalar(
+            url,
+            &format!(
+                "SELECT coalesce(string_agg({row}, E'\\n' ORDER BY {}), '') FROM {} t",
+                t.order, t.name
+            ),
+        ));
+        out.push('\n');
     }
     out
 }
