@@ -29,6 +29,9 @@ pub const OUTCOME_UNKNOWN: i32 = 7;
 pub const SOURCE_UNLOADABLE: i32 = 8;
 /// `qad-migrate`: an output file cannot be written, or the preview server cannot start.
 pub const OUTPUT_FAILED: i32 = 9;
+/// `qa-load`: the load would overwrite values someone else wrote (conflicts) and no decision
+/// covers them. Nothing was written.
+pub const CONFLICTS: i32 = 10;
 
 /// Every code: (name, code, meaning), in order.
 pub const ALL: &[(&str, i32, &str)] = &[
@@ -42,6 +45,7 @@ pub const ALL: &[(&str, i32, &str)] = &[
     ("outcomeUnknown", OUTCOME_UNKNOWN, "the connection was lost during COMMIT and the outcome could not be found out: check `qa-load history` and `qa-load verify`"),
     ("sourceUnloadable", SOURCE_UNLOADABLE, "the source module cannot be loaded (missing, syntax error, no TypeScript, wrong export)"),
     ("outputFailed", OUTPUT_FAILED, "an output file cannot be written, or the preview server cannot start"),
+    ("conflicts", CONFLICTS, "conflicts: the load would overwrite values changed in the database by someone else, and no decision covers them; nothing written"),
 ];
 
 #[cfg(test)]

@@ -37,6 +37,9 @@ pub enum Exit {
     OutcomeUnknown,
     /// An output file (a report) could not be written.
     Output,
+    /// The load would overwrite values someone else wrote, and no decision covers them.
+    /// Nothing was written.
+    Conflicts,
 }
 
 impl Exit {
@@ -51,6 +54,7 @@ impl Exit {
             Exit::Refused => codes::REFUSED,
             Exit::OutcomeUnknown => codes::OUTCOME_UNKNOWN,
             Exit::Output => codes::OUTPUT_FAILED,
+            Exit::Conflicts => codes::CONFLICTS,
         }
     }
 }
@@ -86,6 +90,10 @@ pub enum Error {
     /// An output file (report) could not be written.
     #[error(transparent)]
     Output(anyhow::Error),
+    /// The load would overwrite values someone else wrote (or someone wrote during the load):
+    /// nothing was written.
+    #[error(transparent)]
+    Conflicts(anyhow::Error),
 }
 
 /// Why an input cannot be loaded (exit 1, before any connection).
@@ -194,6 +202,10 @@ impl Failure {
         Failure::of(stage, Error::Output(error.into()))
     }
 
+    pub fn conflicts(stage: impl Into<String>, error: impl Into<anyhow::Error>) -> Self {
+        Failure::of(stage, Error::Conflicts(error.into()))
+    }
+
     /// The exit code: the one place that decides it.
     pub fn exit(&self) -> Exit {
         match &self.error {
@@ -204,6 +216,7 @@ impl Failure {
             Error::WriteFailed(_) => Exit::Failed,
             Error::OutcomeUnknown(_) => Exit::OutcomeUnknown,
             Error::Output(_) => Exit::Output,
+            Error::Conflicts(_) => Exit::Conflicts,
         }
     }
 
@@ -313,6 +326,7 @@ mod tests {
             (Exit::Refused, "refused"),
             (Exit::OutcomeUnknown, "outcomeUnknown"),
             (Exit::Output, "outputFailed"),
+            (Exit::Conflicts, "conflicts"),
         ];
         for (exit, name) in ours {
             let (_, code, _) = codes::ALL

@@ -23,6 +23,7 @@ pub const HISTORY: &str = "qa_load.schema_migrations";
 pub const RUNS: &str = "qa_load.runs";
 pub const JOURNAL: &str = "qa_load.journal";
 pub const JOURNAL_ROWS: &str = "qa_load.journal_rows";
+pub const OWNED: &str = "qa_load.owned";
 
 /// One numbered SQL file.
 #[derive(Debug)]
@@ -68,6 +69,11 @@ pub const BOOKKEEPING: Component = Component {
             version: 2,
             name: "layout_and_interrupted",
             sql: include_str!("../../migrations/bookkeeping/0002_layout_and_interrupted.sql"),
+        },
+        SchemaMigration {
+            version: 3,
+            name: "ownership_record",
+            sql: include_str!("../../migrations/bookkeeping/0003_ownership_record.sql"),
         },
     ],
 };

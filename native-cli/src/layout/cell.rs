@@ -2,6 +2,7 @@
 //! of the array a bulk statement sends (`unnest($2::text[])`), and as the value a row reads back.
 
 use anyhow::{anyhow, Result};
+use qad_core::equal::{same_text, same_url, Kind};
 use qad_core::{Language, Rating, RowId};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
@@ -53,12 +54,45 @@ pub trait Cell: Sized {
     fn value(&self) -> CellValue;
     /// Column `i` of a row read back through [`Cell::READ`], as the post-load check compares it.
     fn read_value(row: &Row, i: usize) -> Result<CellValue>;
+    /// How the column's values compare ([`qad_core::equal`]), unless its table says it holds
+    /// URLs ([`Kind::Url`]).
+    const KIND: Kind = Kind::Exact;
+    /// Whether two values are the same value, compared as `kind`: the one comparison
+    /// ([`qad_core::equal`]), on the typed values.
+    fn same(&self, other: &Self, kind: Kind) -> bool;
+}
+
+/// Two texts compared as `kind` (`''` and NULL alike, NFC; URLs with escapes decoded).
+fn same_str(a: Option<&str>, b: Option<&str>, kind: Kind) -> bool {
+    match kind {
+        Kind::Url => same_url(a, b),
+        Kind::Text => same_text(a, b),
+        Kind::Number => match (a, b) {
+            (Some(a), Some(b)) => qad_core::equal::same_number(a, b),
+            (a, b) => a.unwrap_or("").is_empty() && b.unwrap_or("").is_empty(),
+        },
+        Kind::Exact => a == b,
+    }
 }
 
 macro_rules! plain_cell {
     ($t:ty, $array:literal, $value:expr, $read:expr) => {
+        plain_cell!(
+            $t,
+            $array,
+            $value,
+            $read,
+            Kind::Exact,
+            |a: &$t, b: &$t, _k| a == b
+        );
+    };
+    ($t:ty, $array:literal, $value:expr, $read:expr, $kind:expr, $same:expr) => {
         impl Cell for $t {
             const ARRAY: &'static str = $array;
+            const KIND: Kind = $kind;
+            fn same(&self, other: &Self, kind: Kind) -> bool {
+                $same(self, other, kind)
+            }
             fn param<'a>(values: impl Iterator<Item = &'a Self>) -> Param {
                 Box::new(values.cloned().collect::<Vec<$t>>())
             }
@@ -90,6 +124,9 @@ plain_cell!(
 /// names no row.
 impl Cell for RowId {
     const ARRAY: &'static str = "uuid[]";
+    fn same(&self, other: &Self, _kind: Kind) -> bool {
+        self == other
+    }
     fn param<'a>(values: impl Iterator<Item = &'a Self>) -> Param {
         Box::new(
             values
@@ -135,19 +172,28 @@ plain_cell!(
     String,
     "text[]",
     |v: &String| CellValue::Text(v.clone()),
-    |row: &Row, i| -> Result<CellValue> { Ok(text_value(row.try_get(i)?)) }
+    |row: &Row, i| -> Result<CellValue> { Ok(text_value(row.try_get(i)?)) },
+    Kind::Text,
+    |a: &String, b: &String, k| same_str(Some(a), Some(b), k)
 );
 plain_cell!(
     Option<String>,
     "text[]",
     |v: &Option<String>| text_value(v.clone()),
-    |row: &Row, i| -> Result<CellValue> { Ok(text_value(row.try_get(i)?)) }
+    |row: &Row, i| -> Result<CellValue> { Ok(text_value(row.try_get(i)?)) },
+    Kind::Text,
+    |a: &Option<String>, b: &Option<String>, k| same_str(a.as_deref(), b.as_deref(), k)
 );
 
 impl Cell for Option<Rating> {
     const ARRAY: &'static str = "text[]";
     const CAST: &'static str = "::numeric";
     const READ: &'static str = "{}::text";
+    const KIND: Kind = Kind::Number;
+    fn same(&self, other: &Self, _kind: Kind) -> bool {
+        // Ratings are hundredths: by value already.
+        self == other
+    }
     fn param<'a>(values: impl Iterator<Item = &'a Self>) -> Param {
         Box::new(
             values
@@ -174,6 +220,9 @@ impl Cell for Option<Rating> {
 
 impl Cell for Language {
     const ARRAY: &'static str = "text[]";
+    fn same(&self, other: &Self, _kind: Kind) -> bool {
+        self == other
+    }
     fn param<'a>(values: impl Iterator<Item = &'a Self>) -> Param {
         Box::new(
             values

@@ -42,6 +42,7 @@ use uuid::Uuid;
 
 use crate::bookkeeping::{Component, SchemaMigration, Status, BOOKKEEPING};
 pub use cell::{Cell, CellValue, Param};
+use qad_core::equal::Kind;
 
 /// The dataset's five kinds of row, in load order (rollback undoes them in reverse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,6 +124,9 @@ pub struct Column {
     pub read: &'static str,
     /// Read back by the post-load check (keys and references; long texts are left to verify).
     pub check: bool,
+    /// How its values compare ([`qad_core::equal`]): the column's type's kind, or
+    /// [`Kind::Url`] where the table says it holds URLs.
+    pub kind: Kind,
 }
 
 impl Column {
@@ -482,21 +486,28 @@ macro_rules! table_of {
         $layout:ty, $T:ident, $static:ident = $name:literal,
         key [$($key:literal),+] : $key_type:ident,
         timestamps: $ts:literal, belongs_to: $belongs:expr, label: $label:literal, ext: $ext:expr,
-        { $($field:ident $(: $check:ident)?),+ $(,)? }
+        { $($field:ident $(: $($flag:ident)+)?),+ $(,)? }
     ) => {
         static $static: std::sync::LazyLock<$crate::layout::Table> = std::sync::LazyLock::new(|| {
             fn column<C: $crate::layout::Cell>(
                 _field: fn(&$T) -> &C,
                 name: &'static str,
                 check: bool,
+                url: bool,
             ) -> $crate::layout::Column {
-                $crate::layout::Column { name, array: C::ARRAY, cast: C::CAST, read: C::READ, check }
+                let kind = if url { qad_core::equal::Kind::Url } else { C::KIND };
+                $crate::layout::Column { name, array: C::ARRAY, cast: C::CAST, read: C::READ, check, kind }
             }
             $crate::layout::Table {
                 name: $name,
                 key: &[$($key),+],
                 key_type: $crate::layout::KeyType::$key_type,
-                columns: vec![$(column(|r: &$T| &r.$field, stringify!($field), $crate::table_of!(@check $($check)?))),+],
+                columns: vec![$(column(
+                    |r: &$T| &r.$field,
+                    stringify!($field),
+                    $crate::table_of!(@has check $($($flag)+)?),
+                    $crate::table_of!(@has url $($($flag)+)?),
+                )),+],
                 timestamps: $ts,
                 belongs_to: $belongs,
                 label: $label,
@@ -514,14 +525,23 @@ macro_rules! table_of {
             #[allow(clippy::vec_init_then_push)]
             fn checked_values(&self, row: &$T) -> Vec<$crate::layout::CellValue> {
                 let mut out = Vec::new();
-                $( $crate::table_of!(@checked out, row, $field $(, $check)?); )+
+                $(
+                    if $crate::table_of!(@has check $($($flag)+)?) {
+                        out.push($crate::layout::Cell::value(&row.$field));
+                    }
+                )+
                 out
             }
             #[allow(clippy::vec_init_then_push, unused_assignments)]
             fn read_checked(&self, row: &tokio_postgres::Row) -> anyhow::Result<Vec<$crate::layout::CellValue>> {
                 let mut out = Vec::new();
                 let mut i = 0usize;
-                $( $crate::table_of!(@read out, row, i, $T, $field $(, $check)?); )+
+                $(
+                    if $crate::table_of!(@has check $($($flag)+)?) {
+                        out.push($crate::layout::cell::read_value_as(row, i, |r: &$T| &r.$field)?);
+                        i += 1;
+                    }
+                )+
                 Ok(out)
             }
             fn key_values(&self, rows: &[&$T]) -> Vec<$crate::layout::Param> {
@@ -538,8 +558,16 @@ macro_rules! table_of {
                 Ok($T { $($field: $crate::layout::Cell::read(row, stringify!($field))?),+ })
             }
             fn differing(&self, a: &$T, b: &$T) -> Vec<&'static str> {
+                let columns = &$static.columns;
                 let mut v = Vec::new();
-                $( if a.$field != b.$field { v.push(stringify!($field)); } )+
+                let mut i = 0usize;
+                $(
+                    if !$crate::layout::Cell::same(&a.$field, &b.$field, columns[i].kind) {
+                        v.push(stringify!($field));
+                    }
+                    i += 1;
+                )+
+                let _ = i;
                 v
             }
             fn stored(&self, row: &$T) -> serde_json::Map<String, serde_json::Value> {
@@ -550,15 +578,9 @@ macro_rules! table_of {
             }
         }
     };
-    (@check check) => { true };
-    (@check) => { false };
-    (@checked $out:ident, $row:ident, $field:ident, check) => {
-        $out.push($crate::layout::Cell::value(&$row.$field));
-    };
-    (@checked $out:ident, $row:ident, $field:ident) => {};
-    (@read $out:ident, $row:ident, $i:ident, $T:ident, $field:ident, check) => {
-        $out.push($crate::layout::cell::read_value_as($row, $i, |r: &$T| &r.$field)?);
-        $i += 1;
-    };
-    (@read $out:ident, $row:ident, $i:ident, $T:ident, $field:ident) => {};
+    // Whether a field's flags (`check`, `url`) include the first word.
+    (@has check check $($rest:ident)*) => { true };
+    (@has url url $($rest:ident)*) => { true };
+    (@has $want:ident $other:ident $($rest:ident)*) => { $crate::table_of!(@has $want $($rest)*) };
+    (@has $want:ident) => { false };
 }

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 use crate::layout::{Cell, CellValue, Journal, Param, TableExt};
 use crate::table_of;
+use qad_core::equal::{same_value, Kind};
 
 /// The `table_of!` implementations of the backend's row types.
 #[derive(Debug, Clone, Copy, Default)]
@@ -134,7 +135,7 @@ pub struct DjScreenshot {
 
 table_of!(DjangoTables, DjDeveloper, DEVELOPERS = "developers", key ["id"]: BigInt,
     timestamps: true, belongs_to: None, label: "t.name_en", ext: DEVELOPER_EXT,
-    { id: check, name_en: check, name_ar, website, logo_url });
+    { id: check, name_en: check, name_ar, website: url, logo_url: url });
 
 table_of!(DjangoTables, DjCategory, CATEGORIES = "categories", key ["id"]: BigInt,
     timestamps: true, belongs_to: None, label: "t.slug", ext: CATEGORY_EXT,
@@ -143,8 +144,9 @@ table_of!(DjangoTables, DjCategory, CATEGORIES = "categories", key ["id"]: BigIn
 table_of!(DjangoTables, DjApp, APPS = "apps", key ["id"]: BigInt,
     timestamps: true, belongs_to: None, label: "t.slug", ext: APP_EXT,
     { id: check, slug: check, name_en, name_ar, short_description_en, short_description_ar,
-      description_en, description_ar, application_icon: check, main_image_en, main_image_ar,
-      google_play_link, app_store_link, app_gallery_link, screenshots_en, screenshots_ar,
+      description_en, description_ar, application_icon: check url, main_image_en: url,
+      main_image_ar: url, google_play_link: url, app_store_link: url, app_gallery_link: url,
+      screenshots_en, screenshots_ar,
       avg_rating: check, sort_order: check, developer_id: check });
 
 table_of!(DjangoTables, DjLink, LINKS = "apps_categories", key ["app_id", "category_id"]: BigInt,
@@ -153,7 +155,7 @@ table_of!(DjangoTables, DjLink, LINKS = "apps_categories", key ["app_id", "categ
 
 table_of!(DjangoTables, DjScreenshot, SCREENSHOTS = "app_screenshots", key ["id"]: BigInt,
     timestamps: false, belongs_to: Some("app_id"), label: "t.id::text", ext: CHILD_EXT,
-    { id: check, app_id: check, language: check, image: check, sort_order: check });
+    { id: check, app_id: check, language: check, image: check url, sort_order: check });
 
 /// A jsonb list of strings (`apps.screenshots_en/_ar`), compared as values, not as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -162,6 +164,16 @@ pub struct JsonList(pub Vec<String>);
 
 impl Cell for JsonList {
     const ARRAY: &'static str = "text[]";
+    /// The backend's screenshot lists hold URLs.
+    const KIND: Kind = Kind::Url;
+    fn same(&self, other: &Self, kind: Kind) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|(a, b)| same_value(kind, &a.as_str().into(), &b.as_str().into()))
+    }
     const CAST: &'static str = "::jsonb";
     const READ: &'static str = "{}::text";
     fn param<'a>(values: impl Iterator<Item = &'a Self>) -> Param {

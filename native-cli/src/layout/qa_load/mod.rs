@@ -26,7 +26,7 @@ pub struct QaLoad;
 
 table_of!(QaLoad, Developer, DEVELOPERS = "developers", key ["id"]: Uuid,
     timestamps: true, belongs_to: None, label: "t.key", ext: TableExt::OWNED,
-    { id: check, key: check, name_en, name_ar, website, logo_url });
+    { id: check, key: check, name_en, name_ar, website: url, logo_url: url });
 
 table_of!(QaLoad, Category, CATEGORIES = "categories", key ["id"]: Uuid,
     timestamps: true, belongs_to: None, label: "t.key", ext: TableExt::OWNED,
@@ -36,8 +36,9 @@ table_of!(QaLoad, App, APPS = "apps", key ["id"]: Uuid,
     timestamps: true, belongs_to: None, label: "t.slug", ext: TableExt::OWNED,
     { id: check, slug: check, source_id: check, name_en, name_ar, short_description_en,
       short_description_ar, description_en, description_ar, status, sort_order: check,
-      avg_rating: check, developer_id: check, application_icon_url, main_image_en_url,
-      main_image_ar_url, google_play_url, app_store_url, app_gallery_url, developer_logo_url });
+      avg_rating: check, developer_id: check, application_icon_url: url, main_image_en_url: url,
+      main_image_ar_url: url, google_play_url: url, app_store_url: url, app_gallery_url: url,
+      developer_logo_url: url });
 
 table_of!(QaLoad, AppCategory, APP_CATEGORIES = "app_categories", key ["app_id", "category_id"]: Uuid,
     timestamps: false, belongs_to: Some("app_id"), label: "t.app_id::text || ' -> ' || t.category_id::text", ext: TableExt::OWNED,
@@ -45,7 +46,7 @@ table_of!(QaLoad, AppCategory, APP_CATEGORIES = "app_categories", key ["app_id",
 
 table_of!(QaLoad, Screenshot, SCREENSHOTS = "screenshots", key ["id"]: Uuid,
     timestamps: false, belongs_to: Some("app_id"), label: "t.id::text", ext: TableExt::OWNED,
-    { id: check, app_id: check, language: check, url: check, sort_order: check });
+    { id: check, app_id: check, language: check, url: check url, sort_order: check });
 
 const RELATIONS: &[Relation] = &[
     Relation {
