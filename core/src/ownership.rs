@@ -161,12 +161,13 @@ mod tests {
         const NULL: Option<&str> = None;
         const EMPTY: Option<&str> = Some("");
         // (last, db, file, expected)
-        let cases: &[(
-            Option<Option<&str>>,
-            Option<&str>,
-            Option<&str>,
+        type Case<'a> = (
+            Option<Option<&'a str>>,
+            Option<&'a str>,
+            Option<&'a str>,
             FieldOutcome,
-        )] = &[
+        );
+        let cases: &[Case] = &[
             // The database already has the file's value, however spelled: unchanged.
             (None, V, V, Unchanged),
             (None, V, V_SPELLED, Unchanged),

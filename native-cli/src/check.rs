@@ -13,7 +13,7 @@ use tokio_postgres::Transaction;
 
 use crate::bookkeeping::JOURNAL;
 use crate::layout::{CellValue, Entity, Layout, TableOf};
-use crate::plan::{AppPlan, Change, Plan};
+use crate::plan::{Action, AppPlan, Change, Plan};
 use qad_core::RowId;
 
 /// Rows (or apps, for the rows that belong to apps) compared per query.
@@ -29,11 +29,11 @@ pub async fn post_check<L: Layout>(
 ) -> Result<()> {
     tracing::info!(target: "qa_load::load", "writes done; post-load check");
     let mut problems: Vec<String> = Vec::new();
-    let devs: Vec<&Developer> = plan.developers.iter().filter_map(Change::after).collect();
+    let devs: Vec<&Change<Developer>> = plan.developers.iter().collect();
     check_rows(tx, layout, &devs, |d| d.id, &mut problems).await?;
-    let cats: Vec<&Category> = plan.categories.iter().filter_map(Change::after).collect();
+    let cats: Vec<&Change<Category>> = plan.categories.iter().collect();
     check_rows(tx, layout, &cats, |c| c.id, &mut problems).await?;
-    let apps: Vec<&App> = plan.apps.iter().filter_map(|a| a.app.after()).collect();
+    let apps: Vec<&Change<App>> = plan.apps.iter().map(|a| &a.app).collect();
     check_rows(tx, layout, &apps, |a| a.id, &mut problems).await?;
     // Links and screenshots are most of the rows: by the apps they belong to, a slice of apps
     // at a time, so the check holds a few slices' rows, not the whole run's.
@@ -52,17 +52,46 @@ pub async fn post_check<L: Layout>(
     Ok(())
 }
 
-/// Compares `rows` (the plan's rows of one table, as they must be now) with the table, by key.
+/// The checked columns a change's row must read back with (None: no row): an insert's, or
+/// an existing row's as it was, with the columns an update wrote taken from the file's row.
+fn expected_values<T, L: TableOf<T>>(layout: &L, c: &Change<T>) -> Option<Vec<CellValue>> {
+    match (c.action, &c.before) {
+        (Action::Delete, _) | (Action::Skip, None) => None,
+        (Action::Insert, _) | (_, None) => Some(layout.checked_values(&c.row)),
+        (Action::Update, Some(before)) => {
+            let names = layout.table().columns.iter().filter(|col| col.check);
+            let row = layout.checked_values(&c.row);
+            let before = layout.checked_values(before);
+            Some(
+                names
+                    .zip(row.into_iter().zip(before))
+                    .map(|(col, (r, b))| if c.fields.contains(&col.name) { r } else { b })
+                    .collect(),
+            )
+        }
+        (Action::Unchanged | Action::Skip, Some(before)) => Some(layout.checked_values(before)),
+    }
+}
+
+/// Compares the plan's rows of one table (as they must be now) with the table, by key.
 async fn check_rows<T, L: TableOf<T>>(
     tx: &Transaction<'_>,
     layout: &L,
-    rows: &[&T],
+    changes: &[&Change<T>],
     key: impl Fn(&T) -> RowId,
     problems: &mut Vec<String>,
 ) -> Result<()> {
-    let slices = rows.chunks(ROWS_PER_QUERY).map(|slice| {
-        let keys: Vec<RowId> = slice.iter().map(|r| key(r)).collect();
-        (slice.to_vec(), keys)
+    let slices = changes.chunks(ROWS_PER_QUERY).map(|slice| {
+        let keys: Vec<RowId> = slice
+            .iter()
+            .filter(|c| c.after().is_some())
+            .map(|c| key(&c.row))
+            .collect();
+        let rows = slice
+            .iter()
+            .filter_map(|c| expected_values(layout, c))
+            .collect();
+        (rows, keys)
     });
     compare(tx, layout, slices, problems).await
 }
@@ -77,9 +106,13 @@ async fn check_children<T, L: TableOf<T>>(
     problems: &mut Vec<String>,
 ) -> Result<()> {
     let slices = apps.chunks(ROWS_PER_QUERY).map(|slice| {
-        let rows: Vec<&T> = slice
+        let rows: Vec<Vec<CellValue>> = slice
             .iter()
-            .flat_map(|a| children(a).iter().filter_map(Change::after))
+            .flat_map(|a| {
+                children(a)
+                    .iter()
+                    .filter_map(|c| expected_values(layout, c))
+            })
             .collect();
         let app_ids: Vec<RowId> = slice.iter().map(|a| a.app.row.id).collect();
         (rows, app_ids)
@@ -89,10 +122,10 @@ async fn check_children<T, L: TableOf<T>>(
 
 /// Reads each slice's rows back (pipelined: the next slices are read while one is compared)
 /// and compares their checked columns with the plan's.
-async fn compare<'r, T: 'r, L: TableOf<T>>(
+async fn compare<T, L: TableOf<T>>(
     tx: &Transaction<'_>,
     layout: &L,
-    slices: impl Iterator<Item = (Vec<&'r T>, Vec<RowId>)>,
+    slices: impl Iterator<Item = (Vec<Vec<CellValue>>, Vec<RowId>)>,
     problems: &mut Vec<String>,
 ) -> Result<()> {
     let table = layout.table();
@@ -116,8 +149,7 @@ async fn compare<'r, T: 'r, L: TableOf<T>>(
     };
     while let Some((rows, found)) = reads.next().await {
         let found = found.with_context(|| format!("post-load check of {}", table.name))?;
-        let expected: BTreeSet<Vec<CellValue>> =
-            rows.iter().map(|r| layout.checked_values(r)).collect();
+        let expected: BTreeSet<Vec<CellValue>> = rows.iter().cloned().collect();
         let actual = found
             .iter()
             .map(|r| layout.read_checked(r))
@@ -168,12 +200,14 @@ async fn check_journal<L: Layout>(
         journal.insert((r.get(0), r.get(1)), r.get(2));
     }
     let counts = plan.counts();
-    for (entity, (_, c)) in Entity::ALL.into_iter().zip(counts.tables()) {
+    let adopted = plan.adoptions();
+    for ((entity, (_, c)), adopted) in Entity::ALL.into_iter().zip(counts.tables()).zip(adopted) {
         let table = layout.entity_table(entity).name;
         for (op, want) in [
             ("insert", c.inserted),
             ("update", c.updated),
             ("delete", c.deleted),
+            ("adopt", adopted),
         ] {
             let have = journal
                 .remove(&(table.to_string(), op.to_string()))

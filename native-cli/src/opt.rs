@@ -7,6 +7,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::duration::parse_duration;
 use crate::layout::LayoutName;
+use crate::plan::conflicts::OnConflict;
 use crate::plan::OnExisting;
 
 /// The codes of the shared table that qa-load returns (8 is qad-migrate's alone).
@@ -133,6 +134,22 @@ pub struct LoadArgs {
     /// What to do with rows that already exist (found by natural key)
     #[arg(long, value_enum, value_name = "MODE", default_value_t = OnExisting::Update)]
     pub on_existing: OnExisting,
+
+    /// What to do with a conflict (a value someone else wrote, or one qa-load never wrote, that
+    /// the file would overwrite) that no decision of --decisions covers: refuse the load (exit
+    /// 10, nothing written), keep the database's value, or write the file's
+    #[arg(long, value_enum, value_name = "CHOICE", default_value_t = OnConflict::Refuse)]
+    pub on_conflict: OnConflict,
+
+    /// Decisions per row or field (JSON; see README, "When the database was changed by someone
+    /// else"): they override --on-conflict for the conflicts they name
+    #[arg(long, value_name = "FILE")]
+    pub decisions: Option<PathBuf>,
+
+    /// When the load finds conflicts, also write them to FILE in the decisions format (each
+    /// decided "database", for a person to review and change), to pass back with --decisions
+    #[arg(long, value_name = "FILE")]
+    pub write_decisions: Option<PathBuf>,
 
     /// Change nothing: without a database, validate and print the plan; with one, run the whole
     /// load in a transaction that is always rolled back and print what a real run would do
@@ -285,6 +302,9 @@ where
             || l.json
             || l.batch_size != 10
             || l.on_existing != OnExisting::Update
+            || l.on_conflict != OnConflict::Refuse
+            || l.decisions.is_some()
+            || l.write_decisions.is_some()
         {
             return Err(Cli::command().error(
                 clap::error::ErrorKind::ArgumentConflict,

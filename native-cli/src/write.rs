@@ -8,13 +8,28 @@ use anyhow::{bail, Context, Result};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Statement, Transaction};
 
-use crate::layout::{Table, TableOf};
+use crate::layout::{Param, Table, TableOf};
+use crate::plan::Change;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Op {
     Insert,
     Update,
     Delete,
+    /// No write: the rows' ownership record changes (values adopted, decisions recorded).
+    Adopt,
+}
+
+/// A statement wrote fewer rows than it was given: rows changed (or went) since the plan read
+/// them, by someone writing while the load ran. Nothing is overwritten; the load is refused
+/// as a conflict.
+#[derive(Debug, thiserror::Error)]
+#[error("{op} of {len} {table} row(s) found {n} as the plan read them: {} row(s) were changed or removed by someone else since the plan read them, and are not overwritten", len - n)]
+pub struct ChangedDuringLoad {
+    pub op: &'static str,
+    pub table: &'static str,
+    pub len: i64,
+    pub n: i64,
 }
 
 /// Executes the bulk statements of one run on its transaction.
@@ -41,6 +56,7 @@ impl<'t, 'c> Writer<'t, 'c> {
             Op::Insert => table.insert_sql(),
             Op::Update => table.update_sql(),
             Op::Delete => table.delete_sql(),
+            Op::Adopt => table.adopt_sql(),
         };
         let stmt = self.tx.prepare(&sql).await.with_context(|| {
             format!("could not prepare the {op:?} statement for {}", table.name)
@@ -68,7 +84,7 @@ impl<'t, 'c> Writer<'t, 'c> {
         &self,
         layout: &impl TableOf<T>,
         op: Op,
-        rows: &[&T],
+        changes: &[&Change<T>],
     ) -> Result<impl std::future::Future<Output = Result<()>> + 't> {
         let table = layout.table().name;
         let Some(stmt) = self.statements.get(&(table, op)).cloned() else {
@@ -77,9 +93,50 @@ impl<'t, 'c> Writer<'t, 'c> {
                 op_name(op),
             );
         };
+        let rows: Vec<&T> = changes.iter().map(|c| &c.row).collect();
+        let apply = || -> Param {
+            Box::new(
+                changes
+                    .iter()
+                    .map(|c| serde_json::json!(c.fields))
+                    .collect::<Vec<serde_json::Value>>(),
+            )
+        };
+        let kept = || -> Param {
+            Box::new(
+                changes
+                    .iter()
+                    .map(|c| {
+                        (!c.kept.is_empty()).then(|| serde_json::Value::Object(c.kept.clone()))
+                    })
+                    .collect::<Vec<Option<serde_json::Value>>>(),
+            )
+        };
+        let expected = || -> Param {
+            Box::new(
+                changes
+                    .iter()
+                    .map(|c| c.expected.unwrap_or_default())
+                    .collect::<Vec<i64>>(),
+            )
+        };
         let columns = match op {
-            Op::Delete => layout.key_values(rows),
-            Op::Insert | Op::Update => layout.values(rows),
+            Op::Insert => layout.values(&rows),
+            Op::Update => {
+                let mut v = layout.values(&rows);
+                v.extend([apply(), kept(), expected()]);
+                v
+            }
+            Op::Delete => {
+                let mut v = layout.key_values(&rows);
+                v.push(expected());
+                v
+            }
+            Op::Adopt => {
+                let mut v = layout.key_values(&rows);
+                v.extend([kept(), expected()]);
+                v
+            }
         };
         let (tx, run_id, len) = (self.tx, self.run_id.clone(), rows.len());
         Ok(async move {
@@ -94,10 +151,19 @@ impl<'t, 'c> Writer<'t, 'c> {
                 .with_context(|| format!("{} of {len} {table} row(s) failed", op_name(op)))?;
             let n: i64 = row.get(0);
             if n != len as i64 {
-                bail!(
-                    "{} of {len} {table} row(s) wrote {n}: the table changed under the run",
-                    op_name(op),
-                );
+                if op == Op::Insert {
+                    bail!(
+                        "{} of {len} {table} row(s) wrote {n}: the table changed under the run",
+                        op_name(op),
+                    );
+                }
+                return Err(ChangedDuringLoad {
+                    op: op_name(op),
+                    table,
+                    len: len as i64,
+                    n,
+                }
+                .into());
             }
             Ok(())
         })
@@ -113,5 +179,6 @@ fn op_name(op: Op) -> &'static str {
         Op::Insert => "insert",
         Op::Update => "update",
         Op::Delete => "delete",
+        Op::Adopt => "adoption",
     }
 }

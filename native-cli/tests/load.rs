@@ -753,7 +753,12 @@ fn dry_run_writes_nothing_and_predicts_the_real_run() {
     assert_eq!(counts(&d, "apps"), (5, 0, 0, 0, 0));
     assert_eq!(
         d["schema_applied"],
-        serde_json::json!(["bookkeeping 1", "bookkeeping 2", "qa-load 1"])
+        serde_json::json!([
+            "bookkeeping 1",
+            "bookkeeping 2",
+            "bookkeeping 3",
+            "qa-load 1"
+        ])
     );
     assert_eq!(scalar(&db.url, "SELECT to_regclass('apps') IS NULL AND to_regclass('qa_load.runs') IS NULL AND to_regclass('qa_load.schema_migrations') IS NULL"), "t");
 
@@ -1110,7 +1115,7 @@ fn the_schema_is_versioned_applied_on_demand_and_protected() {
     assert_eq!(
         pending,
         vec![
-            ("bookkeeping".to_string(), serde_json::json!([1, 2])),
+            ("bookkeeping".to_string(), serde_json::json!([1, 2, 3])),
             ("qa-load".to_string(), serde_json::json!([1]))
         ]
     );
@@ -1134,12 +1139,17 @@ fn the_schema_is_versioned_applied_on_demand_and_protected() {
     .json();
     assert_eq!(
         s["schema_applied"],
-        serde_json::json!(["bookkeeping 1", "bookkeeping 2", "qa-load 1"])
+        serde_json::json!([
+            "bookkeeping 1",
+            "bookkeeping 2",
+            "bookkeeping 3",
+            "qa-load 1"
+        ])
     );
     assert_eq!(s["layout"], "qa-load");
     let r = run(dir, &["schema", "status", "--database", &db.url]).expect(0);
     for line in [
-        "bookkeeping schema version 2 of 2 (up to date)",
+        "bookkeeping schema version 3 of 3 (up to date)",
         "qa-load schema version 1 of 1 (up to date)",
     ] {
         assert!(r.stdout.contains(line), "{line}: {}", r.stdout);
@@ -1147,7 +1157,7 @@ fn the_schema_is_versioned_applied_on_demand_and_protected() {
     // qa-load's bookkeeping lives in its own schema, apart from the data tables.
     assert_eq!(
         scalar(&db.url, "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'qa_load'"),
-        "journal,journal_rows,runs,schema_migrations"
+        "journal,journal_rows,owned,runs,schema_migrations"
     );
     assert_eq!(
         scalar(&db.url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'qa_load%'"),
@@ -1652,7 +1662,7 @@ fn a_database_written_by_qa_load_0_1_is_upgraded_in_place_and_its_runs_roll_back
     );
     let r = run(dir, &["schema", "status", "--database", &db.url]).expect(0);
     for line in [
-        "bookkeeping schema version 2 of 2 (up to date)",
+        "bookkeeping schema version 3 of 3 (up to date)",
         "qa-load schema version 1 of 1 (up to date)",
     ] {
         assert!(r.stdout.contains(line), "{line}: {}", r.stdout);

@@ -85,12 +85,19 @@ pub async fn committed<C: GenericClient>(
     c: &C,
     id: &str,
     counts: &serde_json::Value,
+    decisions: &serde_json::Value,
 ) -> Result<()> {
+    // No decisions: NULL, as a run of an earlier release has.
+    let decisions = decisions
+        .as_array()
+        .is_some_and(|a| !a.is_empty())
+        .then_some(decisions);
     c.execute(
         &format!(
-            "UPDATE {RUNS} SET status = 'committed', finished_at = clock_timestamp(), counts = $2 WHERE id = $1"
+            "UPDATE {RUNS} SET status = 'committed', finished_at = clock_timestamp(), counts = $2, \
+             decisions = $3 WHERE id = $1"
         ),
-        &[&id, counts],
+        &[&id, counts, &decisions],
     )
     .await
     .context("could not record the run's outcome")?;

@@ -144,7 +144,7 @@ async fn run_with<L: Tables>(
                 runs::rolled_back(&*tx, &run.id, &session.run_id)
                     .await
                     .map_err(fail)?;
-                runs::committed(&*tx, &session.run_id, &serde_json::to_value(&tables).unwrap_or_default())
+                runs::committed(&*tx, &session.run_id, &serde_json::to_value(&tables).unwrap_or_default(), &serde_json::Value::Null)
                     .await
                     .map_err(fail)?;
                 if args.dry_run {

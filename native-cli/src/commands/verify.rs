@@ -17,6 +17,7 @@ use crate::input;
 use crate::layout::{Layout, Rows};
 use crate::logging;
 use crate::opt::VerifyArgs;
+use crate::plan::conflicts::Decisions;
 use crate::plan::Names;
 use crate::plan::{self, OnExisting};
 use crate::with_layout;
@@ -163,6 +164,8 @@ pub async fn compare_with_database<L: Layout>(
             &prepared.migration.developer_variants,
             &actual,
             OnExisting::Update,
+            // Verify compares the file with the database; conflicts are the load's to settle.
+            &Decisions::default(),
         )?;
         let (expected, others) = in_scope(plan.final_rows(), &mut actual);
         notes.extend(others);
@@ -174,6 +177,7 @@ pub async fn compare_with_database<L: Layout>(
             apps: ds.apps,
             app_categories: ds.app_categories,
             screenshots: ds.screenshots,
+            ..Rows::default()
         }
     };
     let mut differences = compare::diff(

@@ -248,6 +248,43 @@ pub struct Rows {
     pub apps: Vec<App>,
     pub app_categories: Vec<AppCategory>,
     pub screenshots: Vec<Screenshot>,
+    /// What the ownership record says of each row, read with it (a load's prefetch; empty
+    /// otherwise).
+    pub states: States,
+    /// Links and screenshots of the scope's apps that qa-load wrote and that are no longer in
+    /// the database (someone removed them), as it wrote them.
+    pub removed_links: Vec<AppCategory>,
+    pub removed_screenshots: Vec<Screenshot>,
+}
+
+/// What the ownership record ([`crate::bookkeeping::OWNED`]) says of an existing row, read in
+/// the same statement as the row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowState {
+    /// A hash of the columns a load writes, as read: each write of the row re-checks it in its
+    /// own statement, so a change that lands after the classification is caught, never
+    /// overwritten.
+    pub hash: i64,
+    /// The row as qa-load last wrote (or adopted) it, column → value; None when qa-load never
+    /// wrote it. A row journalled by an earlier release (no after-values) is taken as written
+    /// when its hash still matches, else as never written.
+    pub written: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The row is exactly as qa-load last wrote it (nothing to compare column by column).
+    pub as_written: bool,
+    /// The file's values of the fields a person kept the database's value for.
+    pub kept: serde_json::Map<String, serde_json::Value>,
+    /// The run that last wrote or adopted the row.
+    pub run: Option<String>,
+}
+
+/// [`RowState`]s aligned with a [`Rows`]' rows (same index), per table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct States {
+    pub developers: Vec<RowState>,
+    pub categories: Vec<RowState>,
+    pub apps: Vec<RowState>,
+    pub app_categories: Vec<RowState>,
+    pub screenshots: Vec<RowState>,
 }
 
 /// Which existing rows a load needs: those its input's rows may match, by natural key or id.
@@ -472,6 +509,87 @@ pub async fn read_rows<T, L: TableOf<T>, C: GenericClient + Sync>(
     c.query(&sql, params)
         .await
         .with_context(|| format!("reading {}", table.name))?
+        .iter()
+        .map(|r| layout.read_row(r))
+        .collect()
+}
+
+/// The rows of `T`'s table that `rest` selects (its alias is `t`; a locking clause must say
+/// `OF t`), each with what the ownership record says of it ([`RowState`]): what each layout's
+/// [`Layout::read_scope`] uses. The bookkeeping must be at version 3 or later.
+pub async fn read_with_state<T, L: TableOf<T>, C: GenericClient + Sync>(
+    layout: &L,
+    name: LayoutName,
+    c: &C,
+    rest: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<(Vec<T>, Vec<RowState>)> {
+    use anyhow::Context;
+    let table = layout.table();
+    let sql = format!(
+        "SELECT {cols}, {state} AS qa_state, \
+                coalesce(o.after, CASE WHEN o.after_hash = {hash} THEN {record} END) AS qa_written, \
+                coalesce(o.after = {record}, o.after_hash = {hash}, false) AS qa_as_written, \
+                o.kept AS qa_kept, o.run_id AS qa_run \
+         FROM {t} t LEFT JOIN {owned} o ON o.layout = '{layout}' AND o.table_name = '{t}' AND o.pk = {key} \
+         {rest}",
+        cols = table.select_list(),
+        state = table.state_hash("t"),
+        hash = table.journal_hash("t"),
+        record = table.journal_record("t"),
+        t = table.name,
+        owned = crate::bookkeeping::OWNED,
+        layout = name.as_str(),
+        key = table.key_json("t"),
+    );
+    let found = c
+        .query(&sql, params)
+        .await
+        .with_context(|| format!("reading {} and its ownership record", table.name))?;
+    let mut rows = Vec::with_capacity(found.len());
+    let mut states = Vec::with_capacity(found.len());
+    for r in &found {
+        rows.push(layout.read_row(r)?);
+        let object = |v: Option<serde_json::Value>| match v {
+            Some(serde_json::Value::Object(m)) => Some(m),
+            _ => None,
+        };
+        states.push(RowState {
+            hash: r.try_get("qa_state")?,
+            written: object(r.try_get("qa_written")?),
+            as_written: r.try_get("qa_as_written")?,
+            kept: object(r.try_get("qa_kept")?).unwrap_or_default(),
+            run: r.try_get("qa_run")?,
+        });
+    }
+    Ok((rows, states))
+}
+
+/// The rows of `T`'s table (links or screenshots) of the apps `app_ids` that the ownership
+/// record says qa-load wrote, and that are no longer in the table, as qa-load wrote them.
+pub async fn read_removed<T, L: TableOf<T>, C: GenericClient + Sync>(
+    layout: &L,
+    name: LayoutName,
+    c: &C,
+    app_ids: &[RowId],
+) -> Result<Vec<T>> {
+    use anyhow::Context;
+    let table = layout.table();
+    let ids: Vec<String> = app_ids.iter().map(|i| i.to_string()).collect();
+    let sql = format!(
+        "SELECT {cols} FROM (SELECT (jsonb_populate_record(NULL::{t}, o.after)).* FROM {owned} o \
+           WHERE o.layout = '{layout}' AND o.table_name = '{t}' AND o.after IS NOT NULL \
+             AND o.after->>'app_id' = ANY($1) \
+             AND NOT EXISTS (SELECT 1 FROM {t} t WHERE {on})) t",
+        cols = table.select_list(),
+        t = table.name,
+        owned = crate::bookkeeping::OWNED,
+        layout = name.as_str(),
+        on = table.key_from_journal("t", "o"),
+    );
+    c.query(&sql, &[&ids])
+        .await
+        .with_context(|| format!("reading the ownership record of removed {}", table.name))?
         .iter()
         .map(|r| layout.read_row(r))
         .collect()

@@ -39,21 +39,6 @@ impl Table {
             .join(" AND ")
     }
 
-    /// `SELECT * FROM unnest($first::type[], ...) AS s(names)`
-    fn unnest(&self, first_param: usize, cols: &[&Column]) -> String {
-        let params: Vec<String> = cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("${}::{}", first_param + i, c.array))
-            .collect();
-        let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
-        format!(
-            "SELECT * FROM unnest({}) AS s({})",
-            params.join(", "),
-            names.join(", ")
-        )
-    }
-
     /// The journal's record of a row (`alias`): the whole row, or the journalled columns.
     pub fn journal_record(&self, alias: &str) -> String {
         match self.ext.journal {
@@ -80,6 +65,13 @@ impl Table {
         }
     }
 
+    /// A hash of the columns a load writes (no timestamps, nothing the owner writes on its own):
+    /// what the classification read, which each write re-checks.
+    pub fn state_hash(&self, alias: &str) -> String {
+        let cols: Vec<&str> = self.columns.iter().map(|c| c.name).collect();
+        format!("hashtextextended(({})::text, 0)", key_json(&cols, alias))
+    }
+
     /// Whether the journal keeps column `name` of the rows a load inserts or updates.
     pub fn journalled(&self, name: &str) -> bool {
         match self.ext.journal {
@@ -91,6 +83,27 @@ impl Table {
         }
     }
 
+    /// `SELECT * FROM unnest($first::type[], ..., extras) AS s(names, extra names)`: the batch's
+    /// columns, then per-row values the statement needs besides them (`(name, array type)`).
+    fn unnest_with(&self, first_param: usize, cols: &[&Column], extra: &[(&str, &str)]) -> String {
+        let mut params: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("${}::{}", first_param + i, c.array))
+            .collect();
+        let mut names: Vec<&str> = cols.iter().map(|c| c.name).collect();
+        for (i, (name, array)) in extra.iter().enumerate() {
+            params.push(format!("${}::{array}", first_param + cols.len() + i));
+            names.push(name);
+        }
+        format!(
+            "SELECT * FROM unnest({}) AS s({})",
+            params.join(", "),
+            names.join(", ")
+        )
+    }
+
+    /// Inserts a batch and journals it: keys, the hash and the value of each row as written.
     pub fn insert_sql(&self) -> String {
         let cols: Vec<&Column> = self.columns.iter().collect();
         let mut names: Vec<&str> = cols.iter().map(|c| c.name).collect();
@@ -105,50 +118,74 @@ impl Table {
         format!(
             "WITH src AS ({src}), \
              ins AS (INSERT INTO {t} ({names}) SELECT {select} FROM src RETURNING *), \
-             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes) \
-                   SELECT $1, '{t}', 'insert', array_agg({pk}), array_agg({hash}) \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes, afters) \
+                   SELECT $1, '{t}', 'insert', array_agg({pk}), array_agg({hash}), array_agg({after}) \
                    FROM ins HAVING count(*) > 0) \
              SELECT count(*) FROM ins",
-            src = self.unnest(2, &cols),
+            src = self.unnest_with(2, &cols, &[]),
             t = self.name,
             names = names.join(", "),
             select = select.join(", "),
             pk = self.key_json("ins"),
             hash = self.journal_hash("ins"),
+            after = self.journal_record("ins"),
         )
     }
 
+    /// Updates a batch: of each row, only the columns named in its `qa_apply` (a JSON array:
+    /// the fields settled for the file); the others keep the database's values. A row whose
+    /// written columns no longer hash to `qa_expected` (changed since the plan read it) is not
+    /// updated, and the statement's count tells. Journals keys, prior values, hashes, values as
+    /// written and the kept map (`qa_kept`).
     pub fn update_sql(&self) -> String {
         let cols: Vec<&Column> = self.columns.iter().collect();
         let mut set: Vec<String> = cols
             .iter()
             .filter(|c| !self.key.contains(&c.name) && !self.ext.insert_only.contains(&c.name))
-            .map(|c| format!("{n} = src.{n}{cast}", n = c.name, cast = c.cast))
+            .map(|c| {
+                format!(
+                    "{n} = CASE WHEN src.qa_apply ? '{n}' THEN src.{n}{cast} ELSE t.{n} END",
+                    n = c.name,
+                    cast = c.cast
+                )
+            })
             .collect();
         if self.timestamps {
             set.push("updated_at = now()".into());
         }
         format!(
             "WITH src AS ({src}), \
-             prev AS (SELECT t.* FROM {t} t JOIN src ON {join_prev}), \
-             upd AS (UPDATE {t} t SET {set} FROM src WHERE {join_upd} RETURNING t.*), \
-             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, befores, after_hashes) \
+             prev AS (SELECT t.* FROM {t} t JOIN src ON {join_prev} \
+                      WHERE {state} = src.qa_expected FOR NO KEY UPDATE OF t), \
+             upd AS (UPDATE {t} t SET {set} FROM src JOIN prev ON {join_src_prev} \
+                     WHERE {join_upd} RETURNING t.*), \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, befores, after_hashes, afters, kepts) \
                    SELECT $1, '{t}', 'update', array_agg({pk}), array_agg({before}), \
-                          array_agg({hash}) \
-                   FROM upd JOIN prev ON {join_j} HAVING count(*) > 0) \
+                          array_agg({hash}), array_agg({after}), array_agg(src.qa_kept) \
+                   FROM upd JOIN prev ON {join_j} JOIN src ON {join_upd_src} HAVING count(*) > 0) \
              SELECT count(*) FROM upd",
-            src = self.unnest(2, &cols),
+            src = self.unnest_with(
+                2,
+                &cols,
+                &[("qa_apply", "jsonb[]"), ("qa_kept", "jsonb[]"), ("qa_expected", "int8[]")]
+            ),
             t = self.name,
             join_prev = self.key_join("t", "src"),
+            state = self.state_hash("t"),
             set = set.join(", "),
+            join_src_prev = self.key_join("src", "prev"),
             join_upd = self.key_join("t", "src"),
             pk = self.key_json("upd"),
             before = self.journal_record("prev"),
             hash = self.journal_hash("upd"),
+            after = self.journal_record("upd"),
             join_j = self.key_join("upd", "prev"),
+            join_upd_src = self.key_join("upd", "src"),
         )
     }
 
+    /// Deletes a batch by key, each row only while its written columns still hash to
+    /// `qa_expected`; journals whole rows.
     pub fn delete_sql(&self) -> String {
         let cols: Vec<&Column> = self
             .columns
@@ -157,15 +194,44 @@ impl Table {
             .collect();
         format!(
             "WITH src AS ({src}), \
-             del AS (DELETE FROM {t} t USING src WHERE {join} RETURNING t.*), \
+             del AS (DELETE FROM {t} t USING src WHERE {join} AND {state} = src.qa_expected RETURNING t.*), \
              j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, befores) \
                    SELECT $1, '{t}', 'delete', array_agg({pk}), array_agg(to_jsonb(del)) \
                    FROM del HAVING count(*) > 0) \
              SELECT count(*) FROM del",
-            src = self.unnest(2, &cols),
+            src = self.unnest_with(2, &cols, &[("qa_expected", "int8[]")]),
             t = self.name,
             join = self.key_join("t", "src"),
+            state = self.state_hash("t"),
             pk = self.key_json("del"),
+        )
+    }
+
+    /// Adopts a batch of rows the run does not write into the ownership record: journals each
+    /// row's key, hash and values as they are, with its kept map, while its written columns
+    /// still hash to `qa_expected`. Locks them (FOR NO KEY UPDATE) until the commit.
+    pub fn adopt_sql(&self) -> String {
+        let cols: Vec<&Column> = self
+            .columns
+            .iter()
+            .filter(|c| self.key.contains(&c.name))
+            .collect();
+        format!(
+            "WITH src AS ({src}), \
+             a AS (SELECT t AS r, src.qa_kept FROM {t} t JOIN src ON {join} \
+                   WHERE {state} = src.qa_expected FOR NO KEY UPDATE OF t), \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes, afters, kepts) \
+                   SELECT $1, '{t}', 'adopt', array_agg({pk}), array_agg({hash}), array_agg({after}), \
+                          array_agg(a.qa_kept) \
+                   FROM a HAVING count(*) > 0) \
+             SELECT count(*) FROM a",
+            src = self.unnest_with(2, &cols, &[("qa_kept", "jsonb[]"), ("qa_expected", "int8[]")]),
+            t = self.name,
+            join = self.key_join("t", "src"),
+            state = self.state_hash("t"),
+            pk = self.key_json("(a.r)"),
+            hash = self.journal_hash("(a.r)"),
+            after = self.journal_record("(a.r)"),
         )
     }
 
@@ -211,17 +277,30 @@ mod tests {
             for c in &table.columns {
                 assert!(ins.contains(c.name), "{} {}", table.name, c.name);
                 if !table.key.contains(&c.name) {
+                    // Only the columns settled for the file are written.
                     assert!(
-                        upd.contains(&format!("{} = src.{}", c.name, c.name)),
+                        upd.contains(&format!(
+                            "{n} = CASE WHEN src.qa_apply ? '{n}' THEN src.{n}",
+                            n = c.name
+                        )),
                         "{} {}",
                         table.name,
                         c.name
                     );
                 }
             }
-            for sql in [&ins, &upd, &del] {
+            let adopt = table.adopt_sql();
+            for sql in [&ins, &upd, &del, &adopt] {
                 assert!(sql.contains("qa_load.journal"), "{sql}");
                 assert!(sql.matches('$').count() > 1);
+            }
+            // Every write of an existing row re-checks what the plan read.
+            for sql in [&upd, &del, &adopt] {
+                assert!(sql.contains("= src.qa_expected"), "{sql}");
+            }
+            // The journal keeps the values written: the ownership record.
+            for sql in [&ins, &upd, &adopt] {
+                assert!(sql.contains("afters"), "{sql}");
             }
             assert_eq!(table.timestamps, upd.contains("updated_at = now()"));
             assert!(table.columns.iter().any(|c| c.check), "{}", table.name);

@@ -1,7 +1,9 @@
 //! What a load prints (the plan, the summary, the offline plan) and logs (every entity).
 
 use crate::input::Prepared;
+use crate::plan::conflicts::Conflict;
 use crate::plan::{Action, Counts, Plan};
+use qad_core::ownership::shorten_at;
 
 use qad_core::RowId;
 use serde::Serialize;
@@ -28,6 +30,13 @@ pub struct Summary {
     /// Where the database and the input disagree, and how the plan decided.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The conflicts, each with the database's, the file's and the last written value, and
+    /// how it was settled (with outcome `conflicts`: not settled, nothing written).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
+    /// Fields left as the database has them because a person decided so (now or in an earlier
+    /// run), although the file has another value: not written, not counted as writes.
+    pub kept_fields: usize,
     pub rows_written: usize,
     pub batches: usize,
     pub statements: usize,
@@ -105,6 +114,92 @@ pub fn print_plan_lines(plan: &Plan, json: bool) {
     println!();
 }
 
+/// How wide a value is shown in a conflict listing (characters).
+const VALUE_WIDTH: usize = 100;
+
+/// A value of a conflict, on one line: texts quoted, long ones shortened around `at` (where
+/// the database's and the file's start to differ), the absent as such.
+fn show_value(v: &serde_json::Value, at: Option<usize>, absent: &str) -> String {
+    match v {
+        serde_json::Value::Null => absent.to_string(),
+        serde_json::Value::String(t) => {
+            let shown = shorten_at(t, at.unwrap_or(0), VALUE_WIDTH);
+            match at {
+                Some(at) if shown.chars().count() < t.chars().count() => {
+                    format!("{shown:?} (differs from character {})", at + 1)
+                }
+                _ => format!("{shown:?}"),
+            }
+        }
+        other => shorten_at(&other.to_string(), at.unwrap_or(0), VALUE_WIDTH),
+    }
+}
+
+/// The conflict listing: one block per conflict, the three values and how it was settled.
+pub fn conflict_lines(conflicts: &[Conflict]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in conflicts {
+        let id = c.id.map(|i| format!(" (id {i})")).unwrap_or_default();
+        let what = c.column.unwrap_or("whole row");
+        out.push(format!("{} {:?}{id} {what}: {}", c.table, c.key, c.reason));
+        let (no_db, no_file) = if c.column.is_some() {
+            ("(empty)", "(empty)")
+        } else {
+            ("(no such row)", "(not in the file)")
+        };
+        out.push(format!(
+            "    database:     {}",
+            show_value(&c.database, c.differs_at, no_db)
+        ));
+        out.push(format!(
+            "    file:         {}",
+            show_value(&c.file, c.differs_at, no_file)
+        ));
+        out.push(format!(
+            "    last written: {}{}",
+            show_value(&c.last_written, None, "(never, by qa-load)"),
+            c.last_run
+                .as_deref()
+                .filter(|_| !c.last_written.is_null())
+                .map(|r| format!(" by run {r}"))
+                .unwrap_or_default()
+        ));
+        if c.settled() {
+            out.push(format!(
+                "    settled:      {}{}",
+                c.resolution.as_str(),
+                if c.decided {
+                    " (a decision of --decisions)"
+                } else {
+                    " (--on-conflict)"
+                }
+            ));
+        }
+    }
+    out
+}
+
+/// The conflicts that stop a load (exit 10), listed in full, on stdout (JSON: the summary with
+/// outcome `conflicts`).
+pub fn print_conflicts(s: &Summary, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
+        return;
+    }
+    let open = s.conflicts.iter().filter(|c| !c.settled()).count();
+    println!(
+        "CONFLICTS: {open} value(s) in {} were written by someone other than qa-load (or qa-load never wrote them), and the file would overwrite them. Nothing was written{}.",
+        s.database,
+        if s.dry_run { " (dry run)" } else { "" }
+    );
+    for line in conflict_lines(&s.conflicts) {
+        println!("  {line}");
+    }
+    println!(
+        "Decide for all with --on-conflict keep-database|use-file, or per row or field with --decisions FILE (--write-decisions FILE writes this list in that format)."
+    );
+}
+
 pub fn print_summary(s: &Summary, batch_size: u32, json: bool) {
     if json {
         println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
@@ -114,6 +209,10 @@ pub fn print_summary(s: &Summary, batch_size: u32, json: bool) {
         "dry-run" => format!(
             "DRY RUN against {}: nothing was written (the transaction was rolled back). A real run would:",
             s.database
+        ),
+        "unchanged" if s.kept_fields > 0 => format!(
+            "No changes: {} matches {} in every row, but for {} field(s) whose database values were kept by a decision; nothing was written (run {} recorded).",
+            s.database, s.input, s.kept_fields, s.run_id
         ),
         "unchanged" => format!(
             "No changes: {} already matches {} in every row; nothing was written (run {} recorded).",
@@ -147,6 +246,16 @@ pub fn print_summary(s: &Summary, batch_size: u32, json: bool) {
         s.duration_ms as f64 / 1000.0,
         s.dataset_checksum
     );
+    if !s.conflicts.is_empty() {
+        println!(
+            "{} conflict(s) settled (recorded with the run; `qa-load history --run {}` shows them):",
+            s.conflicts.len(),
+            s.run_id
+        );
+        for line in conflict_lines(&s.conflicts) {
+            println!("  {line}");
+        }
+    }
     if let Some(b) = &s.backup {
         println!("backup: {b}");
     }

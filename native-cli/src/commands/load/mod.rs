@@ -24,7 +24,8 @@ use crate::layout::choice::Choice;
 use crate::layout::{Entity, Layout, Scope, TableOf};
 use crate::logging::{self, Progress};
 use crate::opt::LoadArgs;
-use crate::plan::{self, rows_with, Action, Plan};
+use crate::plan::conflicts::Decisions;
+use crate::plan::{self, changes_with, Action, Plan};
 use crate::with_layout;
 use crate::write::{Op, Writer, PIPELINE_DEPTH};
 
@@ -36,6 +37,14 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     if faults.active() {
         tracing::warn!(target: "qa_load::fault", ?faults, "TEST-ONLY fault injection is active ({})", crate::fault::ENV);
     }
+    // A bad decisions file is a usage error, found before the input is read.
+    let decisions = Decisions::new(
+        args.on_conflict,
+        match &args.decisions {
+            Some(file) => Decisions::read(file).map_err(|e| Failure::usage_error("usage", e))?,
+            None => Vec::new(),
+        },
+    );
     let path = args.input.as_deref().unwrap_or("-");
     let offline = args.dry_run && !ctx.database_configured();
     let prepare = |bytes: Vec<u8>, layout: &Choice| {
@@ -86,19 +95,41 @@ pub async fn run(ctx: &Ctx<'_>, args: &LoadArgs) -> Result<Exit, Failure> {
     let layout = layout
         .for_dataset(&dataset)
         .map_err(|e| Failure::usage("usage", e))?;
-    with_layout!(layout, l => load_with(ctx, args, started, &faults, &prepared, dataset, l).await)
+    let run = Run {
+        ctx,
+        args,
+        started,
+        faults: &faults,
+        prepared: &prepared,
+        decisions: &decisions,
+    };
+    with_layout!(layout, l => load_with(&run, dataset, l).await)
+}
+
+/// What a load is given, before the layout is known.
+struct Run<'a> {
+    ctx: &'a Ctx<'a>,
+    args: &'a LoadArgs,
+    started: StdInstant,
+    faults: &'a Faults,
+    prepared: &'a Prepared,
+    decisions: &'a Decisions,
 }
 
 /// The load, once the layout is chosen.
 async fn load_with<L: Layout>(
-    ctx: &Ctx<'_>,
-    args: &LoadArgs,
-    started: StdInstant,
-    faults: &Faults,
-    prepared: &Prepared,
+    run: &Run<'_>,
     dataset: Dataset,
     layout: &L,
 ) -> Result<Exit, Failure> {
+    let Run {
+        ctx,
+        args,
+        started,
+        faults,
+        prepared,
+        decisions,
+    } = *run;
     let session = WriteSession::new(ctx, crate::db::runid::new_run_id())?;
     tracing::info!(
         target: "qa_load::load", run_id = %session.run_id, database = %session.database.describe(), source = session.database.source,
@@ -113,6 +144,7 @@ async fn load_with<L: Layout>(
         session: &session,
         layout,
         faults,
+        decisions,
         stage: &session.stage,
         recorded: &recorded,
     };
@@ -150,6 +182,7 @@ struct Job<'a, L: Layout> {
     session: &'a WriteSession<'a>,
     layout: &'a L,
     faults: &'a Faults,
+    decisions: &'a Decisions,
     stage: &'a Stage,
     /// The run's `running` record was committed (before the load's transaction began).
     recorded: &'a std::cell::Cell<bool>,
@@ -157,6 +190,29 @@ struct Job<'a, L: Layout> {
 
 fn failed(stage: &Stage) -> impl Fn(anyhow::Error) -> Failure + '_ {
     move |e| Failure::write(stage.name(), e)
+}
+
+/// A write that failed because a row changed under it (someone wrote it after the plan read
+/// it; under REPEATABLE READ the server says so as a serialization failure) is a conflict
+/// (exit 10): nothing is overwritten, nothing written. Any other failure is a failed write.
+fn write_failed(stage: &Stage) -> impl Fn(anyhow::Error) -> Failure + '_ {
+    move |e| {
+        let changed = e.chain().any(|c| {
+            c.is::<crate::write::ChangedDuringLoad>()
+                || c.downcast_ref::<tokio_postgres::Error>()
+                    .and_then(|p| p.code())
+                    .is_some_and(|code| {
+                        *code == tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                    })
+        });
+        if changed {
+            Failure::conflicts(stage.name(), e).with_hint(
+                "someone changed the rows while the load ran: nothing was written; run the load again to see the conflicts",
+            )
+        } else {
+            Failure::write(stage.name(), e)
+        }
+    }
 }
 
 impl<L: Layout> Job<'_, L> {
@@ -278,6 +334,8 @@ impl<L: Layout> Job<'_, L> {
             counts,
             left_as_they_are: plan.left_as_they_are.clone(),
             warnings: plan.warnings.clone(),
+            conflicts: plan.conflicts.clone(),
+            kept_fields: plan.kept_fields(),
             rows_written,
             batches,
             statements,
@@ -369,13 +427,16 @@ impl<L: Layout> Job<'_, L> {
             &self.prepared.migration.developer_variants,
             &existing,
             self.args.on_existing,
+            self.decisions,
         )
         .map_err(|e| fail(e.into()))?;
+        drop(existing);
         for w in &plan.warnings {
             // The console has it from the note; the log from this.
             tracing::info!(target: "qa_load::plan", warning = %w, "plan warning");
             logging::note(&format!("warning: {w}"));
         }
+        self.settle_conflicts(&plan)?;
         self.new_keys(tx, &mut plan).await?;
         let others = self
             .layout
@@ -408,6 +469,78 @@ impl<L: Layout> Job<'_, L> {
         Ok(plan)
     }
 
+    /// Before anything is written: every conflict is logged, the decisions file written when
+    /// asked, and a conflict no decision settles refuses the load (exit 10) with the listing.
+    fn settle_conflicts(&self, plan: &Plan) -> Result<(), Failure> {
+        for d in self.decisions.unused() {
+            logging::note(&format!(
+                "warning: the decision for {} {} {} names no conflict of this load",
+                d.table,
+                d.id.map(|i| format!("id {i}"))
+                    .or_else(|| d.key.as_ref().map(|k| format!("{k:?}")))
+                    .unwrap_or_default(),
+                d.column.as_deref().unwrap_or("(whole row)")
+            ));
+        }
+        if plan.conflicts.is_empty() {
+            return Ok(());
+        }
+        for c in &plan.conflicts {
+            tracing::info!(
+                target: "qa_load::conflict", table = c.table, key = %c.key, id = ?c.id.map(|i| i.to_string()),
+                column = c.column.unwrap_or("(whole row)"), database = %c.database, file = %c.file,
+                last_written = %c.last_written, reason = %c.reason, resolution = c.resolution.as_str(), "conflict"
+            );
+        }
+        if let Some(file) = &self.args.write_decisions {
+            let text =
+                serde_json::to_string_pretty(&plan::conflicts::decisions_file(&plan.conflicts))
+                    .unwrap_or_default();
+            std::fs::write(file, text + "\n")
+                .with_context(|| format!("could not write the decisions file {}", file.display()))
+                .map_err(|e| Failure::output("plan", e))?;
+            logging::note(&format!(
+                "the {} conflict(s) are written to {} in the decisions format: edit each \"use\" (database or file) and pass it with --decisions",
+                plan.conflicts.len(),
+                file.display()
+            ));
+        }
+        let open = plan.conflicts.iter().filter(|c| !c.settled()).count();
+        if open == 0 {
+            return Ok(());
+        }
+        let summary = Summary {
+            run_id: self.run_id().to_string(),
+            outcome: "conflicts",
+            dry_run: self.args.dry_run,
+            database: self.session.database.describe(),
+            layout: self.layout.name().as_str(),
+            input: self.prepared.path.clone(),
+            dataset_checksum: self.prepared.checksum.clone(),
+            schema_applied: Vec::new(),
+            counts: plan.counts(),
+            left_as_they_are: Vec::new(),
+            warnings: plan.warnings.clone(),
+            conflicts: plan.conflicts.clone(),
+            kept_fields: plan.kept_fields(),
+            rows_written: 0,
+            batches: 0,
+            statements: 0,
+            duration_ms: 0,
+            commit_confirmed_after_reconnect: false,
+            log_file: self.ctx.log_path.as_ref().map(|p| p.display().to_string()),
+            backup: None,
+        };
+        console::print_conflicts(&summary, self.args.json);
+        Err(Failure::conflicts(
+            "plan",
+            anyhow::anyhow!(
+                "{open} conflict(s): the file would overwrite values someone else wrote in the database; nothing was written"
+            ),
+        )
+        .with_hint("decide with --on-conflict keep-database|use-file, or per row or field with --decisions FILE"))
+    }
+
     /// The plan's writes, table by table in load order, in batches: developers and categories
     /// by `--batch-size` rows; apps, their links and their screenshots by the rows of that many
     /// apps. Returns the number of batches and of statements.
@@ -432,8 +565,8 @@ impl<L: Layout> Job<'_, L> {
         // Rows (or apps) done after chunk `i` of a list of `n`.
         let per_chunk = |n: usize, i: usize| ((i + 1) * bs).min(n);
 
-        const UPSERT: &[Op] = &[Op::Update, Op::Insert];
-        const ALL: &[Op] = &[Op::Delete, Op::Update, Op::Insert];
+        const UPSERT: &[Op] = &[Op::Update, Op::Insert, Op::Adopt];
+        const ALL: &[Op] = &[Op::Delete, Op::Update, Op::Insert, Op::Adopt];
         let steps = plan
             .developers
             .chunks(bs)
@@ -525,6 +658,7 @@ impl<L: Layout> Job<'_, L> {
                 tx,
                 self.run_id(),
                 &serde_json::to_value(plan.counts()).unwrap_or_default(),
+                &serde_json::to_value(plan.decisions()).unwrap_or_default(),
             )
             .await
             .map_err(&fail)?;
@@ -569,7 +703,7 @@ impl<L: Layout> Job<'_, L> {
         w: &mut Writer<'_, '_>,
         progress: &Progress,
         phase: Entity,
-        chunks: Vec<Vec<(Op, Vec<&T>)>>,
+        chunks: Vec<Statements<'_, T>>,
         message: &dyn Fn(usize) -> String,
     ) -> Result<usize, Failure>
     where
@@ -620,7 +754,7 @@ impl<L: Layout> Job<'_, L> {
                     done += 1;
                 }
                 self.stage.set(self.batch_stage(phase, i, n));
-                result.map_err(&fail)?;
+                result.map_err(write_failed(self.stage))?;
                 executed += 1;
             }
         }
@@ -672,19 +806,32 @@ impl<L: Layout> Job<'_, L> {
     }
 }
 
-/// The statements of one chunk of changes: for each of `ops` (in order), the rows it writes.
+/// One chunk's statements: each operation with the changes it writes.
+type Statements<'a, T> = Vec<(Op, Vec<&'a plan::Change<T>>)>;
+
+/// The statements of one chunk of changes: for each of `ops` (in order), the changes it writes
+/// (an adoption: the rows not written whose ownership record changes).
 fn chunk_statements<'a, T: 'a>(
     changes: impl Iterator<Item = &'a plan::Change<T>> + Clone,
     ops: &[Op],
-) -> Vec<(Op, Vec<&'a T>)> {
+) -> Statements<'a, T> {
     ops.iter()
         .map(|&op| {
             let action = match op {
                 Op::Delete => Action::Delete,
                 Op::Update => Action::Update,
                 Op::Insert => Action::Insert,
+                Op::Adopt => {
+                    return (
+                        op,
+                        changes
+                            .clone()
+                            .filter(|c| c.record && !c.action.writes())
+                            .collect(),
+                    )
+                }
             };
-            (op, rows_with(changes.clone(), action))
+            (op, changes_with(changes.clone(), action))
         })
         .collect()
 }

@@ -30,8 +30,8 @@ use tokio_postgres::GenericClient;
 
 use crate::bookkeeping::{SchemaMigration, Status};
 use crate::layout::{
-    read_rows, CellValue, Entity, Identified, IdentifyError, Layout, LayoutName, Param, Relation,
-    Rows, Scope, Table, TableOf, Tables,
+    read_removed, read_rows, read_with_state, CellValue, Entity, Identified, IdentifyError, Layout,
+    LayoutName, Param, Relation, Rows, Scope, States, Table, TableOf, Tables,
 };
 use rows::{Convert, DjApp, DjCategory, DjDeveloper, DjLink, DjScreenshot, ScreenshotLists};
 
@@ -327,11 +327,12 @@ impl Layout for Django {
         let app_ids: Vec<i64> = scope.app_ids.iter().filter_map(|u| u.bigint()).collect();
         // Locked as read: the plan is made from these rows, and a concurrent writer waits for
         // the load (FOR NO KEY UPDATE lets the backend still add rows that refer to them).
-        let developers = read_rows(
+        let (developers, developers_states) = read_with_state(
             self,
+            LayoutName::Django,
             c,
             "WHERE name_en = ANY($1) OR name_ar = ANY($2) OR website = ANY($3) OR id = ANY($4) \
-             ORDER BY id FOR NO KEY UPDATE",
+             ORDER BY id FOR NO KEY UPDATE OF t",
             &[
                 &scope.developer_names_en,
                 &scope.developer_names_ar,
@@ -340,11 +341,12 @@ impl Layout for Django {
             ],
         )
         .await?;
-        let categories = read_rows(
+        let (categories, categories_states) = read_with_state(
             self,
+            LayoutName::Django,
             c,
             "WHERE slug = ANY($1) OR name_en = ANY($2) OR name_ar = ANY($3) OR id = ANY($4) \
-             ORDER BY id FOR NO KEY UPDATE",
+             ORDER BY id FOR NO KEY UPDATE OF t",
             &[
                 &scope.category_keys,
                 &scope.category_names_en,
@@ -364,34 +366,49 @@ impl Layout for Django {
             })
             .collect();
         slugs.extend(scope.app_slugs.iter().cloned());
-        let apps: Vec<App> = read_rows(
+        let (apps, apps_states): (Vec<App>, _) = read_with_state(
             self,
+            LayoutName::Django,
             c,
-            "WHERE slug = ANY($1) OR name_en = ANY($2) OR id = ANY($3) ORDER BY id FOR NO KEY UPDATE",
+            "WHERE slug = ANY($1) OR name_en = ANY($2) OR id = ANY($3) ORDER BY id FOR NO KEY UPDATE OF t",
             &[&slugs, &scope.app_names_en, &app_ids],
         )
         .await?;
         let ids: Vec<i64> = apps.iter().filter_map(|a| a.id.bigint()).collect();
-        let app_categories = read_rows(
+        let (app_categories, app_categories_states) = read_with_state(
             self,
+            LayoutName::Django,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, category_id",
             &[&ids],
         )
         .await?;
-        let screenshots = read_rows(
+        let (screenshots, screenshots_states) = read_with_state(
             self,
+            LayoutName::Django,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, language, sort_order, id",
             &[&ids],
         )
         .await?;
+        let app_ids: Vec<RowId> = apps.iter().map(|a| a.id).collect();
+        let removed_links = read_removed(self, LayoutName::Django, c, &app_ids).await?;
+        let removed_screenshots = read_removed(self, LayoutName::Django, c, &app_ids).await?;
         Ok(Rows {
             developers,
             categories,
             apps,
             app_categories,
             screenshots,
+            states: States {
+                developers: developers_states,
+                categories: categories_states,
+                apps: apps_states,
+                app_categories: app_categories_states,
+                screenshots: screenshots_states,
+            },
+            removed_links,
+            removed_screenshots,
         })
     }
 
@@ -403,6 +420,7 @@ impl Layout for Django {
             app_categories: read_rows(self, c, "ORDER BY app_id, category_id", &[]).await?,
             screenshots: read_rows(self, c, "ORDER BY app_id, language, sort_order, id", &[])
                 .await?,
+            ..Rows::default()
         })
     }
 }

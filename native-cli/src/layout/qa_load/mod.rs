@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::bookkeeping::SchemaMigration;
 use crate::layout::{
-    read_rows, Entity, Identified, IdentifyError, Layout, LayoutName, Relation, Rows, Scope, Table,
-    TableExt, TableOf, Tables,
+    read_removed, read_rows, read_with_state, Entity, Identified, IdentifyError, Layout,
+    LayoutName, Relation, Rows, Scope, States, Table, TableExt, TableOf, Tables,
 };
 use crate::table_of;
 
@@ -220,8 +220,9 @@ impl Layout for QaLoad {
     }
 
     async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows> {
-        let developers = read_rows(
+        let (developers, developers_states) = read_with_state(
             self,
+            LayoutName::QaLoad,
             c,
             "WHERE key = ANY($1) OR id = ANY($2) OR website = ANY($3) ORDER BY key",
             &[
@@ -231,15 +232,17 @@ impl Layout for QaLoad {
             ],
         )
         .await?;
-        let categories = read_rows(
+        let (categories, categories_states) = read_with_state(
             self,
+            LayoutName::QaLoad,
             c,
             "WHERE key = ANY($1) OR id = ANY($2) ORDER BY sort_order, key",
             &[&scope.category_keys, &uuids(&scope.category_ids)],
         )
         .await?;
-        let apps: Vec<App> = read_rows(
+        let (apps, apps_states): (Vec<App>, _) = read_with_state(
             self,
+            LayoutName::QaLoad,
             c,
             "WHERE slug = ANY($1) OR source_id = ANY($2) OR id = ANY($3) ORDER BY sort_order, slug",
             &[
@@ -252,26 +255,40 @@ impl Layout for QaLoad {
         let mut ids: Vec<Uuid> = apps.iter().filter_map(|a| a.id.uuid()).collect();
         ids.sort_unstable();
         ids.dedup();
-        let app_categories = read_rows(
+        let (app_categories, app_categories_states) = read_with_state(
             self,
+            LayoutName::QaLoad,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, sort_order, category_id",
             &[&ids],
         )
         .await?;
-        let screenshots = read_rows(
+        let (screenshots, screenshots_states) = read_with_state(
             self,
+            LayoutName::QaLoad,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, language, sort_order",
             &[&ids],
         )
         .await?;
+        let app_ids: Vec<RowId> = apps.iter().map(|a| a.id).collect();
+        let removed_links = read_removed(self, LayoutName::QaLoad, c, &app_ids).await?;
+        let removed_screenshots = read_removed(self, LayoutName::QaLoad, c, &app_ids).await?;
         Ok(Rows {
             developers,
             categories,
             apps,
             app_categories,
             screenshots,
+            states: States {
+                developers: developers_states,
+                categories: categories_states,
+                apps: apps_states,
+                app_categories: app_categories_states,
+                screenshots: screenshots_states,
+            },
+            removed_links,
+            removed_screenshots,
         })
     }
 
@@ -283,6 +300,7 @@ impl Layout for QaLoad {
             app_categories: read_rows(self, c, "ORDER BY app_id, sort_order, category_id", &[])
                 .await?,
             screenshots: read_rows(self, c, "ORDER BY app_id, language, sort_order", &[]).await?,
+            ..Rows::default()
         })
     }
 }

@@ -7,6 +7,13 @@
 //! (as the database has it, [`RowId`]), and references to it are rewritten to that id. Then one
 //! [`reconcile`] per table decides each row's action, and one [`reconcile_children`] per app its
 //! links (matched by category) and screenshots (by language and position).
+//!
+//! An existing row's differing fields are classified against the ownership record
+//! ([`conflicts`]): a field qa-load last wrote and nobody changed since takes the file's value;
+//! any other difference is a conflict, settled by `--on-conflict` or a person's decision, and
+//! only the fields settled for the file are written.
+
+pub mod conflicts;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -15,7 +22,9 @@ use qad_core::{
 };
 use serde::Serialize;
 
-use crate::layout::{Entity, Layout, Rows, Scope, TableOf};
+use crate::layout::{Entity, Layout, RowState, Rows, Scope, TableOf};
+use conflicts::{classify_row, Conflict, Decisions};
+use qad_core::ownership::{classify_extra, classify_missing, Resolution, RowOutcome};
 
 /// `--on-existing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -62,23 +71,40 @@ pub struct Change<T> {
     pub row: T,
     /// The row as it is before the run, when it exists.
     pub before: Option<T>,
-    /// Update / Skip: the columns that differ.
+    /// Update: the columns written (the file's values applied). Skip: the columns that differ.
     pub fields: Vec<&'static str>,
+    /// The hash of the row's written columns as the plan read it ([`RowState::hash`]): an
+    /// update, delete or adoption re-checks it as it writes.
+    pub expected: Option<i64>,
+    /// The fields whose database values a person kept, with the file's values (the record's
+    /// `kept`).
+    pub kept: serde_json::Map<String, serde_json::Value>,
+    /// A row the run does not write whose ownership record changes (values adopted, decisions
+    /// recorded): journalled as an adoption.
+    pub record: bool,
 }
 
-/// The rows of `changes` whose action is `action`, in order: what one write statement takes.
-pub fn rows_with<'a, T: 'a>(
+/// The changes whose action is `action`, in order: what one write statement takes.
+pub fn changes_with<'a, T: 'a>(
     changes: impl IntoIterator<Item = &'a Change<T>>,
     action: Action,
-) -> Vec<&'a T> {
-    changes
-        .into_iter()
-        .filter(|c| c.action == action)
-        .map(|c| &c.row)
-        .collect()
+) -> Vec<&'a Change<T>> {
+    changes.into_iter().filter(|c| c.action == action).collect()
 }
 
 impl<T> Change<T> {
+    fn new(action: Action, row: T, before: Option<T>, fields: Vec<&'static str>) -> Change<T> {
+        Change {
+            action,
+            row,
+            before,
+            fields,
+            expected: None,
+            kept: serde_json::Map::new(),
+            record: false,
+        }
+    }
+
     /// The row after the run; None when the run leaves no such row.
     pub fn after(&self) -> Option<&T> {
         match self.action {
@@ -108,6 +134,8 @@ pub struct Plan {
     /// Rows of the tables that no row of the input is (left as they are), as the load found
     /// them (a layout whose tables hold other rows).
     pub left_as_they_are: Vec<String>,
+    /// Every conflict, with how it was settled (refuse: not settled, the load is refused).
+    pub conflicts: Vec<Conflict>,
 }
 
 /// id → natural key, for messages and comparisons.
@@ -218,35 +246,57 @@ pub enum PlanError {
     Conflict(String),
 }
 
-fn decide<T: Clone>(
-    target: T,
-    existing: Option<&T>,
-    fields: Vec<&'static str>,
+/// What ownership needs while a plan is built: the decisions that settle conflicts, and the
+/// conflicts found.
+pub struct Owning<'a> {
+    pub decisions: &'a Decisions,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// An existing row's change. Skip mode leaves it as it is; otherwise its differing fields are
+/// classified against the ownership record, and only those settled for the file are written.
+#[allow(clippy::too_many_arguments)]
+fn existing_change<T: Clone, L: TableOf<T>>(
+    layout: &L,
+    key: &str,
+    id: Option<RowId>,
+    want: T,
+    have: &T,
+    state: Option<&RowState>,
     mode: OnExisting,
+    own: &mut Owning<'_>,
 ) -> Change<T> {
-    match existing {
-        None => Change {
-            action: Action::Insert,
-            row: target,
-            before: None,
-            fields: Vec::new(),
-        },
-        Some(e) => {
-            let action = if fields.is_empty() {
-                Action::Unchanged
-            } else if mode == OnExisting::Skip {
-                Action::Skip
-            } else {
-                Action::Update
-            };
-            Change {
-                action,
-                row: target,
-                before: Some(e.clone()),
-                fields,
-            }
-        }
+    if mode == OnExisting::Skip {
+        let fields = layout.differing(have, &want);
+        let action = if fields.is_empty() {
+            Action::Unchanged
+        } else {
+            Action::Skip
+        };
+        return Change::new(action, want, Some(have.clone()), fields);
     }
+    let unrecorded = RowState::default();
+    let state = state.unwrap_or(&unrecorded);
+    let c = classify_row(
+        layout,
+        key,
+        id,
+        have,
+        &want,
+        state,
+        own.decisions,
+        &mut own.conflicts,
+    );
+    let action = if c.apply.is_empty() {
+        Action::Unchanged
+    } else {
+        Action::Update
+    };
+    let mut change = Change::new(action, want, Some(have.clone()), c.apply);
+    change.expected = Some(state.hash);
+    change.kept = c.kept;
+    change.record = c.record && action == Action::Unchanged;
+    change
 }
 
 /// A row the plan finds again by the id the layout's identification gave it.
@@ -283,16 +333,23 @@ type Reconciled<T> = (Vec<Change<T>>, HashMap<RowId, RowId>);
 /// (`identified`: input id → existing id), each existing row claimed once. `target` makes the
 /// row the input asks for (references resolved); it keeps the existing row's id. Returns the
 /// changes, and each input id's final id.
+#[allow(clippy::too_many_arguments)]
 fn reconcile<T: Keyed, L: TableOf<T>>(
     layout: &L,
     what: &str,
     rows: Vec<T>,
     identified: &HashMap<RowId, RowId>,
     existing: &[T],
+    states: &[RowState],
     mode: OnExisting,
+    own: &mut Owning<'_>,
     mut target: impl FnMut(T) -> Result<T, PlanError>,
 ) -> Result<Reconciled<T>, PlanError> {
-    let by_id: HashMap<RowId, &T> = existing.iter().map(|e| (e.id(), e)).collect();
+    let by_id: HashMap<RowId, usize> = existing
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id(), i))
+        .collect();
     let mut claimed = HashSet::new();
     let mut final_ids = HashMap::with_capacity(rows.len());
     let mut changes = Vec::with_capacity(rows.len());
@@ -301,60 +358,171 @@ fn reconcile<T: Keyed, L: TableOf<T>>(
         let found = identified
             .get(&input_id)
             .and_then(|e| by_id.get(e).copied());
-        if let Some(e) = found {
-            if !claimed.insert(e.id()) {
+        if let Some(i) = found {
+            if !claimed.insert(existing[i].id()) {
                 return Err(PlanError::Conflict(format!(
                     "two {what} of the input resolve to the same existing row (id {}); the second is {:?}",
-                    e.id(),
+                    existing[i].id(),
                     row.label()
                 )));
             }
         }
         let mut want = target(row)?;
-        if let Some(e) = found {
-            want.set_id(e.id());
-        }
-        let fields = found
-            .map(|e| layout.differing(e, &want))
-            .unwrap_or_default();
-        final_ids.insert(input_id, want.id());
-        changes.push(decide(want, found, fields, mode));
+        final_ids.insert(input_id, found.map_or(want.id(), |i| existing[i].id()));
+        let change = match found {
+            None => Change::new(Action::Insert, want, None, Vec::new()),
+            Some(i) => {
+                let have = &existing[i];
+                want.set_id(have.id());
+                let key = want.label().to_string();
+                existing_change(
+                    layout,
+                    &key,
+                    Some(have.id()),
+                    want,
+                    have,
+                    states.get(i),
+                    mode,
+                    own,
+                )
+            }
+        };
+        changes.push(change);
     }
     Ok((changes, final_ids))
 }
 
 /// One app's links or screenshots: the rows the input gives it against those it has (`current`,
-/// empty for a new app), matched by `K`. A matched row keeps what `keep` takes from the
-/// existing one (its id); rows only in the database are deleted. `frozen` (an existing app
-/// under `--on-existing skip`): nothing is written, every change is a skip.
+/// with their records; empty for a new app), matched by `K`. A matched row keeps what `keep`
+/// takes from the existing one (its id) and is classified like any row. A row only in the
+/// file is inserted, unless qa-load wrote it once and someone removed it since (`removed`): a
+/// conflict. A row only in the database is deleted when qa-load wrote it and nobody changed
+/// it since; otherwise someone added it, and removing it is a conflict. `frozen` (an existing
+/// app under `--on-existing skip`): nothing is written, every change is a skip.
+#[allow(clippy::too_many_arguments)]
 fn reconcile_children<K: Ord, T: Clone, L: TableOf<T>>(
     layout: &L,
     expected: BTreeMap<K, T>,
-    mut current: BTreeMap<K, &T>,
+    mut current: BTreeMap<K, (&T, Option<&RowState>)>,
+    removed: &BTreeMap<K, &T>,
     frozen: bool,
     mode: OnExisting,
+    own: &mut Owning<'_>,
+    label: impl Fn(&T) -> (String, Option<RowId>),
     keep: impl Fn(&mut T, &T),
 ) -> Vec<Change<T>> {
+    let table = layout.table().name;
     let mut out = Vec::with_capacity(expected.len());
     for (k, mut want) in expected {
-        let have = current.remove(&k);
-        if let Some(h) = have {
-            keep(&mut want, h);
-        }
-        let fields = have.map(|h| layout.differing(h, &want)).unwrap_or_default();
-        let mut change = decide(want, have, fields, mode);
-        if frozen && change.action != Action::Unchanged {
-            change.action = Action::Skip;
-        }
+        let change = match current.remove(&k) {
+            Some((have, state)) => {
+                keep(&mut want, have);
+                let (key, id) = label(have);
+                let mut change = existing_change(layout, &key, id, want, have, state, mode, own);
+                if frozen && change.action != Action::Unchanged {
+                    change.action = Action::Skip;
+                }
+                if frozen {
+                    change.record = false;
+                }
+                change
+            }
+            None if frozen => Change::new(Action::Skip, want, None, Vec::new()),
+            None => {
+                let gone = removed.get(&k);
+                match classify_missing(gone.is_some()) {
+                    RowOutcome::Write => Change::new(Action::Insert, want, None, Vec::new()),
+                    RowOutcome::Conflict => {
+                        let (key, _) = label(&want);
+                        let (resolution, decided) = own.decisions.resolve(table, None, &key, None);
+                        own.conflicts.push(Conflict {
+                            table,
+                            key,
+                            id: None,
+                            column: None,
+                            database: serde_json::Value::Null,
+                            file: serde_json::Value::Object(layout.stored(&want)),
+                            last_written: gone.map_or(serde_json::Value::Null, |g| {
+                                serde_json::Value::Object(layout.stored(g))
+                            }),
+                            last_run: None,
+                            reason:
+                                "qa-load wrote this row, and it was removed from the database since"
+                                    .into(),
+                            differs_at: None,
+                            resolution,
+                            decided,
+                        });
+                        let action = if resolution == Resolution::UseFile {
+                            Action::Insert
+                        } else {
+                            Action::Skip
+                        };
+                        Change::new(action, want, None, Vec::new())
+                    }
+                }
+            }
+        };
         out.push(change);
     }
-    for have in current.into_values() {
-        out.push(Change {
-            action: if frozen { Action::Skip } else { Action::Delete },
-            row: have.clone(),
-            before: Some(have.clone()),
-            fields: Vec::new(),
+    for (have, state) in current.into_values() {
+        let mut change = Change::new(Action::Skip, have.clone(), Some(have.clone()), Vec::new());
+        if frozen {
+            out.push(change);
+            continue;
+        }
+        let unrecorded = RowState::default();
+        let state = state.unwrap_or(&unrecorded);
+        change.expected = Some(state.hash);
+        if state.kept.contains_key(conflicts::WHOLE_ROW) {
+            // A person kept this row that the file does not have: it stays, silently.
+            out.push(change);
+            continue;
+        }
+        let unchanged_since = state.written.as_ref().is_some_and(|w| {
+            state.as_written || conflicts::as_written(layout, w, &layout.stored(have))
         });
+        match classify_extra(unchanged_since) {
+            RowOutcome::Write => change.action = Action::Delete,
+            RowOutcome::Conflict => {
+                let (key, id) = label(have);
+                let (resolution, decided) = own.decisions.resolve(table, id, &key, None);
+                let reason = match &state.run {
+                    Some(run) if state.written.is_some() => format!(
+                        "changed in the database since run {run} wrote it, and the file no longer has it"
+                    ),
+                    _ => "added in the database (qa-load never wrote it), and the file does not have it".into(),
+                };
+                own.conflicts.push(Conflict {
+                    table,
+                    key,
+                    id,
+                    column: None,
+                    database: serde_json::Value::Object(layout.stored(have)),
+                    file: serde_json::Value::Null,
+                    last_written: state
+                        .written
+                        .clone()
+                        .map_or(serde_json::Value::Null, serde_json::Value::Object),
+                    last_run: state.run.clone(),
+                    reason,
+                    differs_at: None,
+                    resolution,
+                    decided,
+                });
+                match resolution {
+                    Resolution::UseFile => change.action = Action::Delete,
+                    Resolution::KeepDatabase => {
+                        change
+                            .kept
+                            .insert(conflicts::WHOLE_ROW.to_string(), serde_json::Value::Null);
+                        change.record = true;
+                    }
+                    Resolution::Refuse => {}
+                }
+            }
+        }
+        out.push(change);
     }
     out
 }
@@ -377,7 +545,12 @@ pub fn build<L: Layout>(
     variants: &[DeveloperVariants],
     existing: &Rows,
     mode: OnExisting,
+    decisions: &Decisions,
 ) -> Result<Plan, PlanError> {
+    let mut own = Owning {
+        decisions,
+        conflicts: Vec::new(),
+    };
     let mut ids = layout
         .identify(&ds, variants, existing)
         .map_err(|e| PlanError::Conflict(e.to_string()))?;
@@ -395,7 +568,9 @@ pub fn build<L: Layout>(
         ds_developers,
         &ids.developers,
         &existing.developers,
+        &existing.states.developers,
         mode,
+        &mut own,
         Ok,
     )?;
     let (categories, category_ids) = reconcile(
@@ -404,7 +579,9 @@ pub fn build<L: Layout>(
         ds_categories,
         &ids.categories,
         &existing.categories,
+        &existing.states.categories,
         mode,
+        &mut own,
         Ok,
     )?;
     let (app_changes, app_ids) = reconcile(
@@ -413,7 +590,9 @@ pub fn build<L: Layout>(
         ds_apps,
         &ids.apps,
         &existing.apps,
+        &existing.states.apps,
         mode,
+        &mut own,
         |a| {
             let developer_id = *developer_ids.get(&a.developer_id).ok_or_else(|| {
                 PlanError::Conflict(format!(
@@ -429,11 +608,43 @@ pub fn build<L: Layout>(
         },
     )?;
 
-    // Each app's links (by category) and screenshots (by language and position).
+    name_developers_in_conflicts(
+        layout,
+        &mut own.conflicts,
+        &app_changes,
+        existing,
+        &developers,
+    );
+
+    // Each app's links (by category) and screenshots (by language and position), with their
+    // records, and those qa-load wrote that someone removed.
     let mut input_links = group(ds_app_categories, |l| l.app_id);
     let mut input_shots = group(ds_screenshots, |s| s.app_id);
-    let existing_links = group(existing.app_categories.iter().collect(), |l| l.app_id);
-    let existing_shots = group(existing.screenshots.iter().collect(), |s| s.app_id);
+    let with_state = |i: usize, states: &[RowState]| states.get(i).cloned();
+    let existing_links = group(
+        existing.app_categories.iter().enumerate().collect(),
+        |(_, l)| l.app_id,
+    );
+    let existing_shots = group(
+        existing.screenshots.iter().enumerate().collect(),
+        |(_, s)| s.app_id,
+    );
+    let removed_links = group(existing.removed_links.iter().collect(), |l| l.app_id);
+    let removed_shots = group(existing.removed_screenshots.iter().collect(), |s| s.app_id);
+    let mut category_keys: HashMap<RowId, String> = existing
+        .categories
+        .iter()
+        .map(|c| (c.id, c.key.clone()))
+        .collect();
+    for c in &categories {
+        category_keys.insert(c.row.id, c.row.key.clone());
+    }
+    let category_key = |id: &RowId| {
+        category_keys
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("id:{id}"))
+    };
     let input_id_of: HashMap<RowId, RowId> = app_ids.iter().map(|(i, f)| (*f, *i)).collect();
     let mut apps = Vec::with_capacity(app_changes.len());
     for app in app_changes {
@@ -458,11 +669,37 @@ pub fn build<L: Layout>(
             };
             expected.insert(category_id, link);
         }
+        let link_states: Vec<Option<RowState>> = match existing_links.get(&app_id) {
+            Some(v) if found => v
+                .iter()
+                .map(|(i, _)| with_state(*i, &existing.states.app_categories))
+                .collect(),
+            _ => Vec::new(),
+        };
         let current = match existing_links.get(&app_id) {
+            Some(v) if found => v
+                .iter()
+                .zip(&link_states)
+                .map(|((_, l), st)| (l.category_id, (*l, st.as_ref())))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let removed: BTreeMap<RowId, &AppCategory> = match removed_links.get(&app_id) {
             Some(v) if found => v.iter().map(|l| (l.category_id, *l)).collect(),
             _ => BTreeMap::new(),
         };
-        let links = reconcile_children(layout, expected, current, frozen, mode, |_, _| {});
+        let slug = app.row.slug.clone();
+        let links = reconcile_children(
+            layout,
+            expected,
+            current,
+            &removed,
+            frozen,
+            mode,
+            &mut own,
+            |l| (format!("{slug} -> {}", category_key(&l.category_id)), None),
+            |_, _| {},
+        );
 
         let expected: BTreeMap<(Language, i32), Screenshot> = input_shots
             .remove(&input_id)
@@ -470,14 +707,43 @@ pub fn build<L: Layout>(
             .into_iter()
             .map(|s| ((s.language, s.sort_order), Screenshot { app_id, ..s }))
             .collect();
+        let shot_states: Vec<Option<RowState>> = match existing_shots.get(&app_id) {
+            Some(v) if found => v
+                .iter()
+                .map(|(i, _)| with_state(*i, &existing.states.screenshots))
+                .collect(),
+            _ => Vec::new(),
+        };
         let current = match existing_shots.get(&app_id) {
+            Some(v) if found => v
+                .iter()
+                .zip(&shot_states)
+                .map(|((_, s), st)| ((s.language, s.sort_order), (*s, st.as_ref())))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let removed: BTreeMap<(Language, i32), &Screenshot> = match removed_shots.get(&app_id) {
             Some(v) if found => v.iter().map(|s| ((s.language, s.sort_order), *s)).collect(),
             _ => BTreeMap::new(),
         };
-        let screenshots =
-            reconcile_children(layout, expected, current, frozen, mode, |want, have| {
+        let screenshots = reconcile_children(
+            layout,
+            expected,
+            current,
+            &removed,
+            frozen,
+            mode,
+            &mut own,
+            |s| {
+                (
+                    format!("{slug} {} #{}", s.language.as_str(), s.sort_order),
+                    Some(s.id),
+                )
+            },
+            |want, have| {
                 want.id = have.id;
-            });
+            },
+        );
 
         apps.push(AppPlan {
             app,
@@ -511,10 +777,86 @@ pub fn build<L: Layout>(
         names,
         warnings: ids.warnings,
         left_as_they_are: Vec::new(),
+        conflicts: own.conflicts,
     })
 }
 
+/// A conflict on an app's `developer_id` names both developers (by name and id, or as the new
+/// row the load would add), not only their ids.
+fn name_developers_in_conflicts<L: Layout>(
+    layout: &L,
+    conflicts: &mut [Conflict],
+    apps: &[Change<App>],
+    existing: &Rows,
+    developers: &[Change<Developer>],
+) {
+    let table = TableOf::<App>::table(layout).name;
+    let existing_name: HashMap<RowId, &str> = existing
+        .developers
+        .iter()
+        .map(|d| (d.id, d.name_en.as_str()))
+        .collect();
+    let name = |id: &RowId| -> String {
+        if let Some(n) = existing_name.get(id) {
+            return format!("{n} (id {id})");
+        }
+        match developers.iter().find(|d| d.row.id == *id) {
+            Some(d) if d.action == Action::Insert => format!("{} (a new row)", d.row.name_en),
+            Some(d) => format!("{} (id {id})", d.row.name_en),
+            None => format!("id {id}"),
+        }
+    };
+    for c in conflicts
+        .iter_mut()
+        .filter(|c| c.table == table && c.column == Some("developer_id"))
+    {
+        if let Some(app) = apps.iter().find(|a| Some(a.row.id) == c.id) {
+            c.file = serde_json::Value::String(name(&app.row.developer_id));
+            if let Some(before) = &app.before {
+                c.database = serde_json::Value::String(name(&before.developer_id));
+            }
+            c.differs_at = None;
+        }
+    }
+}
+
 impl Plan {
+    /// Per table, in load order: the rows the run does not write whose ownership record it
+    /// changes (journalled as adoptions).
+    pub fn adoptions(&self) -> [usize; 5] {
+        fn n<T>(changes: &[Change<T>]) -> usize {
+            changes
+                .iter()
+                .filter(|c| c.record && !c.action.writes())
+                .count()
+        }
+        let mut out = [n(&self.developers), n(&self.categories), 0, 0, 0];
+        for a in &self.apps {
+            out[2] += n(std::slice::from_ref(&a.app));
+            out[3] += n(&a.links);
+            out[4] += n(&a.screenshots);
+        }
+        out
+    }
+
+    /// The fields the run leaves as the database has them, by a person's decision (the kept
+    /// maps of the rows it writes or adopts, and of the rows whose decisions stand).
+    pub fn kept_fields(&self) -> usize {
+        fn n<T>(changes: &[Change<T>]) -> usize {
+            changes.iter().map(|c| c.kept.len()).sum()
+        }
+        let mut total = n(&self.developers) + n(&self.categories);
+        for a in &self.apps {
+            total += n(std::slice::from_ref(&a.app)) + n(&a.links) + n(&a.screenshots);
+        }
+        total
+    }
+
+    /// The conflicts that were settled, as the run records them.
+    pub fn decisions(&self) -> Vec<&Conflict> {
+        self.conflicts.iter().filter(|c| c.settled()).collect()
+    }
+
     pub fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for d in &self.developers {
@@ -825,7 +1167,43 @@ mod tests {
             apps: ds.apps.clone(),
             app_categories: ds.app_categories.clone(),
             screenshots: ds.screenshots.clone(),
+            ..Rows::default()
         }
+    }
+
+    /// `rows` as the ownership record has them: every row written by qa-load as it is now.
+    fn recorded(mut rows: Rows) -> Rows {
+        fn states<T>(rows: &[T]) -> Vec<RowState>
+        where
+            QaLoad: TableOf<T>,
+        {
+            rows.iter()
+                .map(|r| RowState {
+                    written: Some(QaLoad.stored(r)),
+                    as_written: true,
+                    run: Some("20250101T000000Z-000000".into()),
+                    ..RowState::default()
+                })
+                .collect()
+        }
+        rows.states = crate::layout::States {
+            developers: states(&rows.developers),
+            categories: states(&rows.categories),
+            apps: states(&rows.apps),
+            app_categories: states(&rows.app_categories),
+            screenshots: states(&rows.screenshots),
+        };
+        rows
+    }
+
+    fn build(
+        layout: &QaLoad,
+        ds: Dataset,
+        variants: &[DeveloperVariants],
+        existing: &Rows,
+        mode: OnExisting,
+    ) -> Result<Plan, PlanError> {
+        super::build(layout, ds, variants, existing, mode, &Decisions::default())
     }
 
     #[test]
@@ -851,7 +1229,14 @@ mod tests {
     #[test]
     fn identical_database_changes_nothing() {
         let ds = dataset();
-        let plan = build(&QaLoad, ds.clone(), &[], &as_rows(&ds), OnExisting::Update).unwrap();
+        let plan = build(
+            &QaLoad,
+            ds.clone(),
+            &[],
+            &recorded(as_rows(&ds)),
+            OnExisting::Update,
+        )
+        .unwrap();
         assert_eq!(plan.counts().writes(), 0);
         assert_eq!(plan.counts().screenshots.unchanged, 2);
     }
@@ -866,7 +1251,14 @@ mod tests {
         let extra = shot(&ds.apps[0], Language::Ar, 0, "https://x/ar0.png");
         db.screenshots.push(extra.clone());
         db.app_categories[1].sort_order = 5;
-        let plan = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Update).unwrap();
+        let plan = build(
+            &QaLoad,
+            ds.clone(),
+            &[],
+            &recorded(db.clone()),
+            OnExisting::Update,
+        )
+        .unwrap();
         let c = plan.counts();
         assert_eq!((c.apps.updated, c.apps.unchanged), (1, 0));
         assert_eq!(plan.apps[0].app.fields, vec!["name_en"]);
@@ -886,7 +1278,14 @@ mod tests {
         assert_eq!(plan.final_rows().screenshots.len(), 2);
 
         // Skip mode leaves the existing app and everything under it alone.
-        let plan = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Skip).unwrap();
+        let plan = build(
+            &QaLoad,
+            ds.clone(),
+            &[],
+            &recorded(db.clone()),
+            OnExisting::Skip,
+        )
+        .unwrap();
         let c = plan.counts();
         assert_eq!(c.writes(), 0);
         assert_eq!(c.apps.skipped, 1);
@@ -909,7 +1308,14 @@ mod tests {
         for s in &mut db.screenshots {
             s.app_id = other_app;
         }
-        let plan = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Update).unwrap();
+        let plan = build(
+            &QaLoad,
+            ds.clone(),
+            &[],
+            &recorded(db.clone()),
+            OnExisting::Update,
+        )
+        .unwrap();
         assert_eq!(plan.counts().writes(), 0, "{:?}", plan.describe(false));
         assert_eq!(plan.apps[0].app.row.id, other_app);
         assert_eq!(plan.apps[0].app.row.developer_id, other_dev);
@@ -927,7 +1333,14 @@ mod tests {
             ..new.clone()
         };
         renamed.apps[0].developer_id = new.id;
-        let plan = build(&QaLoad, renamed, &[], &db, OnExisting::Update).unwrap();
+        let plan = build(
+            &QaLoad,
+            renamed,
+            &[],
+            &recorded(db.clone()),
+            OnExisting::Update,
+        )
+        .unwrap();
         let c = plan.counts();
         assert_eq!((c.developers.inserted, c.developers.updated), (0, 1));
         assert_eq!(plan.developers[0].row.id, db.developers[0].id);
@@ -948,7 +1361,14 @@ mod tests {
             ..new.clone()
         };
         renamed.apps[0].developer_id = new.id;
-        let plan = build(&QaLoad, renamed, &[], &db2, OnExisting::Update).unwrap();
+        let plan = build(
+            &QaLoad,
+            renamed,
+            &[],
+            &recorded(db2.clone()),
+            OnExisting::Update,
+        )
+        .unwrap();
         assert_eq!(plan.counts().developers.inserted, 1);
     }
 
@@ -957,7 +1377,14 @@ mod tests {
         let ds = dataset();
         let mut db = as_rows(&ds);
         db.apps[0].slug = "old-slug".into();
-        let plan = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Update).unwrap();
+        let plan = build(
+            &QaLoad,
+            ds.clone(),
+            &[],
+            &recorded(db.clone()),
+            OnExisting::Update,
+        )
+        .unwrap();
         assert_eq!(plan.apps[0].app.action, Action::Update);
         assert_eq!(plan.apps[0].app.fields, vec!["slug"]);
 
@@ -969,7 +1396,14 @@ mod tests {
         db.apps[0].source_id = "different".into();
         other.source_id = ds.apps[0].source_id.clone();
         db.apps.push(other);
-        let err = build(&QaLoad, ds.clone(), &[], &db, OnExisting::Update).unwrap_err();
+        let err = build(
+            &QaLoad,
+            ds.clone(),
+            &[],
+            &recorded(db.clone()),
+            OnExisting::Update,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("someone-else"), "{err}");
     }
 }
