@@ -23,6 +23,11 @@ pub enum DiffKind {
     Unexpected,
     /// A field differs.
     Field,
+    /// A field differs because something other than qa-load changed it in the database since a
+    /// load wrote it (the ownership record says what that load wrote).
+    ChangedInDatabase,
+    /// A field a person decided to keep as the database has it, against the file's value.
+    Kept,
     /// A row count differs.
     Count,
     /// A row whose reference leads nowhere, or a developer no app uses.
@@ -37,6 +42,8 @@ impl DiffKind {
             DiffKind::Missing => "missing",
             DiffKind::Unexpected => "unexpected",
             DiffKind::Field => "field",
+            DiffKind::ChangedInDatabase => "changed-in-database",
+            DiffKind::Kept => "kept",
             DiffKind::Count => "count",
             DiffKind::Orphan => "orphan",
             DiffKind::Schema => "schema",
@@ -55,6 +62,29 @@ pub struct Difference {
     pub expected: Value,
     /// The database's value (null when absent).
     pub actual: Value,
+    /// ChangedInDatabase: the load that last wrote the field, and what it wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_since: Option<ChangedSince>,
+}
+
+/// The load that last wrote a field someone changed since.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangedSince {
+    pub run: String,
+    pub written: Value,
+}
+
+/// The ownership record (`qa_load.owned`) of one layout, as verify reads it: by table and key
+/// (as JSON, the key columns as the table stores them), what a load last wrote and which run.
+#[derive(Debug, Default)]
+pub struct Record(pub std::collections::HashMap<(String, Value), Recorded>);
+
+/// One row's record: what a load last wrote, the file values kept against, and the run.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    pub written: Map<String, Value>,
+    pub kept: Map<String, Value>,
+    pub run: String,
 }
 
 impl Difference {
@@ -68,6 +98,28 @@ impl Difference {
                 short(&self.actual),
                 short(&self.expected)
             ),
+            DiffKind::Kept => format!(
+                "{} {}: {} is {} in the database, {} in the source: kept as the database has it by a decision (run {})",
+                self.table,
+                self.record,
+                self.field.as_deref().unwrap_or("?"),
+                short(&self.actual),
+                short(&self.expected),
+                self.changed_since.as_ref().map_or("?", |c| c.run.as_str()),
+            ),
+            DiffKind::ChangedInDatabase => {
+                let since = self.changed_since.as_ref();
+                format!(
+                    "{} {}: {} changed in the database since run {} (which wrote {}): it is {} in the database, {} in the source",
+                    self.table,
+                    self.record,
+                    self.field.as_deref().unwrap_or("?"),
+                    since.map_or("?", |c| c.run.as_str()),
+                    since.map_or_else(|| "?".to_string(), |c| short(&c.written)),
+                    short(&self.actual),
+                    short(&self.expected)
+                )
+            }
             DiffKind::Missing => format!(
                 "{} {}: in the source, not in the database",
                 self.table, self.record
@@ -117,6 +169,7 @@ fn missing<T: Serialize>(table: &str, record: String, row: &T) -> Difference {
         field: None,
         expected: Value::Object(object(row)),
         actual: Value::Null,
+        changed_since: None,
     }
 }
 
@@ -128,6 +181,7 @@ fn unexpected<T: Serialize>(table: &str, record: String, row: &T) -> Difference 
         field: None,
         expected: Value::Null,
         actual: Value::Object(object(row)),
+        changed_since: None,
     }
 }
 
@@ -152,9 +206,12 @@ fn match_rows<'a, T: Serialize + 'a>(
     }
 }
 
-/// The differing `fields` of two rows, with their values as the layout stores them.
+/// The differing `fields` of two rows, with their values as the layout stores them; a field
+/// the ownership record says a load wrote otherwise is one changed in the database since.
+#[allow(clippy::too_many_arguments)]
 fn field_diffs<T, L: TableOf<T>>(
     layout: &L,
+    record: &Record,
     table: &str,
     key: &str,
     fields: &[&str],
@@ -162,15 +219,44 @@ fn field_diffs<T, L: TableOf<T>>(
     a: &T,
     out: &mut Vec<Difference>,
 ) {
+    if fields.is_empty() {
+        return;
+    }
     let (mut e, mut a) = (layout.stored(e), layout.stored(a));
+    let t = layout.table();
+    let pk: Map<String, Value> = t
+        .key
+        .iter()
+        .map(|k| (k.to_string(), a.get(*k).cloned().unwrap_or(Value::Null)))
+        .collect();
+    let recorded = record.0.get(&(table.to_string(), Value::Object(pk)));
     for f in fields {
+        let actual = a.remove(*f).unwrap_or(Value::Null);
+        let kind = t
+            .columns
+            .iter()
+            .find(|c| c.name == *f)
+            .map_or(qad_core::equal::Kind::Exact, |c| c.kind);
+        let kept = recorded.is_some_and(|r| r.kept.contains_key(*f));
+        let changed_since = recorded.and_then(|r| {
+            let w = r.written.get(*f).cloned().unwrap_or(Value::Null);
+            (kept || !qad_core::equal::same_value(kind, &w, &actual)).then(|| ChangedSince {
+                run: r.run.clone(),
+                written: w,
+            })
+        });
         out.push(Difference {
             table: table.into(),
             record: key.to_string(),
-            kind: DiffKind::Field,
+            kind: match (&changed_since, kept) {
+                (Some(_), true) => DiffKind::Kept,
+                (Some(_), false) => DiffKind::ChangedInDatabase,
+                (None, _) => DiffKind::Field,
+            },
             field: Some((*f).to_string()),
             expected: e.remove(*f).unwrap_or(Value::Null),
-            actual: a.remove(*f).unwrap_or(Value::Null),
+            actual,
+            changed_since,
         });
     }
 }
@@ -199,6 +285,7 @@ fn compared<L: Layout>(layout: &L, table: &str, fields: Vec<&'static str>) -> Ve
 /// load order. Ids are not compared; references are compared by the natural key they lead to.
 pub fn diff<L: Layout>(
     layout: &L,
+    record: &Record,
     expected: &Rows,
     expected_names: &Names,
     actual: &Rows,
@@ -215,6 +302,7 @@ pub fn diff<L: Layout>(
             let fields = TableOf::<Developer>::differing(layout, e, a);
             field_diffs(
                 layout,
+                record,
                 developers,
                 key,
                 &compared(layout, developers, fields),
@@ -233,6 +321,7 @@ pub fn diff<L: Layout>(
             let fields = TableOf::<Category>::differing(layout, e, a);
             field_diffs(
                 layout,
+                record,
                 categories,
                 key,
                 &compared(layout, categories, fields),
@@ -251,6 +340,7 @@ pub fn diff<L: Layout>(
             let fields = TableOf::<App>::differing(layout, e, a);
             field_diffs(
                 layout,
+                record,
                 apps,
                 key,
                 &compared(layout, apps, fields),
@@ -270,6 +360,7 @@ pub fn diff<L: Layout>(
                     field: Some("developer".into()),
                     expected: Value::String(de),
                     actual: Value::String(da),
+                    changed_since: None,
                 });
             }
         },
@@ -296,6 +387,7 @@ pub fn diff<L: Layout>(
             let fields = TableOf::<AppCategory>::differing(layout, e, a);
             field_diffs(
                 layout,
+                record,
                 links,
                 key,
                 &compared(layout, links, fields),
@@ -328,6 +420,7 @@ pub fn diff<L: Layout>(
             let fields = TableOf::<Screenshot>::differing(layout, e, a);
             field_diffs(
                 layout,
+                record,
                 screenshots,
                 key,
                 &compared(layout, screenshots, fields),

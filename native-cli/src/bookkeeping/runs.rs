@@ -191,6 +191,9 @@ pub struct RunRecord {
     pub rolled_back_at: Option<DateTime<Utc>>,
     pub failed_stage: Option<String>,
     pub error: Option<String>,
+    /// The conflicts the run settled, each with its three values and how (keep-database or
+    /// use-file); null when it settled none.
+    pub decisions: Option<serde_json::Value>,
 }
 
 /// The newest `limit` runs, newest first. `legacy`: the records of qa-load 0.1, in `public`
@@ -207,13 +210,27 @@ pub async fn list<C: GenericClient>(
     } else {
         (RUNS, "r.layout")
     };
+    // Bookkeeping version 3 added the decisions.
+    let decisions = if !legacy
+        && c.query_one(
+            &format!("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{RUNS}'::regclass AND attname = 'decisions' AND NOT attisdropped)"),
+            &[],
+        )
+        .await
+        .context("could not read the run record's columns")?
+        .get::<_, bool>(0)
+    {
+        "r.decisions"
+    } else {
+        "NULL::jsonb"
+    };
     let rows = c
         .query(
             &format!(
                 "SELECT r.id, r.kind, r.status, {layout_col}, r.started_at, r.finished_at, \
                         (extract(epoch FROM r.finished_at - r.started_at) * 1000)::bigint, \
                         r.tool_version, r.db_user, r.input_path, r.dataset_checksum, r.counts, r.target_run, \
-                        r.rolled_back_by, r.rolled_back_at, r.failed_stage, r.error, {live} \
+                        r.rolled_back_by, r.rolled_back_at, r.failed_stage, r.error, {live}, {decisions} \
                  FROM {table} r WHERE $2::text IS NULL OR {layout_col} = $2 \
                  ORDER BY r.started_at DESC, r.id DESC LIMIT $1",
                 live = live()
@@ -246,6 +263,7 @@ pub async fn list<C: GenericClient>(
                 counts: r.get(11),
                 target_run: r.get(12),
                 rolled_back_by: r.get(13),
+                decisions: r.get(18),
                 rolled_back_at: r.get(14),
                 failed_stage: r.get(15),
                 error: r.get(16),

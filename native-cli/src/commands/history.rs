@@ -80,7 +80,16 @@ pub async fn run(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure> {
         "run", "kind", "status", "layout", "started (UTC)", "secs", "changes", "dataset"
     );
     for r in &runs {
+        let decided = r
+            .decisions
+            .as_ref()
+            .and_then(|d| d.as_array())
+            .map_or(0, Vec::len);
         let note = match (&r.rolled_back_by, &r.target_run, &r.error) {
+            (None, _, None) if decided > 0 => format!(
+                "{}; {decided} conflict(s) decided (below)",
+                r.input_path.clone().unwrap_or_default()
+            ),
             (Some(by), _, _) => format!("rolled back by {by}"),
             (None, Some(t), _) if r.kind == "rollback" => format!("undid {t}"),
             (None, _, Some(e)) => format!(
@@ -106,6 +115,33 @@ pub async fn run(ctx: &Ctx<'_>, args: &HistoryArgs) -> Result<Exit, Failure> {
                 .map(|c| &c[..12.min(c.len())])
                 .unwrap_or("-"),
         );
+    }
+    for r in &runs {
+        let Some(decisions) = r.decisions.as_ref().and_then(|d| d.as_array()) else {
+            continue;
+        };
+        println!("\nRun {} decided:", r.id);
+        for d in decisions {
+            let text = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("");
+            let id = d
+                .get("id")
+                .filter(|v| !v.is_null())
+                .map(|v| format!(" (id {v})"))
+                .unwrap_or_default();
+            let value =
+                |k: &str| truncate(&d.get(k).map(|v| v.to_string()).unwrap_or_default(), 60);
+            println!(
+                "  {} {:?}{id} {}: {} (database {}, file {})",
+                text("table"),
+                text("key"),
+                d.get("column")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("whole row"),
+                text("resolution"),
+                value("database"),
+                value("file"),
+            );
+        }
     }
     Ok(Exit::Ok)
 }

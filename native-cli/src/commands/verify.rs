@@ -180,8 +180,14 @@ pub async fn compare_with_database<L: Layout>(
             ..Rows::default()
         }
     };
+    let record = if status.current(crate::bookkeeping::BOOKKEEPING.name) >= 3 {
+        read_record(client, layout.name().as_str()).await?
+    } else {
+        compare::Record::default()
+    };
     let mut differences = compare::diff(
         layout,
+        &record,
         &source,
         &Names::of_rows(&source),
         &actual,
@@ -207,6 +213,7 @@ pub async fn compare_with_database<L: Layout>(
                 field: None,
                 expected: json!(n),
                 actual: json!(db),
+                changed_since: None,
             });
         }
         counts.push(TableCount {
@@ -321,6 +328,37 @@ fn label<L: Layout>(layout: &L, table: &str, key: &[&str]) -> String {
     }
 }
 
+/// The ownership record of `layout`'s rows (what loads last wrote, and which run), for verify to
+/// tell a field changed in the database since a load from a plain difference.
+async fn read_record(client: &Client, layout: &str) -> anyhow::Result<compare::Record> {
+    let rows = client
+        .query(
+            &format!(
+                "SELECT table_name, pk, after, kept, run_id FROM {} WHERE layout = $1 AND after IS NOT NULL",
+                crate::bookkeeping::OWNED
+            ),
+            &[&layout],
+        )
+        .await
+        .context("could not read the ownership record")?;
+    let mut record = compare::Record::default();
+    for r in rows {
+        if let Value::Object(written) = r.get::<_, Value>(2) {
+            let kept = match r.get::<_, Option<Value>>(3) {
+                Some(Value::Object(k)) => k,
+                _ => Default::default(),
+            };
+            let recorded = compare::Recorded {
+                written,
+                kept,
+                run: r.get(4),
+            };
+            record.0.insert((r.get(0), r.get(1)), recorded);
+        }
+    }
+    Ok(record)
+}
+
 /// Rows whose reference leads nowhere, and parent rows nothing refers to where the layout says
 /// every one must be referred to, following the layout's relations.
 async fn orphans<L: Layout>(client: &Client, layout: &L) -> anyhow::Result<Vec<Difference>> {
@@ -337,6 +375,7 @@ async fn orphans<L: Layout>(client: &Client, layout: &L) -> anyhow::Result<Vec<D
                 field: None,
                 expected: Value::Null,
                 actual: json!(what),
+                changed_since: None,
             });
         }
     };
@@ -414,6 +453,7 @@ async fn foreign_keys<L: Layout>(client: &Client, layout: &L) -> anyhow::Result<
             field: Some((*c).into()),
             expected: json!(format!("foreign key to {p}")),
             actual: json!("missing"),
+            changed_since: None,
         })
         .collect())
 }

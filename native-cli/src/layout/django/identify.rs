@@ -4,7 +4,9 @@
 //! - An **app** by the slug the backend's seed derives from its source id
 //!   (`1_Wahy` → `1-wahy`, spaces kept), else by its English name. A row found keeps its slug;
 //!   a new row takes the core's URL-safe slug, made unique with `-2`, `-3`, ...
-//! - A **developer** by English name: its own first, then the other English names it was merged
+//! - A **developer** first by the row qa-load last wrote under one of its English names (the
+//!   ownership record: an admin who renames the row does not make it a new developer), then by
+//!   English name: its own first, then the other English names it was merged
 //!   from (in the input's order), then its websites. The core may merge rows the database keeps
 //!   apart ("Arabia IT" and "Arabic IT" share a website): the rule above picks one row, the
 //!   input's apps by that developer point to it, the other rows are left as they are, and a
@@ -82,6 +84,17 @@ fn developers(
         variants.iter().map(|v| (v.developer_id, v)).collect();
     let mut by_name: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
     let mut by_website: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
+    let mut by_recorded_name: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
+    for (e, state) in existing.developers.iter().zip(&existing.states.developers) {
+        if let Some(name) = state
+            .written
+            .as_ref()
+            .and_then(|w| w.get("name_en"))
+            .and_then(|n| n.as_str())
+        {
+            by_recorded_name.entry(name).or_default().push(e);
+        }
+    }
     for e in &existing.developers {
         by_name.entry(e.name_en.as_str()).or_default().push(e);
         if let Some(w) = &e.website {
@@ -101,7 +114,12 @@ fn developers(
         let mut candidates: Vec<(RowId, String)> = Vec::new();
         let found = names
             .iter()
-            .flat_map(|n| by_name.get(n).into_iter().flatten())
+            .flat_map(|n| by_recorded_name.get(n).into_iter().flatten())
+            .chain(
+                names
+                    .iter()
+                    .flat_map(|n| by_name.get(n).into_iter().flatten()),
+            )
             .chain(
                 websites
                     .iter()
