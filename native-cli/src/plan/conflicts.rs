@@ -364,3 +364,135 @@ pub fn text_difference(a: &Value, b: &Value) -> Option<usize> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(
+        table: &str,
+        id: Option<i64>,
+        key: Option<&str>,
+        column: Option<&str>,
+        use_: Use,
+    ) -> Decision {
+        Decision {
+            table: table.into(),
+            id: id.map(RowId::from),
+            key: key.map(str::to_string),
+            column: column.map(str::to_string),
+            use_,
+        }
+    }
+
+    #[test]
+    fn a_field_decision_beats_its_rows_and_the_default_applies_to_the_rest() {
+        let d = Decisions::new(
+            OnConflict::Refuse,
+            vec![
+                decision("developers", Some(6), None, None, Use::File),
+                decision("developers", Some(6), None, Some("logo_url"), Use::Database),
+                decision("apps", None, Some("1-wahy"), None, Use::Database),
+                decision("apps", Some(99), None, None, Use::File),
+            ],
+        );
+        let six = Some(RowId::from(6_i64));
+        assert_eq!(
+            d.resolve("developers", six, "qurancom", Some("logo_url")),
+            (Resolution::KeepDatabase, true)
+        );
+        assert_eq!(
+            d.resolve("developers", six, "qurancom", Some("website")),
+            (Resolution::UseFile, true)
+        );
+        // By key when the decision names no id.
+        assert_eq!(
+            d.resolve("apps", Some(RowId::from(1_i64)), "1-wahy", Some("name_en")),
+            (Resolution::KeepDatabase, true)
+        );
+        // Another row, another table: --on-conflict.
+        assert_eq!(
+            d.resolve(
+                "developers",
+                Some(RowId::from(7_i64)),
+                "x",
+                Some("logo_url")
+            ),
+            (Resolution::Refuse, false)
+        );
+        assert_eq!(
+            d.resolve("categories", six, "qurancom", None),
+            (Resolution::Refuse, false)
+        );
+        // The decision for app 99 named nothing this run.
+        let unused: Vec<_> = d.unused().iter().map(|u| u.id).collect();
+        assert_eq!(unused, vec![Some(RowId::from(99_i64))]);
+    }
+
+    #[test]
+    fn decisions_files_are_checked_and_the_listing_turns_into_one() {
+        let dir = std::env::temp_dir().join(format!("qa-load-decisions-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let ok = write(
+            "ok.json",
+            r#"{"qa_load_decisions": 1, "decisions": [{"table": "developers", "id": 6, "column": "logo_url", "use": "database"}, {"table": "apps", "key": "1-wahy", "use": "file"}]}"#,
+        );
+        let read = Decisions::read(&ok).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[1].use_, Use::File);
+        for (name, text, says) in [
+            ("bad.json", "{", "is not a decisions file"),
+            (
+                "version.json",
+                r#"{"qa_load_decisions": 2, "decisions": []}"#,
+                "version 2",
+            ),
+            (
+                "norow.json",
+                r#"{"qa_load_decisions": 1, "decisions": [{"table": "apps", "use": "file"}]}"#,
+                "decision 1 (table \"apps\") names no row",
+            ),
+            (
+                "unknown.json",
+                r#"{"qa_load_decisions": 1, "decisions": [{"table": "apps", "id": 1, "use": "file", "why": "x"}]}"#,
+                "unknown field `why`",
+            ),
+            (
+                "use.json",
+                r#"{"qa_load_decisions": 1, "decisions": [{"table": "apps", "id": 1, "use": "both"}]}"#,
+                "unknown variant `both`",
+            ),
+        ] {
+            let e = Decisions::read(&write(name, text)).unwrap_err().to_string();
+            assert!(e.contains(says), "{name}: {e}");
+        }
+        let conflict = Conflict {
+            table: "developers",
+            key: "qurancom".into(),
+            id: Some(RowId::from(6_i64)),
+            column: Some("logo_url"),
+            database: Value::String("a".into()),
+            file: Value::String("b".into()),
+            last_written: Value::Null,
+            last_run: None,
+            reason: String::new(),
+            differs_at: Some(0),
+            resolution: Resolution::Refuse,
+            decided: false,
+        };
+        let file = decisions_file(&[conflict]);
+        let text = serde_json::to_string(&file).unwrap();
+        let back = write("listing.json", &text);
+        let read = Decisions::read(&back).unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].id, Some(RowId::from(6_i64)));
+        assert_eq!(read[0].column.as_deref(), Some("logo_url"));
+        assert_eq!(read[0].use_, Use::Database);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1406,4 +1406,58 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("someone-else"), "{err}");
     }
+
+    #[test]
+    fn a_field_someone_else_changed_is_a_conflict_settled_only_by_a_decision() {
+        let ds = dataset();
+        // qa-load wrote the dataset; then someone changed an app's name and added a screenshot.
+        let mut db = recorded(as_rows(&ds));
+        db.apps[0].name_en = "Repaired".into();
+        let extra = shot(&ds.apps[0], Language::Ar, 0, "https://x/ar0.png");
+        db.screenshots.push(extra.clone());
+        db.states.screenshots.push(RowState::default());
+        let plan_with = |on: conflicts::OnConflict| {
+            super::build(
+                &QaLoad,
+                ds.clone(),
+                &[],
+                &db,
+                OnExisting::Update,
+                &Decisions::new(on, Vec::new()),
+            )
+            .unwrap()
+        };
+        let refused = plan_with(conflicts::OnConflict::Refuse);
+        let open: Vec<_> = refused
+            .conflicts
+            .iter()
+            .map(|c| (c.table, c.column, c.settled()))
+            .collect();
+        assert_eq!(
+            open,
+            vec![
+                ("apps", Some("name_en"), false),
+                ("screenshots", None, false)
+            ]
+        );
+        assert_eq!(refused.conflicts[0].database, "Repaired");
+        assert_eq!(refused.conflicts[0].file, "quran-one");
+        assert_eq!(refused.conflicts[0].last_written, "quran-one");
+        // Nothing of it is planned as a write.
+        assert_eq!(refused.counts().writes(), 0);
+
+        let kept = plan_with(conflicts::OnConflict::KeepDatabase);
+        assert_eq!(kept.counts().writes(), 0);
+        let app = &kept.apps[0].app;
+        assert!(app.record && app.kept.contains_key("name_en"));
+        assert!(kept.apps[0]
+            .screenshots
+            .iter()
+            .any(|s| s.kept.contains_key(conflicts::WHOLE_ROW)));
+
+        let used = plan_with(conflicts::OnConflict::UseFile);
+        let c = used.counts();
+        assert_eq!((c.apps.updated, c.screenshots.deleted), (1, 1));
+        assert_eq!(used.apps[0].app.fields, vec!["name_en"]);
+    }
 }
