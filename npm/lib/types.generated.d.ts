@@ -323,4 +323,6 @@ export type ExitCodes = {
   sourceUnloadable: 8,
   /** an output file cannot be written, or the preview server cannot start */
   outputFailed: 9,
+  /** conflicts: the load would overwrite values changed in the database by someone else, and no decision covers them; nothing written */
+  conflicts: 10,
 };
