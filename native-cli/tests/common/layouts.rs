@@ -92,6 +92,44 @@ pub trait LayoutUnderTest: Sync {
         );
     }
 
+    /// The categories' natural-key column (the key app records use: `mushaf`, ...).
+    fn category_key(&self) -> &'static str;
+
+    /// The apps' column that holds the App Gallery link (the fixtures leave it empty).
+    fn gallery_column(&self) -> &'static str;
+
+    /// The SQL expression giving a new screenshot row its id, when the table has no default.
+    fn new_screenshot_id(&self) -> Option<&'static str>;
+
+    /// SQL another program would run to add a screenshot to the app named `app`: a copy of its
+    /// first English screenshot, at position `sort_order`, whose image has `01_en` replaced by
+    /// `image_part`.
+    fn add_screenshot_sql(&self, app: &str, image_part: &str, sort_order: i32) -> String {
+        let [_, _, apps, _, shots] = self.tables().map(|t| t.name);
+        let image = self.screenshot_image();
+        let (id_col, id_val) = match self.new_screenshot_id() {
+            Some(expr) => ("id, ", format!("{expr}, ")),
+            None => ("", String::new()),
+        };
+        format!(
+            "INSERT INTO {shots} ({id_col}app_id, language, {image}, sort_order) \
+             SELECT {id_val}s.app_id, s.language, replace(s.{image}, '01_en', '{image_part}'), {sort_order} \
+             FROM {shots} s JOIN {apps} a ON a.id = s.app_id \
+             WHERE a.name_en = '{app}' AND s.language = 'en' AND s.sort_order = 0"
+        )
+    }
+
+    /// SQL another program would run to remove the link of the app named `app` to the category
+    /// `category` (its key).
+    fn remove_link_sql(&self, app: &str, category: &str) -> String {
+        let [_, cats, apps, links, _] = self.tables().map(|t| t.name);
+        format!(
+            "DELETE FROM {links} WHERE app_id = (SELECT id FROM {apps} WHERE name_en = '{app}') \
+             AND category_id = (SELECT id FROM {cats} WHERE {} = '{category}')",
+            self.category_key()
+        )
+    }
+
     // ---- derived: the same for every layout -------------------------------------------------
 
     fn small(&self) -> PathBuf {
@@ -300,6 +338,18 @@ impl LayoutUnderTest for QaLoad {
         "url"
     }
 
+    fn category_key(&self) -> &'static str {
+        "key"
+    }
+
+    fn gallery_column(&self) -> &'static str {
+        "app_gallery_url"
+    }
+
+    fn new_screenshot_id(&self) -> Option<&'static str> {
+        Some("gen_random_uuid()")
+    }
+
     fn tables(&self) -> [Table; 5] {
         [
             Table {
@@ -363,6 +413,19 @@ impl LayoutUnderTest for Django {
 
     fn screenshot_image(&self) -> &'static str {
         "image"
+    }
+
+    fn category_key(&self) -> &'static str {
+        "slug"
+    }
+
+    fn gallery_column(&self) -> &'static str {
+        "app_gallery_link"
+    }
+
+    /// An identity column: the table gives the id.
+    fn new_screenshot_id(&self) -> Option<&'static str> {
+        None
     }
 
     fn tables(&self) -> [Table; 5] {
