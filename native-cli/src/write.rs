@@ -18,6 +18,8 @@ pub enum Op {
     Delete,
     /// No write: the rows' ownership record changes (values adopted, decisions recorded).
     Adopt,
+    /// No write: rows someone removed are recorded as kept removed (a person's decision).
+    AdoptAbsent,
 }
 
 /// A statement wrote fewer rows than it was given: rows changed (or went) since the plan read
@@ -57,6 +59,7 @@ impl<'t, 'c> Writer<'t, 'c> {
             Op::Update => table.update_sql(),
             Op::Delete => table.delete_sql(),
             Op::Adopt => table.adopt_sql(),
+            Op::AdoptAbsent => table.adopt_absent_sql(),
         };
         let stmt = self.tx.prepare(&sql).await.with_context(|| {
             format!("could not prepare the {op:?} statement for {}", table.name)
@@ -137,6 +140,25 @@ impl<'t, 'c> Writer<'t, 'c> {
                 v.extend([kept(), expected()]);
                 v
             }
+            Op::AdoptAbsent => {
+                let absent = |i: usize| -> Param {
+                    Box::new(
+                        changes
+                            .iter()
+                            .map(|c| {
+                                c.absent.as_ref().map_or(serde_json::Value::Null, |a| {
+                                    if i == 0 {
+                                        a.0.clone()
+                                    } else {
+                                        a.1.clone()
+                                    }
+                                })
+                            })
+                            .collect::<Vec<serde_json::Value>>(),
+                    )
+                };
+                vec![absent(0), absent(1), kept()]
+            }
         };
         let (tx, run_id, len) = (self.tx, self.run_id.clone(), rows.len());
         Ok(async move {
@@ -180,5 +202,6 @@ fn op_name(op: Op) -> &'static str {
         Op::Update => "update",
         Op::Delete => "delete",
         Op::Adopt => "adoption",
+        Op::AdoptAbsent => "adoption of a removed row",
     }
 }

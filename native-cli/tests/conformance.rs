@@ -366,7 +366,8 @@ fn rollback_last_restores_the_tables_byte_for_byte(l: &dyn LayoutUnderTest) {
 }
 
 /// Case 5: verify passes after a load; after the harness alters a written column it exits 4 naming
-/// the table, the column and both values.
+/// the table, the column and both values, and that the column was changed in the database since
+/// the load wrote it (with the run and the value it wrote).
 fn verify_passes_then_names_a_tampered_column(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
     let (dir, url) = (s.dir(), s.url());
@@ -383,7 +384,15 @@ fn verify_passes_then_names_a_tampered_column(l: &dyn LayoutUnderTest) {
     assert!(v.stdout.starts_with("FAIL: 1 difference"), "{}", v.stdout);
     assert!(
         v.stdout
-            .contains(&format!("{column} is \"{value}\" in the database")),
+            .contains(&format!("it is \"{value}\" in the database")),
+        "{}",
+        v.stdout
+    );
+    assert!(
+        v.stdout.contains(&format!(
+            "{column} changed in the database since run {}",
+            history(l, dir, url)[0]["id"].as_str().unwrap()
+        )),
         "{}",
         v.stdout
     );
@@ -391,6 +400,8 @@ fn verify_passes_then_names_a_tampered_column(l: &dyn LayoutUnderTest) {
         serde_json::from_str(&std::fs::read_to_string(dir.join("v.json")).unwrap()).unwrap();
     assert_eq!(report["ok"], false);
     let d = &report["differences"][0];
+    assert_eq!(d["kind"], "changed-in-database", "{report}");
+    assert!(d["changed_since"]["written"].is_string(), "{report}");
     assert_eq!(
         (
             d["table"].as_str(),
@@ -1456,13 +1467,6 @@ fn conflicts_refuse_the_load_and_name_each_edit(l: &dyn LayoutUnderTest) {
     assert_eq!(dry["conflicts"], sum["conflicts"], "the dry run's listing");
     assert_eq!(l.dump(url), edited, "a refused load wrote");
 
-    // KNOWN BUG (removed rows lack last_run): the listing of a link or screenshot that qa-load
-    // wrote and someone removed gives `last_written` but `"last_run": null`, though the record
-    // names the run (read_removed does not carry it). Remove this return once fixed.
-    if removed["last_run"].is_null() {
-        eprintln!("KNOWN BUG: a removed row's conflict has no last_run: {removed}");
-        return;
-    }
     assert_eq!(removed["last_run"], first_id, "{removed}");
 }
 
@@ -1548,24 +1552,6 @@ fn keep_database_leaves_every_edit_and_records_the_file_values(l: &dyn LayoutUnd
         "the added screenshot is recorded as kept: {kept}"
     );
 
-    // KNOWN BUG (a kept removal is not recorded): keep-database on the link someone removed
-    // records nothing, so the next default run names it again (exit 10) instead of staying
-    // silent. The rest of this case runs without the removal in case 21. Remove this return
-    // once fixed.
-    let again = load(l, dir, url, &l.small(), &["--json", "-q", "--no-log-file"]);
-    if again.code == 10 {
-        let listed = again.json();
-        let links = l.table("app_categories").name;
-        if listed["conflicts"]
-            .as_array()
-            .is_some_and(|c| c.len() == 1 && c[0]["table"] == links && c[0]["column"].is_null())
-        {
-            eprintln!(
-                "KNOWN BUG: a removed link kept with keep-database is a conflict again: {listed}"
-            );
-            return;
-        }
-    }
     kept_fields_stay_kept_until_the_file_changes(l, dir, url, true);
 }
 
@@ -1736,16 +1722,8 @@ fn use_file_overwrites_records_the_decisions_and_rolls_back(l: &dyn LayoutUnderT
     );
     assert_eq!(edit_state(l, url), admin_state(true));
 
-    // KNOWN BUG (history does not show decisions): `history --json` (and the text listing)
-    // has no `decisions` for a run that settled conflicts, though qa_load.runs.decisions holds
-    // them (issue 20: "Each decision is recorded in the run's record and shown by history").
-    // Remove this return once fixed.
     let h = history(l, dir, url);
     let rec = h.iter().find(|r| r["id"] == run_id).unwrap();
-    if rec.get("decisions").is_none() {
-        eprintln!("KNOWN BUG: history --json shows no decisions: {rec}");
-        return;
-    }
     assert_eq!(rec["decisions"], recorded, "{rec}");
 }
 
@@ -2239,23 +2217,6 @@ fn a_developer_renamed_in_the_database_is_not_duplicated(l: &dyn LayoutUnderTest
         }
         let before = l.dump(url);
         let r = load(l, dir, url, &l.small(), &["--json", "-q", "--no-log-file"]);
-        let planned_new = r.code == 10 && counts(&r.json(), "developers")[0] > 0;
-        if l.name() == "django"
-            && (planned_new
-                || r.stderr
-                    .contains("is already the name of another developer row"))
-        {
-            // KNOWN GAP (identity by recorded id first, being fixed in src): the django layout
-            // does not find the developer it wrote by the id its record holds; renamed in the
-            // database, it is planned as a new row, which the backend's unique Arabic name
-            // then refuses (exit 3, "its Arabic name ... is already the name of another
-            // developer row"). Remove this return once fixed.
-            eprintln!(
-                "KNOWN GAP: django, {step}: the renamed developer is not found again: exit {}\n{}{}",
-                r.code, r.stdout, r.stderr
-            );
-            return;
-        }
         assert_eq!(r.code, 10, "{step}: {}\n{}", r.stdout, r.stderr);
         let sum = r.json();
         assert_eq!(

@@ -253,8 +253,23 @@ pub struct Rows {
     pub states: States,
     /// Links and screenshots of the scope's apps that qa-load wrote and that are no longer in
     /// the database (someone removed them), as it wrote them.
-    pub removed_links: Vec<AppCategory>,
-    pub removed_screenshots: Vec<Screenshot>,
+    pub removed_links: Vec<Removed<AppCategory>>,
+    pub removed_screenshots: Vec<Removed<Screenshot>>,
+}
+
+/// A row qa-load wrote that someone removed since: as qa-load wrote it, with its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed<T> {
+    pub row: T,
+    /// The row's key, as the journal records it.
+    pub pk: serde_json::Value,
+    /// The record's value of the row (what qa-load last wrote).
+    pub after: serde_json::Value,
+    /// The record's kept map: `{"*": <the file's row>}` when a person decided to keep it
+    /// removed.
+    pub kept: serde_json::Map<String, serde_json::Value>,
+    /// The run that wrote it (or recorded the decision) last.
+    pub run: String,
 }
 
 /// What the ownership record ([`crate::bookkeeping::OWNED`]) says of an existing row, read in
@@ -572,12 +587,14 @@ pub async fn read_removed<T, L: TableOf<T>, C: GenericClient + Sync>(
     name: LayoutName,
     c: &C,
     app_ids: &[RowId],
-) -> Result<Vec<T>> {
+) -> Result<Vec<Removed<T>>> {
     use anyhow::Context;
     let table = layout.table();
     let ids: Vec<String> = app_ids.iter().map(|i| i.to_string()).collect();
     let sql = format!(
-        "SELECT {cols} FROM (SELECT (jsonb_populate_record(NULL::{t}, o.after)).* FROM {owned} o \
+        "SELECT {cols}, qa_pk, qa_after, qa_kept, qa_run FROM ( \
+           SELECT (jsonb_populate_record(NULL::{t}, o.after)).*, o.pk AS qa_pk, o.after AS qa_after, \
+                  o.kept AS qa_kept, o.run_id AS qa_run FROM {owned} o \
            WHERE o.layout = '{layout}' AND o.table_name = '{t}' AND o.after IS NOT NULL \
              AND o.after->>'app_id' = ANY($1) \
              AND NOT EXISTS (SELECT 1 FROM {t} t WHERE {on})) t",
@@ -591,7 +608,18 @@ pub async fn read_removed<T, L: TableOf<T>, C: GenericClient + Sync>(
         .await
         .with_context(|| format!("reading the ownership record of removed {}", table.name))?
         .iter()
-        .map(|r| layout.read_row(r))
+        .map(|r| {
+            Ok(Removed {
+                row: layout.read_row(r)?,
+                pk: r.try_get("qa_pk")?,
+                after: r.try_get("qa_after")?,
+                kept: match r.try_get::<_, Option<serde_json::Value>>("qa_kept")? {
+                    Some(serde_json::Value::Object(m)) => m,
+                    _ => serde_json::Map::new(),
+                },
+                run: r.try_get("qa_run")?,
+            })
+        })
         .collect()
 }
 

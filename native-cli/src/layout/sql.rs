@@ -235,6 +235,23 @@ impl Table {
         )
     }
 
+    /// Records, for rows someone removed, that a person decided to keep them removed: an
+    /// adoption of each absent row (its key, the record's value, the kept map with the file's
+    /// row), while the row is still absent.
+    pub fn adopt_absent_sql(&self) -> String {
+        format!(
+            "WITH src AS (SELECT * FROM unnest($2::jsonb[], $3::jsonb[], $4::jsonb[]) AS s(pk, after, kept) \
+                          WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {on})), \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes, afters, kepts) \
+                   SELECT $1, '{t}', 'adopt', array_agg(src.pk), array_agg(NULL::bigint), \
+                          array_agg(src.after), array_agg(src.kept) \
+                   FROM src HAVING count(*) > 0) \
+             SELECT count(*) FROM src",
+            t = self.name,
+            on = self.key_from_journal("t", "s"),
+        )
+    }
+
     /// The post-load check's read-back of one table: its checked columns (as they are read
     /// back: [`Column::select`]), of the rows whose key (or, for rows that belong to a parent,
     /// whose parent key) is in `$1`.

@@ -22,7 +22,7 @@ use qad_core::{
 };
 use serde::Serialize;
 
-use crate::layout::{Entity, Layout, RowState, Rows, Scope, TableOf};
+use crate::layout::{Entity, Layout, Removed, RowState, Rows, Scope, TableOf};
 use conflicts::{classify_row, Conflict, Decisions};
 use qad_core::ownership::{classify_extra, classify_missing, Resolution, RowOutcome};
 
@@ -82,6 +82,9 @@ pub struct Change<T> {
     /// A row the run does not write whose ownership record changes (values adopted, decisions
     /// recorded): journalled as an adoption.
     pub record: bool,
+    /// A row someone removed that a person decided to keep removed: its key and the record's
+    /// value, journalled as an adoption of the absent row with the decision.
+    pub absent: Option<(serde_json::Value, serde_json::Value)>,
 }
 
 /// The changes whose action is `action`, in order: what one write statement takes.
@@ -102,6 +105,7 @@ impl<T> Change<T> {
             expected: None,
             kept: serde_json::Map::new(),
             record: false,
+            absent: None,
         }
     }
 
@@ -404,7 +408,7 @@ fn reconcile_children<K: Ord, T: Clone, L: TableOf<T>>(
     layout: &L,
     expected: BTreeMap<K, T>,
     mut current: BTreeMap<K, (&T, Option<&RowState>)>,
-    removed: &BTreeMap<K, &T>,
+    removed: &BTreeMap<K, &Removed<T>>,
     frozen: bool,
     mode: OnExisting,
     own: &mut Owning<'_>,
@@ -429,36 +433,60 @@ fn reconcile_children<K: Ord, T: Clone, L: TableOf<T>>(
             }
             None if frozen => Change::new(Action::Skip, want, None, Vec::new()),
             None => {
-                let gone = removed.get(&k);
+                let gone = removed.get(&k).copied();
+                let file_row = layout.stored(&want);
+                // A person kept it removed against this very row of the file: it stays so.
+                let kept_removed = gone
+                    .and_then(|g| g.kept.get(conflicts::WHOLE_ROW))
+                    .is_some_and(|v| {
+                        matches!(v, serde_json::Value::Object(k) if conflicts::as_written(layout, k, &file_row))
+                    });
                 match classify_missing(gone.is_some()) {
+                    _ if kept_removed => Change::new(Action::Skip, want, None, Vec::new()),
                     RowOutcome::Write => Change::new(Action::Insert, want, None, Vec::new()),
                     RowOutcome::Conflict => {
                         let (key, _) = label(&want);
                         let (resolution, decided) = own.decisions.resolve(table, None, &key, None);
+                        let kept_before =
+                            gone.is_some_and(|g| g.kept.contains_key(conflicts::WHOLE_ROW));
                         own.conflicts.push(Conflict {
                             table,
                             key,
                             id: None,
                             column: None,
                             database: serde_json::Value::Null,
-                            file: serde_json::Value::Object(layout.stored(&want)),
+                            file: serde_json::Value::Object(file_row.clone()),
                             last_written: gone.map_or(serde_json::Value::Null, |g| {
-                                serde_json::Value::Object(layout.stored(g))
+                                serde_json::Value::Object(layout.stored(&g.row))
                             }),
-                            last_run: None,
-                            reason:
+                            last_run: gone.map(|g| g.run.clone()),
+                            reason: if kept_before {
+                                "a person kept this row removed, and the file's row has changed since"
+                                    .into()
+                            } else {
                                 "qa-load wrote this row, and it was removed from the database since"
-                                    .into(),
+                                    .into()
+                            },
                             differs_at: None,
                             resolution,
                             decided,
                         });
-                        let action = if resolution == Resolution::UseFile {
-                            Action::Insert
-                        } else {
-                            Action::Skip
-                        };
-                        Change::new(action, want, None, Vec::new())
+                        let mut change = Change::new(Action::Skip, want, None, Vec::new());
+                        match resolution {
+                            Resolution::UseFile => change.action = Action::Insert,
+                            Resolution::KeepDatabase => {
+                                if let Some(g) = gone {
+                                    change.kept.insert(
+                                        conflicts::WHOLE_ROW.to_string(),
+                                        serde_json::Value::Object(file_row),
+                                    );
+                                    change.record = true;
+                                    change.absent = Some((g.pk.clone(), g.after.clone()));
+                                }
+                            }
+                            Resolution::Refuse => {}
+                        }
+                        change
                     }
                 }
             }
@@ -629,8 +657,10 @@ pub fn build<L: Layout>(
         existing.screenshots.iter().enumerate().collect(),
         |(_, s)| s.app_id,
     );
-    let removed_links = group(existing.removed_links.iter().collect(), |l| l.app_id);
-    let removed_shots = group(existing.removed_screenshots.iter().collect(), |s| s.app_id);
+    let removed_links = group(existing.removed_links.iter().collect(), |l| l.row.app_id);
+    let removed_shots = group(existing.removed_screenshots.iter().collect(), |s| {
+        s.row.app_id
+    });
     let mut category_keys: HashMap<RowId, String> = existing
         .categories
         .iter()
@@ -684,8 +714,8 @@ pub fn build<L: Layout>(
                 .collect(),
             _ => BTreeMap::new(),
         };
-        let removed: BTreeMap<RowId, &AppCategory> = match removed_links.get(&app_id) {
-            Some(v) if found => v.iter().map(|l| (l.category_id, *l)).collect(),
+        let removed: BTreeMap<RowId, &Removed<AppCategory>> = match removed_links.get(&app_id) {
+            Some(v) if found => v.iter().map(|l| (l.row.category_id, *l)).collect(),
             _ => BTreeMap::new(),
         };
         let slug = app.row.slug.clone();
@@ -722,10 +752,14 @@ pub fn build<L: Layout>(
                 .collect(),
             _ => BTreeMap::new(),
         };
-        let removed: BTreeMap<(Language, i32), &Screenshot> = match removed_shots.get(&app_id) {
-            Some(v) if found => v.iter().map(|s| ((s.language, s.sort_order), *s)).collect(),
-            _ => BTreeMap::new(),
-        };
+        let removed: BTreeMap<(Language, i32), &Removed<Screenshot>> =
+            match removed_shots.get(&app_id) {
+                Some(v) if found => v
+                    .iter()
+                    .map(|s| ((s.row.language, s.row.sort_order), *s))
+                    .collect(),
+                _ => BTreeMap::new(),
+            };
         let screenshots = reconcile_children(
             layout,
             expected,

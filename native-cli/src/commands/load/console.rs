@@ -248,7 +248,7 @@ pub fn print_summary(s: &Summary, batch_size: u32, json: bool) {
     );
     if !s.conflicts.is_empty() {
         println!(
-            "{} conflict(s) settled (recorded with the run; `qa-load history --run {}` shows them):",
+            "{} conflict(s) settled (recorded with run {}; `qa-load history` shows them):",
             s.conflicts.len(),
             s.run_id
         );

@@ -566,7 +566,13 @@ impl<L: Layout> Job<'_, L> {
         let per_chunk = |n: usize, i: usize| ((i + 1) * bs).min(n);
 
         const UPSERT: &[Op] = &[Op::Update, Op::Insert, Op::Adopt];
-        const ALL: &[Op] = &[Op::Delete, Op::Update, Op::Insert, Op::Adopt];
+        const ALL: &[Op] = &[
+            Op::Delete,
+            Op::Update,
+            Op::Insert,
+            Op::Adopt,
+            Op::AdoptAbsent,
+        ];
         let steps = plan
             .developers
             .chunks(bs)
@@ -822,13 +828,12 @@ fn chunk_statements<'a, T: 'a>(
                 Op::Update => Action::Update,
                 Op::Insert => Action::Insert,
                 Op::Adopt => {
-                    return (
-                        op,
-                        changes
-                            .clone()
-                            .filter(|c| c.record && !c.action.writes())
-                            .collect(),
-                    )
+                    let adopted =
+                        |c: &&plan::Change<T>| c.record && !c.action.writes() && c.absent.is_none();
+                    return (op, changes.clone().filter(adopted).collect());
+                }
+                Op::AdoptAbsent => {
+                    return (op, changes.clone().filter(|c| c.absent.is_some()).collect());
                 }
             };
             (op, changes_with(changes.clone(), action))

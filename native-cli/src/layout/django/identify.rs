@@ -86,13 +86,12 @@ fn developers(
     let mut by_website: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
     let mut by_recorded_name: HashMap<&str, Vec<&qad_core::Developer>> = HashMap::new();
     for (e, state) in existing.developers.iter().zip(&existing.states.developers) {
-        if let Some(name) = state
-            .written
-            .as_ref()
-            .and_then(|w| w.get("name_en"))
-            .and_then(|n| n.as_str())
-        {
-            by_recorded_name.entry(name).or_default().push(e);
+        // The name qa-load wrote, and the file's name a person kept the row's own against.
+        let written = state.written.as_ref().and_then(|w| w.get("name_en"));
+        for name in [written, state.kept.get("name_en")].into_iter().flatten() {
+            if let Some(name) = name.as_str() {
+                by_recorded_name.entry(name).or_default().push(e);
+            }
         }
     }
     for e in &existing.developers {

@@ -332,7 +332,7 @@ impl Layout for Django {
             LayoutName::Django,
             c,
             "WHERE name_en = ANY($1) OR name_ar = ANY($2) OR website = ANY($3) OR id = ANY($4) \
-                OR o.after->>'name_en' = ANY($1) \
+                OR o.after->>'name_en' = ANY($1) OR o.kept->>'name_en' = ANY($1) \
              ORDER BY id FOR NO KEY UPDATE OF t",
             &[
                 &scope.developer_names_en,
