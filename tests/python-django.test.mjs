@@ -274,12 +274,20 @@ describe("python manage.py qa_load: the qa-load wheel in the Django backend", { 
     assert.match(again.stderr, /nothing to roll back/);
   });
 
-  test("the backend's own `default` database: the django layout and settings.R2_PUBLIC_URL by default; the real frontend loads (44 apps matched, 11 categories, 109 links), a second run changes nothing, rollback --last restores the tables", () => {
+  test("the backend's own `default` database: the django layout and settings.R2_PUBLIC_URL by default; the real frontend is refused by default (exit 10) and loads with --on-conflict use-file (44 apps matched, 11 categories, 109 links), a second run changes nothing, rollback --last restores the tables", () => {
     const real = path.join(tmp, "real.json");
     realAppsJson(real);
     const before = catalogueRows(dj.databaseUrl);
-    const r = expect(qaLoad(["--input", real, "--no-log-file", "--json"]), 0);
+    // The backend's migrations repaired values qa-load never wrote (nine developer logos, one
+    // app's developer): the default run refuses them (exit 10, passed through; nothing written,
+    // tests/django-ownership.test.mjs). The file-wins load, as before field ownership:
+    // --on-conflict use-file, through the command unchanged.
+    const refused = expect(qaLoad(["--input", real, "--no-log-file", "--json"]), 10);
+    assert.equal(JSON.parse(refused.stdout).conflicts.length, 10);
+    assert.equal(catalogueRows(dj.databaseUrl), before, "the refused run wrote nothing");
+    const r = expect(qaLoad(["--input", real, "--no-log-file", "--json", "--on-conflict", "use-file"]), 0);
     assert.match(r.stderr, /validation: 0 errors/);
+    assert.ok(JSON.parse(r.stdout).conflicts.every((k) => k.resolution === "use-file"));
     const c = JSON.parse(r.stdout).counts;
     assert.deepEqual([c.apps.inserted, c.apps.updated + c.apps.unchanged, c.categories.inserted, c.app_categories.inserted], [0, 44, 11, 109]);
     assert.equal(JSON.parse(r.stdout).layout, "django");

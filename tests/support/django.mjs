@@ -10,12 +10,14 @@
 //   ... the thing under test ...
 //   assertSameDump(before, dumpCatalogue(dj.databaseUrl, dj.file("after.sql")));
 //   manage(dj, ["shell", "-c", "print(1)"]);           // any manage.py command, with the backend's env
+//   const lock = await holdLock(url, "SELECT 1 FROM apps WHERE id = 1 FOR UPDATE");  // another session's row lock
+//   await waitForBlockedLoad(url);  await lock.release();   // a load made to wait at a known point
 //   await stopDjango(dj);  await admin.stop();
 //
 // Not a test file itself (node --test only picks up tests/*.test.mjs).
 
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -214,4 +216,33 @@ export function realAppsJson(file) {
   };
   fs.writeFileSync(file, JSON.stringify(envelope));
   return envelope;
+}
+
+/**
+ * A psql session holding a row lock in an open transaction (`sql` takes it), until release():
+ * what makes a load wait at a known point, with no test-only fault in the binary.
+ */
+export async function holdLock(url, sql) {
+  const child = spawn("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1"], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => { out += d; });
+  child.stdin.write(`BEGIN;\n${sql};\nSELECT 'locked';\n`);
+  for (let i = 0; i < 100 && !out.includes("locked"); i++) await sleep(100);
+  assert.ok(out.includes("locked"), "the lock was taken");
+  return {
+    release: () => new Promise((resolve) => { child.on("close", resolve); child.stdin.end("COMMIT;\n"); }),
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until a qa-load session of the database waits for a lock; its pid. */
+export async function waitForBlockedLoad(url) {
+  for (let i = 0; i < 150; i++) {
+    const pid = psql(url, `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'qa-load/%'
+      AND wait_event_type = 'Lock' AND datname = current_database() LIMIT 1`);
+    if (pid) return pid;
+    await sleep(100);
+  }
+  assert.fail("the load never waited for the lock");
 }
