@@ -214,9 +214,10 @@ describe("qa-load --layout django, on the real backend's database", { skip: SKIP
     psql(dj.databaseUrl, "UPDATE apps SET name_en = 'Tampered', application_icon = '1_Wahy/other.png' WHERE slug = '1-wahy'");
     const bad = expectExit(qaLoad(dj, ["verify", "--input", real]), 4);
     assert.match(bad.stdout, /FAIL: 2 difference/);
-    // Each as the backend stores it: the column, the table's value, the file's.
-    assert.match(bad.stdout, /name_en is "Tampered" in the database, "Wahy" in the source/);
-    assert.match(bad.stdout, /application_icon is "1_Wahy\/other.png" in the database, "1_Wahy\/app_icon.png" in the source/);
+    // Each as the backend stores it: the column, the table's value, the file's; and, the load having
+    // written both, that each changed in the database since (the run and what it wrote).
+    assert.match(bad.stdout, /changed-in-database apps 1-wahy: name_en changed in the database since run \S+ \(which wrote "Wahy"\): it is "Tampered" in the database, "Wahy" in the source/);
+    assert.match(bad.stdout, /application_icon changed in the database since run \S+ \(which wrote "1_Wahy\/app_icon.png"\): it is "1_Wahy\/other.png" in the database, "1_Wahy\/app_icon.png" in the source/);
     psql(dj.databaseUrl, `UPDATE apps SET name_en = 'Wahy', application_icon = '1_Wahy/app_icon.png' WHERE slug = '1-wahy'`);
   });
 

@@ -325,22 +325,18 @@ describe("qa-load field ownership, on the real backend's database", { skip: SKIP
     assert.equal(ownedDump(url), owned1, "qa_load.owned byte for byte as before the second load");
   });
 
-  // BUG (qa-load at b1fb125): a load that settles conflicts prints "`qa-load history --run ID`
-  // shows them", but `history` has no --run (exit 2, "unexpected argument '--run' found"), and
-  // neither `history` nor `history --json` shows qa_load.runs.decisions (issue 20: "Each decision
-  // is recorded in the run's record and shown by history").
-  test("history shows the decisions a run recorded (history --run ID, as the load says)", {
-    todo: "qa-load bug: `history --run ID` (named by the load's output) does not exist; history does not show a run's decisions",
-  }, async () => {
+  test("history shows the decisions a run recorded (text and --json)", async () => {
     const dj = await freshBackend("history");
     const r = expectExit(qaLoad(dj, ["--json", "--on-conflict", "use-file"], { input: real }), 0);
     const text = expectExit(qaLoad(dj, ["--on-conflict", "use-file"], { input: real }), 0);
-    assert.doesNotMatch(text.stdout, /history --run/, "nothing to settle the second time");
-    const named = expectExit(qaLoad(dj, ["history", "--run", summary(r).run_id]), 0);
-    assert.match(named.stdout, /logo_url/);
+    assert.doesNotMatch(text.stdout, /conflict\(s\) settled/, "nothing to settle the second time");
     const run = JSON.parse(expectExit(qaLoad(dj, ["history", "--json"]), 0).stdout).find((h) => h.id === summary(r).run_id);
     assert.ok(Array.isArray(run.decisions) && run.decisions.length === 10, `history --json: ${JSON.stringify(run)}`);
-    assert.match(expectExit(qaLoad(dj, ["history"]), 0).stdout, /use-file/);
+    assert.ok(run.decisions.every((d) => d.resolution === "use-file"), JSON.stringify(run.decisions));
+    const listing = expectExit(qaLoad(dj, ["history"]), 0).stdout;
+    assert.match(listing, new RegExp(`^Run ${summary(r).run_id} decided:$`, "m"));
+    assert.match(listing, /developers "qurancom" \(id 6\) logo_url: use-file/);
+    assert.equal(listing.match(/: use-file \(database /g)?.length, 10, listing);
   });
 
   test("--write-decisions FILE, then --decisions FILE with one entry changed to \"file\": only that field is written", async () => {
@@ -442,19 +438,10 @@ describe("qa-load field ownership, on the real backend's database", { skip: SKIP
     // The kept decisions stand: a default run of that file finds nothing to decide or write.
     const again = qaLoad(dj, ["--json"], { input: changed });
     assert.equal(catalogueRows(url), afterChanged, "nothing written");
-    // The four kept values (three fields, the added screenshot) are not asked about again...
-    assert.deepEqual(summary(again).conflicts.map((c) => `${c.table} ${c.key}`).filter((k) => k !== "apps_categories 15-ayah -> mushaf"), []);
-    // ...but the removed link is. BUG (qa-load at b1fb125): a link qa-load wrote, removed by an
-    // admin and kept removed with --on-conflict keep-database, is a conflict again on every later
-    // run although the file's value did not change (exit 10, "qa-load wrote this row, and it was
-    // removed from the database since", resolution "refuse"); the three kept fields and the kept
-    // added screenshot are remembered.
-    await t.test("the kept removal of a link stands too: exit 0", {
-      todo: "qa-load bug: a removed link kept with keep-database is a conflict again on the next default run",
-    }, () => {
-      expectExit(again, 0);
-      assert.equal(summary(again).rows_written, 0);
-    });
+    // The five kept decisions (three fields, the added screenshot, the removed link) stand.
+    expectExit(again, 0);
+    assert.equal(summary(again).rows_written, 0);
+    assert.equal(summary(again).conflicts, undefined, JSON.stringify(summary(again)));
   });
 
   test("the backend's own load_categories_from_frontend after a load (as railway_start.py runs it at every start): the next default run names each category value it changed", async () => {
