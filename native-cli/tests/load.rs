@@ -182,7 +182,13 @@ fn real_data_loads_the_readme_figures_reloads_as_no_change_and_verifies() {
     );
     let v = verify(dir, &db.url, &input, &[]).expect(4);
     // The tampered field was written by the load: verify says it changed in the database since.
-    for kind in ["missing", "unexpected", "orphan", "count", "changed-in-database"] {
+    for kind in [
+        "missing",
+        "unexpected",
+        "orphan",
+        "count",
+        "changed-in-database",
+    ] {
         assert!(
             v.stdout.contains(&format!("  {kind} ")),
             "{kind} not reported:\n{}",

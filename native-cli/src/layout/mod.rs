@@ -544,7 +544,7 @@ pub async fn read_with_state<T, L: TableOf<T>, C: GenericClient + Sync>(
     let sql = format!(
         "SELECT {cols}, {state} AS qa_state, \
                 coalesce(o.after, CASE WHEN o.after_hash = {hash} THEN {record} END) AS qa_written, \
-                coalesce(o.after = {record}, o.after_hash = {hash}, false) AS qa_as_written, \
+                coalesce(o.after = {recorded}, o.after_hash = {hash}, false) AS qa_as_written, \
                 o.kept AS qa_kept, o.run_id AS qa_run \
          FROM {t} t LEFT JOIN {owned} o ON o.layout = '{layout}' AND o.table_name = '{t}' AND o.pk = {key} \
          {rest}",
@@ -552,6 +552,7 @@ pub async fn read_with_state<T, L: TableOf<T>, C: GenericClient + Sync>(
         state = table.state_hash("t"),
         hash = table.journal_hash("t"),
         record = table.journal_record("t"),
+        recorded = table.after_object("t"),
         t = table.name,
         owned = crate::bookkeeping::OWNED,
         layout = name.as_str(),
@@ -593,10 +594,10 @@ pub async fn read_removed<T, L: TableOf<T>, C: GenericClient + Sync>(
     let ids: Vec<String> = app_ids.iter().map(|i| i.to_string()).collect();
     let sql = format!(
         "SELECT {cols}, qa_pk, qa_after, qa_kept, qa_run FROM ( \
-           SELECT (jsonb_populate_record(NULL::{t}, o.after)).*, o.pk AS qa_pk, o.after AS qa_after, \
+           SELECT (jsonb_populate_record(NULL::{t}, o.pk || o.after)).*, o.pk AS qa_pk, o.after AS qa_after, \
                   o.kept AS qa_kept, o.run_id AS qa_run FROM {owned} o \
            WHERE o.layout = '{layout}' AND o.table_name = '{t}' AND o.after IS NOT NULL \
-             AND o.after->>'app_id' = ANY($1) \
+             AND (o.pk || o.after)->>'app_id' = ANY($1) \
              AND NOT EXISTS (SELECT 1 FROM {t} t WHERE {on})) t",
         cols = table.select_list(),
         t = table.name,

@@ -65,6 +65,67 @@ impl Table {
         }
     }
 
+    /// The columns the ownership record keeps of a row (journal `afters`): those a load writes,
+    /// but the key (the journal's `pk` has it).
+    fn recorded_columns(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().filter(|c| !self.key.contains(&c.name))
+    }
+
+    /// The record's value of a row (`alias`), as the journal's `afters` keep it: a JSON array of
+    /// [`Table::recorded_columns`], in order (no names: a quarter of the bytes of an object;
+    /// what a first load adds to its writes is mostly these bytes).
+    ///
+    /// A text longer than [`qad_core::equal::LONG_TEXT`] characters is kept as its digest,
+    /// `{"sha256": hex, "chars": n}` (the comparison knows it): descriptions are most of a
+    /// catalogue's bytes.
+    pub fn after_values(&self, alias: &str) -> String {
+        format!(
+            "jsonb_build_array({})",
+            self.recorded_values(alias).join(", ")
+        )
+    }
+
+    /// The SQL value of each of [`Table::recorded_columns`] of a row (`alias`), long texts as
+    /// their digests.
+    fn recorded_values(&self, alias: &str) -> Vec<String> {
+        self.recorded_columns()
+            .map(|c| {
+                let v = format!("{alias}.{}", c.name);
+                if c.kind == qad_core::equal::Kind::Text && c.array == "text[]" {
+                    format!(
+                        "CASE WHEN length({v}) > {n} THEN jsonb_build_object('sha256', \
+                         encode(sha256(convert_to({v}, 'UTF8')), 'hex'), 'chars', length({v})) \
+                         ELSE to_jsonb({v}) END",
+                        n = qad_core::equal::LONG_TEXT
+                    )
+                } else {
+                    v
+                }
+            })
+            .collect()
+    }
+
+    /// `ARRAY['c1', ...]`: the names of [`Table::after_values`]' values (the journal's
+    /// `after_columns`).
+    pub fn after_columns(&self) -> String {
+        let names: Vec<String> = self
+            .recorded_columns()
+            .map(|c| format!("'{}'", c.name))
+            .collect();
+        format!("ARRAY[{}]::text[]", names.join(", "))
+    }
+
+    /// A row's record value as the journal's views show it (column → value): what
+    /// [`Table::after_values`] writes, named.
+    pub fn after_object(&self, alias: &str) -> String {
+        let pairs: Vec<String> = self
+            .recorded_columns()
+            .zip(self.recorded_values(alias))
+            .map(|(c, v)| format!("'{}', {v}", c.name))
+            .collect();
+        format!("jsonb_build_object({})", pairs.join(", "))
+    }
+
     /// A hash of the columns a load writes (no timestamps, nothing the owner writes on its own):
     /// what the classification read, which each write re-checks.
     pub fn state_hash(&self, alias: &str) -> String {
@@ -118,8 +179,8 @@ impl Table {
         format!(
             "WITH src AS ({src}), \
              ins AS (INSERT INTO {t} ({names}) SELECT {select} FROM src RETURNING *), \
-             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes, afters) \
-                   SELECT $1, '{t}', 'insert', array_agg({pk}), array_agg({hash}), array_agg({after}) \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes, afters, after_columns) \
+                   SELECT $1, '{t}', 'insert', array_agg({pk}), array_agg({hash}), array_agg({after}), {after_names} \
                    FROM ins HAVING count(*) > 0) \
              SELECT count(*) FROM ins",
             src = self.unnest_with(2, &cols, &[]),
@@ -128,7 +189,8 @@ impl Table {
             select = select.join(", "),
             pk = self.key_json("ins"),
             hash = self.journal_hash("ins"),
-            after = self.journal_record("ins"),
+            after = self.after_values("ins"),
+            after_names = self.after_columns(),
         )
     }
 
@@ -159,9 +221,9 @@ impl Table {
                       WHERE {state} = src.qa_expected FOR NO KEY UPDATE OF t), \
              upd AS (UPDATE {t} t SET {set} FROM src JOIN prev ON {join_src_prev} \
                      WHERE {join_upd} RETURNING t.*), \
-             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, befores, after_hashes, afters, kepts) \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, befores, after_hashes, afters, after_columns, kepts) \
                    SELECT $1, '{t}', 'update', array_agg({pk}), array_agg({before}), \
-                          array_agg({hash}), array_agg({after}), array_agg(src.qa_kept) \
+                          array_agg({hash}), array_agg({after}), {names}, array_agg(src.qa_kept) \
                    FROM upd JOIN prev ON {join_j} JOIN src ON {join_upd_src} HAVING count(*) > 0) \
              SELECT count(*) FROM upd",
             src = self.unnest_with(
@@ -178,7 +240,8 @@ impl Table {
             pk = self.key_json("upd"),
             before = self.journal_record("prev"),
             hash = self.journal_hash("upd"),
-            after = self.journal_record("upd"),
+            after = self.after_values("upd"),
+            names = self.after_columns(),
             join_j = self.key_join("upd", "prev"),
             join_upd_src = self.key_join("upd", "src"),
         )
@@ -220,8 +283,8 @@ impl Table {
             "WITH src AS ({src}), \
              a AS (SELECT t AS r, src.qa_kept FROM {t} t JOIN src ON {join} \
                    WHERE {state} = src.qa_expected FOR NO KEY UPDATE OF t), \
-             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes, afters, kepts) \
-                   SELECT $1, '{t}', 'adopt', array_agg({pk}), array_agg({hash}), array_agg({after}), \
+             j AS (INSERT INTO {JOURNAL} (run_id, table_name, op, pks, after_hashes, afters, after_columns, kepts) \
+                   SELECT $1, '{t}', 'adopt', array_agg({pk}), array_agg({hash}), array_agg({after}), {names}, \
                           array_agg(a.qa_kept) \
                    FROM a HAVING count(*) > 0) \
              SELECT count(*) FROM a",
@@ -231,7 +294,8 @@ impl Table {
             state = self.state_hash("t"),
             pk = self.key_json("(a.r)"),
             hash = self.journal_hash("(a.r)"),
-            after = self.journal_record("(a.r)"),
+            after = self.after_values("(a.r)"),
+            names = self.after_columns(),
         )
     }
 

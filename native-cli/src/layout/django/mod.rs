@@ -327,6 +327,7 @@ impl Layout for Django {
         let app_ids: Vec<i64> = scope.app_ids.iter().filter_map(|u| u.bigint()).collect();
         // Locked as read: the plan is made from these rows, and a concurrent writer waits for
         // the load (FOR NO KEY UPDATE lets the backend still add rows that refer to them).
+        // Also the rows qa-load last wrote (or a person kept) under one of the names.
         let (developers, developers_states) = read_with_state(
             self,
             LayoutName::Django,
