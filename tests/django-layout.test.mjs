@@ -14,11 +14,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import {
+  qaLoad, qaLoadAsync, expectExit, copyOut, QA_LOAD,
   ROOT, adminDatabase, startDjango, stopDjango, psql, catalogueCounts, catalogueRows, getJson, manage,
   realAppsJson, holdLock, waitForBlockedLoad, sleep, DEFAULT_R2_PUBLIC_URL,
 } from "./support/django.mjs";
 
-const QA_LOAD = path.join(ROOT, "target/release/qa-load");
+
 const SKIP = process.env.QAD_TEST_DATABASE_URL
   ? false
   : "QAD_TEST_DATABASE_URL is unset: the Django layout tests need a PostgreSQL superuser (scripts/test.sh sets it)";
@@ -26,35 +27,6 @@ const SKIP = process.env.QAD_TEST_DATABASE_URL
 /** The backend-owned columns of every app, in id order: a load must leave them byte-identical. */
 const BACKEND_OWNED_APPS = `COPY (SELECT id, status, review_count, view_count, featured, platform, embedding::text,
   crawled_at, crawled_content, riwayah, mushaf_type, features, created_at FROM apps ORDER BY id) TO STDOUT`;
-
-function qaLoad(dj, args, { input } = {}) {
-  const r = spawnSync(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", DEFAULT_R2_PUBLIC_URL,
-    ...(input ? ["--input", input] : []), ...args], { encoding: "utf8", maxBuffer: 64 << 20, cwd: dj.dir });
-  if (r.error) throw r.error;
-  return r;
-}
-
-/** qa-load running in the background: resolves to { status, stdout, stderr }. */
-function qaLoadAsync(dj, args, { input } = {}) {
-  const child = spawn(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", DEFAULT_R2_PUBLIC_URL,
-    ...(input ? ["--input", input] : []), ...args], { cwd: dj.dir });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => { stdout += d; });
-  child.stderr.on("data", (d) => { stderr += d; });
-  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
-}
-
-function expectExit(r, code) {
-  assert.equal(r.status, code, `exit ${r.status}, expected ${code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-  return r;
-}
-
-function copyOut(url, sql) {
-  const r = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8", maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
 
 /** The load's JSON summary's counts: { developers: { inserted, updated, ... }, ... }. */
 function counts(r) {

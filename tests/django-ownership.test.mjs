@@ -22,12 +22,13 @@ import path from "node:path";
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import {
+  qaLoad, qaLoadAsync, expectExit, copyOut, QA_LOAD,
   ROOT, adminDatabase, startDjango, stopDjango, psql, catalogueCounts, catalogueRows, manage, djangoEnv,
   dumpCatalogue, assertSameDump, realAppsJson, holdLock, waitForBlockedLoad, DEFAULT_R2_PUBLIC_URL,
 } from "./support/django.mjs";
 
 const execFileAsync = promisify(execFile);
-const QA_LOAD = path.join(ROOT, "target/release/qa-load");
+
 const SKIP = process.env.QAD_TEST_DATABASE_URL
   ? false
   : "QAD_TEST_DATABASE_URL is unset: the Django ownership tests need a PostgreSQL superuser (scripts/test.sh sets it)";
@@ -53,35 +54,6 @@ const REPAIRED_LOGOS = [
 /** The catalogue tables but app_screenshots. */
 const PARENTS = ["developers", "categories", "apps", "apps_categories"];
 const SIGN_LANGUAGE = "60-school mushaf - sign language";
-
-function qaLoad(dj, args, { input } = {}) {
-  const r = spawnSync(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", R2,
-    ...(input ? ["--input", input] : []), ...args], { encoding: "utf8", maxBuffer: 64 << 20, cwd: dj.dir });
-  if (r.error) throw r.error;
-  return r;
-}
-
-/** qa-load running in the background: resolves to { status, stdout, stderr }. */
-function qaLoadAsync(dj, args, { input } = {}) {
-  const child = spawn(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", R2,
-    ...(input ? ["--input", input] : []), ...args], { cwd: dj.dir });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => { stdout += d; });
-  child.stderr.on("data", (d) => { stderr += d; });
-  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
-}
-
-function expectExit(r, code) {
-  assert.equal(r.status, code, `exit ${r.status}, expected ${code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-  return r;
-}
-
-function copyOut(url, sql) {
-  const r = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8", maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
 
 /** The ownership record, every column, in a fixed order: equal strings = byte for byte the same. */
 function ownedDump(url) {

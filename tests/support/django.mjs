@@ -246,3 +246,38 @@ export async function waitForBlockedLoad(url) {
   }
   assert.fail("the load never waited for the lock");
 }
+
+/** The release qa-load the cross-component tests run (scripts/test.sh builds it). */
+export const QA_LOAD = path.join(ROOT, "target/release/qa-load");
+
+/** qa-load on `dj`'s database (the backend's media base URL given), from `dj.dir`. */
+export function qaLoad(dj, args, { input } = {}) {
+  const r = spawnSync(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", DEFAULT_R2_PUBLIC_URL,
+    ...(input ? ["--input", input] : []), ...args], { encoding: "utf8", maxBuffer: 64 << 20, cwd: dj.dir });
+  if (r.error) throw r.error;
+  return r;
+}
+
+/** qa-load running in the background: resolves to { status, stdout, stderr }. */
+export function qaLoadAsync(dj, args, { input } = {}) {
+  const child = spawn(QA_LOAD, ["--database", dj.databaseUrl, "--no-log-file", "--media-base-url", DEFAULT_R2_PUBLIC_URL,
+    ...(input ? ["--input", input] : []), ...args], { cwd: dj.dir });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => { stdout += d; });
+  child.stderr.on("data", (d) => { stderr += d; });
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+}
+
+/** `r` after asserting its exit code (the output in the message when it differs). */
+export function expectExit(r, code) {
+  assert.equal(r.status, code, `exit ${r.status}, expected ${code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  return r;
+}
+
+/** What psql prints for `sql` (e.g. a COPY ... TO STDOUT). */
+export function copyOut(url, sql) {
+  const r = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8", maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
