@@ -84,7 +84,8 @@ pub struct Change<T> {
     pub record: bool,
     /// A row someone removed that a person decided to keep removed: its key and the record's
     /// value, journalled as an adoption of the absent row with the decision.
-    pub absent: Option<(serde_json::Value, serde_json::Value)>,
+    /// (Boxed: rare, and every change of a load carries the field.)
+    pub absent: Option<Box<(serde_json::Value, serde_json::Value)>>,
 }
 
 /// The changes whose action is `action`, in order: what one write statement takes.
@@ -481,7 +482,7 @@ fn reconcile_children<K: Ord, T: Clone, L: TableOf<T>>(
                                         serde_json::Value::Object(file_row),
                                     );
                                     change.record = true;
-                                    change.absent = Some((g.pk.clone(), g.after.clone()));
+                                    change.absent = Some(Box::new((g.pk.clone(), g.after.clone())));
                                 }
                             }
                             Resolution::Refuse => {}
