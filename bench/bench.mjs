@@ -423,7 +423,9 @@ function loadRuns(o, pg, work, input, versions, dj) {
   };
   // qa-load as a user runs it: the default log file (here in the work dir), progress on stderr;
   // --json only so that the summary can be read back.
-  const qaLoadRun = (v, layout, kind, template = null) => {
+  // `extra`: options for this run only (into the seeded rows: the file wins, as the backend's
+  // command's does; qa-load's default there stops on the rows the backend's migrations repaired).
+  const qaLoadRun = (v, layout, kind, template = null, extra = []) => {
     const django = layout === "django";
     const batch = kind === "b10" ? "10" : kind === "b1000" ? "1000" : null;
     const db = pg.fresh(template ?? (django ? v.djTemplate : v.template));
@@ -433,7 +435,7 @@ function loadRuns(o, pg, work, input, versions, dj) {
       const r = measure(what, v.qaLoad, [
         ...(django ? v.dj.args : []),
         "--input", input.appsJson, "--database", pg.url(db), ...(batch ? ["--batch-size", batch] : []),
-        "--log-file", logFile, "--json", "--timeout", "60m",
+        "--log-file", logFile, "--json", "--timeout", "60m", ...extra,
       ], { cwd: work });
       let summary = {};
       try {
@@ -480,7 +482,9 @@ function loadRuns(o, pg, work, input, versions, dj) {
       if (kind === "copy") copyRun("own");
       else if (kind === "dj-copy") copyRun("django");
       else if (kind === "backend" || kind === "backendMigrated") backendRun(kind);
-      else if (kind === "qaloadMigrated") django.qaloadMigrated.push(qaLoadRun(cur, "django", "default", dj.migratedTemplate));
+      else if (kind === "qaloadMigrated") {
+        django.qaloadMigrated.push(qaLoadRun(cur, "django", "default", dj.migratedTemplate, ["--on-conflict", "use-file"]));
+      }
       else {
         const layout = kind.startsWith("dj-") ? "django" : "own";
         const batch = kind.replace(/^dj-/, "");
@@ -765,7 +769,7 @@ function djangoReport(o, inputs, dj, results) {
       return `${fmtMs(median(xs.map((x) => x.ms)))} (leaves ${[...new Set(xs.map((x) => counts(x.rows)))].join(" / ")})`;
     };
     row("into the freshly migrated database (45 seeded apps): backend command (rows it leaves)", onMigrated("backendMigrated"));
-    row("into the freshly migrated database: qa-load --layout django (rows it leaves)", onMigrated("qaloadMigrated"));
+    row("into the freshly migrated database: qa-load --layout django --on-conflict use-file (rows it leaves)", onMigrated("qaloadMigrated"));
     row("into the freshly migrated database: ratio backend command / qa-load", (k) => (results[k].qaloadMigrated.length ? fmtX(med(k, "backendMigrated") / med(k, "qaloadMigrated")) : "–"));
   }
   row("peak RSS qa-load / backend command", (k) => `${dj.qaLoad.missing ? "n/a" : fmtMb(med(k, "qaload", "rssKb"))} / ${fmtMb(med(k, "backend", "rssKb"))}`);
