@@ -254,6 +254,11 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: i64,
 
+    /// Show one run field by field, from its journal: each row it inserted, updated (before ->
+    /// after), deleted or adopted, and the conflicts it settled
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
+
     /// Print JSON
     #[arg(long)]
     pub json: bool,

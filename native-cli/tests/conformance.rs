@@ -256,7 +256,7 @@ fn a_second_run_of_the_same_file_writes_nothing(l: &dyn LayoutUnderTest) {
     assert_eq!(rb["rolled_back_run"], first["run_id"], "{rb}");
 }
 
-/// Case 3: One edited field: exactly one row updated, in that column (and its updated_at), nothing
+/// Case 3 (and `history --run` of that run): One edited field: exactly one row updated, in that column (and its updated_at), nothing
 /// else.
 fn an_edited_field_is_the_only_change_written(l: &dyn LayoutUnderTest) {
     let s = Setup::new(l);
@@ -304,6 +304,48 @@ fn an_edited_field_is_the_only_change_written(l: &dyn LayoutUnderTest) {
             )
         ),
         "1"
+    );
+    // `history --run` shows it field by field, from the journal: before -> after.
+    let id = sum["run_id"].as_str().unwrap();
+    let shown = qa(dir, l.args(url, &["history", "--run", id, "--json"]))
+        .expect(0)
+        .json();
+    assert_eq!(shown["after_values_recorded"], true, "{shown}");
+    let rows = shown["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{shown}");
+    assert_eq!(
+        (rows[0]["table"].as_str(), rows[0]["op"].as_str()),
+        (Some(l.table("apps").name), Some("update"))
+    );
+    assert_eq!(
+        rows[0]["after"]["short_description_en"],
+        "Noor Reader, edited by the conformance suite"
+    );
+    assert_eq!(
+        rows[0]["before"]["short_description_en"],
+        "Noor Reader, a short description"
+    );
+    let text = qa(dir, l.args(url, &["history", "--run", id]))
+        .expect(0)
+        .stdout;
+    assert!(
+        text.contains("short_description_en \"Noor Reader, a short description\" -> \"Noor Reader, edited by the conformance suite\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains("sort_order"),
+        "only the changed field: {text}"
+    );
+    let none = qa(
+        dir,
+        l.args(url, &["history", "--run", "20990101T000000Z-abcdef"]),
+    );
+    assert_eq!(none.code, 6, "{}", none.stderr);
+    assert!(
+        none.stderr
+            .contains("there is no run 20990101T000000Z-abcdef"),
+        "{}",
+        none.stderr
     );
     verify(l, dir, url, &edited).expect(0);
     verify(l, dir, url, &l.small()).expect(4);
@@ -2036,7 +2078,20 @@ fn a_journal_without_after_values_adopts_unchanged_rows(l: &dyn LayoutUnderTest)
     let [devs, _, apps, _, _] = l.tables().map(|t| t.name);
     common::sql(
         url,
-        "UPDATE qa_load.journal SET afters = NULL, kepts = NULL",
+        "UPDATE qa_load.journal SET afters = NULL, after_columns = NULL, kepts = NULL",
+    );
+    // `history --run` of such a run: the prior values only, and it says so.
+    let first = history(l, dir, url)[0]["id"].as_str().unwrap().to_string();
+    let shown = qa(dir, l.args(url, &["history", "--run", &first, "--json"]))
+        .expect(0)
+        .json();
+    assert_eq!(shown["after_values_recorded"], false, "{shown}");
+    let text = qa(dir, l.args(url, &["history", "--run", &first]))
+        .expect(0)
+        .stdout;
+    assert!(
+        text.contains("The values it wrote were not recorded"),
+        "{text}"
     );
     common::sql(
         url,

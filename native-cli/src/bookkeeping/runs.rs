@@ -205,6 +205,21 @@ pub async fn list<C: GenericClient>(
     legacy: bool,
     layout: Option<&str>,
 ) -> Result<Vec<RunRecord>> {
+    select(c, limit, legacy, layout, None).await
+}
+
+/// The record of run `id`, if there is one.
+pub async fn get<C: GenericClient>(c: &C, id: &str, legacy: bool) -> Result<Option<RunRecord>> {
+    Ok(select(c, 1, legacy, None, Some(id)).await?.pop())
+}
+
+async fn select<C: GenericClient>(
+    c: &C,
+    limit: i64,
+    legacy: bool,
+    layout: Option<&str>,
+    id: Option<&str>,
+) -> Result<Vec<RunRecord>> {
     let (table, layout_col) = if legacy {
         ("public.qa_load_runs", "'qa-load'")
     } else {
@@ -231,11 +246,11 @@ pub async fn list<C: GenericClient>(
                         (extract(epoch FROM r.finished_at - r.started_at) * 1000)::bigint, \
                         r.tool_version, r.db_user, r.input_path, r.dataset_checksum, r.counts, r.target_run, \
                         r.rolled_back_by, r.rolled_back_at, r.failed_stage, r.error, {live}, {decisions} \
-                 FROM {table} r WHERE $2::text IS NULL OR {layout_col} = $2 \
+                 FROM {table} r WHERE ($2::text IS NULL OR {layout_col} = $2) AND ($3::text IS NULL OR r.id = $3) \
                  ORDER BY r.started_at DESC, r.id DESC LIMIT $1",
                 live = live()
             ),
-            &[&limit.max(0), &layout],
+            &[&limit.max(0), &layout, &id],
         )
         .await
         .with_context(|| format!("could not read {table}"))?;

@@ -256,8 +256,9 @@ pub fn print_summary(s: &Summary, batch_size: u32, json: bool) {
     );
     if !s.conflicts.is_empty() {
         println!(
-            "{} conflict(s) settled (recorded with run {}; `qa-load history` shows them):",
+            "{} conflict(s) settled (recorded with run {}; `qa-load history --run {}` shows them):",
             s.conflicts.len(),
+            s.run_id,
             s.run_id
         );
         for line in conflict_lines(&s.conflicts) {
