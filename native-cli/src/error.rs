@@ -153,6 +153,10 @@ pub enum Refusal {
     TablesNotOurs { tables: Vec<String>, django: bool },
     #[error("the database's Django tables are not as this qa-load knows them ({} difference(s)): {}", differences.len(), differences.join("; "))]
     DjangoSchema { differences: Vec<String> },
+    /// The input's rows cannot be matched to the database's unambiguously (two input rows on one
+    /// row, a natural key on two rows, a name the backend keeps unique taken).
+    #[error("the plan is refused: {0}")]
+    Plan(String),
     #[error("{count} row(s) were changed since run {run} by something other than qa-load, so restoring its prior values would lose those changes: {list}")]
     RowsChangedSince {
         run: String,

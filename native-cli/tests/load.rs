@@ -1381,6 +1381,34 @@ fn on_existing_skip_leaves_existing_rows_alone() {
 }
 
 #[test]
+fn an_input_row_the_database_has_as_two_rows_is_refused_exit_6() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = fresh_db();
+    small_then(dir, &db.url);
+    // Noor Reader's slug now names one row and its source id another.
+    sql(
+        &db.url,
+        "UPDATE apps SET source_id = 'elsewhere' WHERE slug = 'noor-reader'; \
+         UPDATE apps SET source_id = '1_Noor_Reader' WHERE slug = (SELECT min(slug) FROM apps WHERE slug <> 'noor-reader')",
+    );
+    let before = dump(&db.url);
+    let r = load(
+        dir,
+        &db.url,
+        &fixtures().join("small.json"),
+        &["--no-log-file"],
+    )
+    .expect(6);
+    assert!(
+        r.stderr.contains("plan failed: the plan is refused:"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(dump(&db.url), before, "nothing written");
+}
+
+#[test]
 fn backup_runs_pg_dump_before_loading() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

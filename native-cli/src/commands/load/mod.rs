@@ -17,7 +17,7 @@ use crate::check;
 use crate::commands::write_session::{begin, Committed, WriteSession};
 use crate::context::Ctx;
 use crate::db::session::{Stage, Step};
-use crate::error::{Exit, Failure};
+use crate::error::{Exit, Failure, Refusal};
 use crate::fault::Faults;
 use crate::input::{self, Prepared};
 use crate::layout::choice::Choice;
@@ -429,7 +429,11 @@ impl<L: Layout> Job<'_, L> {
             self.args.on_existing,
             self.decisions,
         )
-        .map_err(|e| fail(e.into()))?;
+        .map_err(|e| {
+            // Nothing is written yet: the database and the input disagree on which row is which.
+            Failure::refused("plan", Refusal::Plan(e.to_string()))
+                .with_hint("make the rows unambiguous in the file or the database, then load again")
+        })?;
         drop(existing);
         for w in &plan.warnings {
             // The console has it from the note; the log from this.
