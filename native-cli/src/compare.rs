@@ -143,6 +143,9 @@ impl Difference {
 
 /// A value shortened for one line of text.
 pub fn short(v: &Value) -> String {
+    if let Some(note) = long_text_note(v) {
+        return note;
+    }
     let s = match v {
         Value::String(s) => format!("{s:?}"),
         other => other.to_string(),
@@ -152,6 +155,15 @@ pub fn short(v: &Value) -> String {
     } else {
         s
     }
+}
+
+/// How a long text the ownership record keeps as its digest is shown (None: not such a value).
+pub fn long_text_note(v: &Value) -> Option<String> {
+    qad_core::equal::digest_of(v)?;
+    let chars = v.get("chars")?.as_u64()?;
+    Some(format!(
+        "(a text of {chars} characters; the record keeps its SHA-256, not the text)"
+    ))
 }
 
 fn object<T: Serialize>(row: &T) -> Map<String, Value> {
@@ -232,11 +244,7 @@ fn field_diffs<T, L: TableOf<T>>(
     let recorded = record.0.get(&(table.to_string(), Value::Object(pk)));
     for f in fields {
         let actual = a.remove(*f).unwrap_or(Value::Null);
-        let kind = t
-            .columns
-            .iter()
-            .find(|c| c.name == *f)
-            .map_or(qad_core::equal::Kind::Exact, |c| c.kind);
+        let kind = t.kind_of(f);
         let kept = recorded.is_some_and(|r| r.kept.contains_key(*f));
         let changed_since = recorded.and_then(|r| {
             let w = r.written.get(*f).cloned().unwrap_or(Value::Null);

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::bookkeeping::{self, runs, runs::RunRecord, JOURNAL_ROWS};
+use crate::compare::short;
 use crate::context::Ctx;
 use crate::error::{Exit, Failure, Refusal};
 use crate::opt::HistoryArgs;
@@ -43,20 +44,6 @@ fn same(before: &Value, after: &Value) -> bool {
         return same_value(Kind::Text, before, after);
     }
     before.is_number() && after.is_number() && same_value(Kind::Number, before, after)
-}
-
-/// A value on one line: texts quoted and shortened, a long text recorded as its digest said so.
-fn show(v: &Value) -> String {
-    if let (Some(_), Some(n)) = (
-        qad_core::equal::digest_of(v),
-        v.get("chars").and_then(Value::as_u64),
-    ) {
-        return format!("(a text of {n} characters)");
-    }
-    match v {
-        Value::String(s) => format!("{:?}", truncate(s, 80)),
-        other => truncate(&other.to_string(), 80),
-    }
 }
 
 /// `qa-load history --run ID`: the run's record, then every row it wrote, field by field.
@@ -162,7 +149,7 @@ async fn show_run(
                     println!(
                         "  update {} {pk}: before {}",
                         w.table,
-                        show(&Value::Object(before))
+                        short(&Value::Object(before))
                     );
                     continue;
                 }
@@ -172,8 +159,8 @@ async fn show_run(
                     .map(|(k, a)| {
                         format!(
                             "{k} {} -> {}",
-                            show(before.get(k).unwrap_or(&Value::Null)),
-                            show(a)
+                            short(before.get(k).unwrap_or(&Value::Null)),
+                            short(a)
                         )
                     })
                     .collect();
@@ -221,10 +208,10 @@ fn show_row(v: &Value) -> String {
     match v.as_object() {
         Some(m) => m
             .iter()
-            .map(|(k, v)| format!("{k} {}", show(v)))
+            .map(|(k, v)| format!("{k} {}", short(v)))
             .collect::<Vec<_>>()
             .join(", "),
-        None => show(v),
+        None => short(v),
     }
 }
 

@@ -331,22 +331,16 @@ fn label<L: Layout>(layout: &L, table: &str, key: &[&str]) -> String {
 /// The ownership record of `layout`'s rows (what loads last wrote, and which run), for verify to
 /// tell a field changed in the database since a load from a plain difference.
 async fn read_record<L: Layout>(client: &Client, layout: &L) -> anyhow::Result<compare::Record> {
-    let mut rows = Vec::new();
-    for table in layout.tables() {
-        rows.extend(
-            client
-                .query(
-                    &format!(
-                        "SELECT table_name, pk, after, kept, run_id FROM {owned} o \
-                         WHERE layout = $1 AND table_name = $2 AND after IS NOT NULL",
-                        owned = crate::bookkeeping::OWNED
-                    ),
-                    &[&layout.name().as_str(), &table.name],
-                )
-                .await
-                .context("could not read the ownership record")?,
-        );
-    }
+    let rows = client
+        .query(
+            &format!(
+                "SELECT table_name, pk, after, kept, run_id FROM {} WHERE layout = $1 AND after IS NOT NULL",
+                crate::bookkeeping::OWNED
+            ),
+            &[&layout.name().as_str()],
+        )
+        .await
+        .context("could not read the ownership record")?;
     let mut record = compare::Record::default();
     for r in rows {
         if let Value::Object(written) = r.get::<_, Value>(2) {

@@ -196,6 +196,14 @@ impl TableExt {
 }
 
 impl Table {
+    /// How column `name`'s values compare (exactly, for a name the table does not have).
+    pub fn kind_of(&self, name: &str) -> Kind {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map_or(Kind::Exact, |c| c.kind)
+    }
+
     /// The columns, comma-separated, as a SELECT reads them back.
     pub fn select_list(&self) -> String {
         self.columns
@@ -532,30 +540,32 @@ pub async fn read_rows<T, L: TableOf<T>, C: GenericClient + Sync>(
 /// The rows of `T`'s table that `rest` selects (its alias is `t`; a locking clause must say
 /// `OF t`), each with what the ownership record says of it ([`RowState`]): what each layout's
 /// [`Layout::read_scope`] uses. The bookkeeping must be at version 3 or later.
-pub async fn read_with_state<T, L: TableOf<T>, C: GenericClient + Sync>(
+pub async fn read_with_state<T, L: TableOf<T> + Tables, C: GenericClient + Sync>(
     layout: &L,
-    name: LayoutName,
     c: &C,
     rest: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<(Vec<T>, Vec<RowState>)> {
+) -> Result<Read<T>> {
     use anyhow::Context;
-    let table = layout.table();
+    let table = TableOf::<T>::table(layout);
+    // The row's journal hash, computed once and only for a row the record has: it tells a row
+    // exactly as the record's run left it (the fast path; the plan compares the others column
+    // by column), and adopts a row an earlier release journalled without after-values.
     let sql = format!(
         "SELECT {cols}, {state} AS qa_state, \
-                coalesce(o.after, CASE WHEN o.after_hash = {hash} THEN {record} END) AS qa_written, \
-                coalesce(o.after = {recorded}, o.after_hash = {hash}, false) AS qa_as_written, \
+                coalesce(o.after, CASE WHEN o.after_hash = x.h THEN {record} END) AS qa_written, \
+                coalesce(o.after_hash = x.h, false) AS qa_as_written, \
                 o.kept AS qa_kept, o.run_id AS qa_run \
          FROM {t} t LEFT JOIN {owned} o ON o.layout = '{layout}' AND o.table_name = '{t}' AND o.pk = {key} \
+         LEFT JOIN LATERAL (SELECT {hash} AS h WHERE o.pk IS NOT NULL) x ON true \
          {rest}",
         cols = table.select_list(),
         state = table.state_hash("t"),
         hash = table.journal_hash("t"),
         record = table.journal_record("t"),
-        recorded = table.after_object("t"),
         t = table.name,
         owned = crate::bookkeeping::OWNED,
-        layout = name.as_str(),
+        layout = layout.name().as_str(),
         key = table.key_json("t"),
     );
     let found = c
@@ -581,16 +591,50 @@ pub async fn read_with_state<T, L: TableOf<T>, C: GenericClient + Sync>(
     Ok((rows, states))
 }
 
+/// Rows of one table read with their states ([`read_with_state`]).
+pub type Read<T> = (Vec<T>, Vec<RowState>);
+
+/// The [`Rows`] a layout's [`Layout::read_scope`] read, table by table with their states, and
+/// the links and screenshots of those apps that qa-load wrote and someone removed since.
+pub async fn scope_rows<L: Layout, C: GenericClient + Sync>(
+    layout: &L,
+    c: &C,
+    (developers, developers_states): Read<Developer>,
+    (categories, categories_states): Read<Category>,
+    (apps, apps_states): Read<App>,
+    (app_categories, app_categories_states): Read<AppCategory>,
+    (screenshots, screenshots_states): Read<Screenshot>,
+) -> Result<Rows> {
+    let app_ids: Vec<RowId> = apps.iter().map(|a| a.id).collect();
+    let removed_links = read_removed(layout, c, &app_ids).await?;
+    let removed_screenshots = read_removed(layout, c, &app_ids).await?;
+    Ok(Rows {
+        developers,
+        categories,
+        apps,
+        app_categories,
+        screenshots,
+        states: States {
+            developers: developers_states,
+            categories: categories_states,
+            apps: apps_states,
+            app_categories: app_categories_states,
+            screenshots: screenshots_states,
+        },
+        removed_links,
+        removed_screenshots,
+    })
+}
+
 /// The rows of `T`'s table (links or screenshots) of the apps `app_ids` that the ownership
 /// record says qa-load wrote, and that are no longer in the table, as qa-load wrote them.
-pub async fn read_removed<T, L: TableOf<T>, C: GenericClient + Sync>(
+pub async fn read_removed<T, L: TableOf<T> + Tables, C: GenericClient + Sync>(
     layout: &L,
-    name: LayoutName,
     c: &C,
     app_ids: &[RowId],
 ) -> Result<Vec<Removed<T>>> {
     use anyhow::Context;
-    let table = layout.table();
+    let table = TableOf::<T>::table(layout);
     let ids: Vec<String> = app_ids.iter().map(|i| i.to_string()).collect();
     let sql = format!(
         "SELECT {cols}, qa_pk, qa_after, qa_kept, qa_run FROM ( \
@@ -602,7 +646,7 @@ pub async fn read_removed<T, L: TableOf<T>, C: GenericClient + Sync>(
         cols = table.select_list(),
         t = table.name,
         owned = crate::bookkeeping::OWNED,
-        layout = name.as_str(),
+        layout = layout.name().as_str(),
         on = table.key_from_journal("t", "o"),
     );
     c.query(&sql, &[&ids])

@@ -79,16 +79,8 @@ impl Table {
     /// `{"sha256": hex, "chars": n}` (the comparison knows it): descriptions are most of a
     /// catalogue's bytes.
     pub fn after_values(&self, alias: &str) -> String {
-        format!(
-            "jsonb_build_array({})",
-            self.recorded_values(alias).join(", ")
-        )
-    }
-
-    /// The SQL value of each of [`Table::recorded_columns`] of a row (`alias`), long texts as
-    /// their digests.
-    fn recorded_values(&self, alias: &str) -> Vec<String> {
-        self.recorded_columns()
+        let values: Vec<String> = self
+            .recorded_columns()
             .map(|c| {
                 let v = format!("{alias}.{}", c.name);
                 if c.kind == qad_core::equal::Kind::Text && c.array == "text[]" {
@@ -102,7 +94,8 @@ impl Table {
                     v
                 }
             })
-            .collect()
+            .collect();
+        format!("jsonb_build_array({})", values.join(", "))
     }
 
     /// `ARRAY['c1', ...]`: the names of [`Table::after_values`]' values (the journal's
@@ -113,17 +106,6 @@ impl Table {
             .map(|c| format!("'{}'", c.name))
             .collect();
         format!("ARRAY[{}]::text[]", names.join(", "))
-    }
-
-    /// A row's record value as the journal's views show it (column → value): what
-    /// [`Table::after_values`] writes, named.
-    pub fn after_object(&self, alias: &str) -> String {
-        let pairs: Vec<String> = self
-            .recorded_columns()
-            .zip(self.recorded_values(alias))
-            .map(|(c, v)| format!("'{}', {v}", c.name))
-            .collect();
-        format!("jsonb_build_object({})", pairs.join(", "))
     }
 
     /// A hash of the columns a load writes (no timestamps, nothing the owner writes on its own):

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::path::Path;
 
-use qad_core::equal::{same_value, Kind};
+use qad_core::equal::same_value;
 use qad_core::ownership::{classify, first_difference, FieldOutcome, Resolution};
 use qad_core::RowId;
 use serde::{Deserialize, Serialize};
@@ -280,7 +280,7 @@ pub fn classify_row<T, L: TableOf<T>>(
     let null = Value::Null;
     let mut out = Classified::default();
     for column in diff {
-        let kind = kind_of(layout, column);
+        let kind = table.kind_of(column);
         let same = |a: &Value, b: &Value| same_value(kind, a, b);
         let d = have_json.get(column).unwrap_or(&null);
         let f = want_json.get(column).unwrap_or(&null);
@@ -346,15 +346,6 @@ pub fn as_written<T, L: TableOf<T>>(
             have.get(c.name).unwrap_or(&null),
         )
     })
-}
-
-fn kind_of<T, L: TableOf<T>>(layout: &L, column: &str) -> Kind {
-    layout
-        .table()
-        .columns
-        .iter()
-        .find(|c| c.name == column)
-        .map_or(Kind::Exact, |c| c.kind)
 }
 
 /// Where two texts start to differ.

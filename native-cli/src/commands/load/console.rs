@@ -120,13 +120,8 @@ const VALUE_WIDTH: usize = 100;
 /// A value of a conflict, on one line: texts quoted, long ones shortened around `at` (where
 /// the database's and the file's start to differ), the absent as such.
 fn show_value(v: &serde_json::Value, at: Option<usize>, absent: &str) -> String {
-    if let (Some(_), Some(chars)) = (
-        qad_core::equal::digest_of(v),
-        v.get("chars").and_then(|c| c.as_u64()),
-    ) {
-        return format!(
-            "(a text of {chars} characters; the record keeps its SHA-256, not the text)"
-        );
+    if let Some(note) = crate::compare::long_text_note(v) {
+        return note;
     }
     match v {
         serde_json::Value::Null => absent.to_string(),

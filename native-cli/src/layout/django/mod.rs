@@ -30,8 +30,8 @@ use tokio_postgres::GenericClient;
 
 use crate::bookkeeping::{SchemaMigration, Status};
 use crate::layout::{
-    read_removed, read_rows, read_with_state, CellValue, Entity, Identified, IdentifyError, Layout,
-    LayoutName, Param, Relation, Rows, Scope, States, Table, TableOf, Tables,
+    read_rows, read_with_state, scope_rows, CellValue, Entity, Identified, IdentifyError, Layout,
+    LayoutName, Param, Relation, Rows, Scope, Table, TableOf, Tables,
 };
 use rows::{Convert, DjApp, DjCategory, DjDeveloper, DjLink, DjScreenshot, ScreenshotLists};
 
@@ -330,7 +330,6 @@ impl Layout for Django {
         // Also the rows qa-load last wrote (or a person kept) under one of the names.
         let (developers, developers_states) = read_with_state(
             self,
-            LayoutName::Django,
             c,
             "WHERE name_en = ANY($1) OR name_ar = ANY($2) OR website = ANY($3) OR id = ANY($4) \
                 OR o.after->>'name_en' = ANY($1) OR o.kept->>'name_en' = ANY($1) \
@@ -345,7 +344,6 @@ impl Layout for Django {
         .await?;
         let (categories, categories_states) = read_with_state(
             self,
-            LayoutName::Django,
             c,
             "WHERE slug = ANY($1) OR name_en = ANY($2) OR name_ar = ANY($3) OR id = ANY($4) \
              ORDER BY id FOR NO KEY UPDATE OF t",
@@ -370,7 +368,6 @@ impl Layout for Django {
         slugs.extend(scope.app_slugs.iter().cloned());
         let (apps, apps_states): (Vec<App>, _) = read_with_state(
             self,
-            LayoutName::Django,
             c,
             "WHERE slug = ANY($1) OR name_en = ANY($2) OR id = ANY($3) ORDER BY id FOR NO KEY UPDATE OF t",
             &[&slugs, &scope.app_names_en, &app_ids],
@@ -379,7 +376,6 @@ impl Layout for Django {
         let ids: Vec<i64> = apps.iter().filter_map(|a| a.id.bigint()).collect();
         let (app_categories, app_categories_states) = read_with_state(
             self,
-            LayoutName::Django,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, category_id",
             &[&ids],
@@ -387,31 +383,21 @@ impl Layout for Django {
         .await?;
         let (screenshots, screenshots_states) = read_with_state(
             self,
-            LayoutName::Django,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, language, sort_order, id",
             &[&ids],
         )
         .await?;
-        let app_ids: Vec<RowId> = apps.iter().map(|a| a.id).collect();
-        let removed_links = read_removed(self, LayoutName::Django, c, &app_ids).await?;
-        let removed_screenshots = read_removed(self, LayoutName::Django, c, &app_ids).await?;
-        Ok(Rows {
-            developers,
-            categories,
-            apps,
-            app_categories,
-            screenshots,
-            states: States {
-                developers: developers_states,
-                categories: categories_states,
-                apps: apps_states,
-                app_categories: app_categories_states,
-                screenshots: screenshots_states,
-            },
-            removed_links,
-            removed_screenshots,
-        })
+        scope_rows(
+            self,
+            c,
+            (developers, developers_states),
+            (categories, categories_states),
+            (apps, apps_states),
+            (app_categories, app_categories_states),
+            (screenshots, screenshots_states),
+        )
+        .await
     }
 
     async fn read_all<C: GenericClient + Sync>(&self, c: &C) -> Result<Rows> {

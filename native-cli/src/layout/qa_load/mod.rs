@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::bookkeeping::SchemaMigration;
 use crate::layout::{
-    read_removed, read_rows, read_with_state, Entity, Identified, IdentifyError, Layout,
-    LayoutName, Relation, Rows, Scope, States, Table, TableExt, TableOf, Tables,
+    read_rows, read_with_state, scope_rows, Entity, Identified, IdentifyError, Layout, LayoutName,
+    Relation, Rows, Scope, Table, TableExt, TableOf, Tables,
 };
 use crate::table_of;
 
@@ -222,7 +222,6 @@ impl Layout for QaLoad {
     async fn read_scope<C: GenericClient + Sync>(&self, c: &C, scope: &Scope) -> Result<Rows> {
         let (developers, developers_states) = read_with_state(
             self,
-            LayoutName::QaLoad,
             c,
             "WHERE key = ANY($1) OR id = ANY($2) OR website = ANY($3) ORDER BY key",
             &[
@@ -234,7 +233,6 @@ impl Layout for QaLoad {
         .await?;
         let (categories, categories_states) = read_with_state(
             self,
-            LayoutName::QaLoad,
             c,
             "WHERE key = ANY($1) OR id = ANY($2) ORDER BY sort_order, key",
             &[&scope.category_keys, &uuids(&scope.category_ids)],
@@ -242,7 +240,6 @@ impl Layout for QaLoad {
         .await?;
         let (apps, apps_states): (Vec<App>, _) = read_with_state(
             self,
-            LayoutName::QaLoad,
             c,
             "WHERE slug = ANY($1) OR source_id = ANY($2) OR id = ANY($3) ORDER BY sort_order, slug",
             &[
@@ -257,7 +254,6 @@ impl Layout for QaLoad {
         ids.dedup();
         let (app_categories, app_categories_states) = read_with_state(
             self,
-            LayoutName::QaLoad,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, sort_order, category_id",
             &[&ids],
@@ -265,31 +261,21 @@ impl Layout for QaLoad {
         .await?;
         let (screenshots, screenshots_states) = read_with_state(
             self,
-            LayoutName::QaLoad,
             c,
             "WHERE app_id = ANY($1) ORDER BY app_id, language, sort_order",
             &[&ids],
         )
         .await?;
-        let app_ids: Vec<RowId> = apps.iter().map(|a| a.id).collect();
-        let removed_links = read_removed(self, LayoutName::QaLoad, c, &app_ids).await?;
-        let removed_screenshots = read_removed(self, LayoutName::QaLoad, c, &app_ids).await?;
-        Ok(Rows {
-            developers,
-            categories,
-            apps,
-            app_categories,
-            screenshots,
-            states: States {
-                developers: developers_states,
-                categories: categories_states,
-                apps: apps_states,
-                app_categories: app_categories_states,
-                screenshots: screenshots_states,
-            },
-            removed_links,
-            removed_screenshots,
-        })
+        scope_rows(
+            self,
+            c,
+            (developers, developers_states),
+            (categories, categories_states),
+            (apps, apps_states),
+            (app_categories, app_categories_states),
+            (screenshots, screenshots_states),
+        )
+        .await
     }
 
     async fn read_all<C: GenericClient + Sync>(&self, c: &C) -> Result<Rows> {
